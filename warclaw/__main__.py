@@ -1,0 +1,3 @@
+from warclaw.cli import main
+
+raise SystemExit(main())

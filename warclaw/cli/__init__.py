@@ -1,0 +1,58 @@
+"""The ``warclaw`` command line.
+
+Each sub-command lives in a module of this package that exposes ``register(subparsers)``; the
+module adds its parsers and sets ``func=handler`` where ``handler(args, ctx) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from warclaw import __version__
+from warclaw.cli.context import Context
+from warclaw.errors import ConfigError, UserError
+
+# Modules are imported lazily by name so that `warclaw catalog` does not pay for textual or httpx.
+COMMAND_MODULES = [
+    "warclaw.cli.engine_cmds",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warclaw", description="Guild Wars 2 WvW commander's toolkit.")
+    parser.add_argument("--version", action="version", version=f"warclaw {__version__}")
+    parser.add_argument("--config", help="config file (default: $WARCLAW_CONFIG, then the platform config dir)")
+    parser.add_argument("--db", help="database URL or SQLite file path (default: config database.url, $WARCLAW_DB)")
+    parser.add_argument("--api-base", help="GW2 API base URL (default: config api.base_url, $WARCLAW_API_BASE)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    ctx = Context(
+        config_path=args.config,
+        db=args.db or os.environ.get("WARCLAW_DB"),
+        api_base=args.api_base or os.environ.get("WARCLAW_API_BASE"),
+    )
+    try:
+        return int(args.func(args, ctx) or 0)
+    except ConfigError as e:
+        for line in e.problems:
+            print(f"warclaw: {line}", file=sys.stderr)
+        return e.exit_code
+    except UserError as e:
+        print(f"warclaw: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,148 @@
+"""`warclaw catalog`, `warclaw optimize`, `warclaw score`: the squad optimizer from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from warclaw.cli.context import Context
+from warclaw.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("catalog", help="show the build catalog (builds, specs, modes)")
+    p.add_argument("--json", action="store_true", help="the resolved catalog as JSON")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("optimize", help="assign every player of a roster a build and a party")
+    p.add_argument("roster", help="roster TOML file")
+    p.add_argument("--mode", help="game mode (default: the roster's, then config engine.default_mode)")
+    p.add_argument("--time-limit", type=_positive, help="seconds (default: config engine.time_limit_seconds)")
+    p.add_argument("--previous", help="previous plan JSON: re-plan with the change penalty")
+    p.add_argument("--seed", type=int, help="solver seed (default: config engine.seed)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("score", help="score any plan (for example one written by hand)")
+    p.add_argument("roster", help="roster TOML file")
+    p.add_argument("plan", help="plan JSON file (the shape `optimize --json` prints)")
+    p.add_argument("--mode")
+    p.add_argument("--previous", help="previous plan JSON, to count the change penalty")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("demo", help="the offline demo")
+    p.set_defaults(func=cmd_demo)
+
+
+def _positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return v
+
+
+def _catalog(ctx: Context):
+    from warclaw.files import load_catalog
+
+    return load_catalog(ctx.config.engine.catalog or None)
+
+
+def _mode(ctx: Context, catalog, roster, explicit: str | None):
+    return catalog.mode(explicit or roster.mode or ctx.config.engine.default_mode)
+
+
+def cmd_catalog(args: argparse.Namespace, ctx: Context) -> int:
+    catalog = _catalog(ctx)
+    if args.json:
+        out = {
+            "meta": catalog.meta,
+            "specs": {k: vars(s) for k, s in catalog.specs.items()},
+            "builds": {k: {**vars(b), "roles": list(b.roles), "modes": list(b.modes), "sources": list(b.sources)}
+                       for k, b in catalog.builds.items()},
+            "modes": {k: vars(m) for k, m in catalog.modes.items()},
+        }
+        json.dump(out, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{'build':<24} {'spec':<14} {'confidence':<13} {'party (top boons)':<44} squad")
+    for b in sorted(catalog.builds.values(), key=lambda b: (b.profession, b.id)):
+        top = sorted(((v, k) for k, v in b.party.items() if v > 0), reverse=True)[:4]
+        party = ", ".join(f"{k} {v:.1f}" for v, k in top) or "-"
+        squad = " ".join(f"{k}{v:g}" for k, v in b.squad.items() if v)
+        print(f"{b.id:<24} {b.spec:<14} {b.confidence:<13} {party:<44} {squad}")
+    print()
+    for m in catalog.modes.values():
+        print(f"mode {m.id:<8} party of {m.party_size}, preference {m.preference_weight:g}, "
+              f"change penalty {m.change_penalty:g} ({m.confidence}): {m.name}")
+    print("\nAll numbers are estimates (see `confidence`); override any field with config engine.catalog.")
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
+    from warclaw.engine import optimize
+    from warclaw.engine.report import plan_text, result_mapping
+    from warclaw.files import load_plan, load_roster
+
+    catalog = _catalog(ctx)
+    roster = load_roster(args.roster, catalog)
+    mode = _mode(ctx, catalog, roster, args.mode)
+    previous = load_plan(args.previous) if args.previous else None
+    res = optimize(roster, catalog, mode, time_limit=args.time_limit or ctx.config.engine.time_limit_seconds,
+                   previous=previous, seed=ctx.config.engine.seed if args.seed is None else args.seed)
+    if args.json:
+        json.dump(result_mapping(res), sys.stdout, indent=2)
+        print()
+    elif res.status == "infeasible":
+        raise UserError(f"{args.roster}: infeasible roster: {res.reason}")
+    else:
+        print(plan_text(res, {p.name for p in roster.players if p.commander}))
+    return 3 if res.status == "infeasible" else 0
+
+
+def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
+    from warclaw.engine import score_plan
+    from warclaw.engine.report import score_mapping
+    from warclaw.files import load_plan, load_roster
+
+    catalog = _catalog(ctx)
+    roster = load_roster(args.roster, catalog).present()
+    mode = _mode(ctx, catalog, roster, args.mode)
+    plan = load_plan(args.plan)
+    previous = load_plan(args.previous) if args.previous else None
+    sb = score_plan(plan, roster, catalog, mode, previous)
+    if args.json:
+        json.dump(score_mapping(sb), sys.stdout, indent=2)
+        print()
+    else:
+        print(f"score {sb.score:.4f} (party {sb.party:.2f} + squad {sb.squad:.2f} + preference {sb.preference:.2f}"
+              f" - change {sb.change:.2f})")
+        for v in sb.violations:
+            print(f"violation: {v}")
+        for d in sb.deficits:
+            print(f"deficit: {d}")
+    return 1 if sb.violations else 0
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
+    """For now the demo optimizes the bundled 40-player roster and prints the plan."""
+    from warclaw.engine import optimize
+    from warclaw.engine.report import plan_text
+    from warclaw.files import load_roster, sample_roster_path
+
+    catalog = _catalog(ctx)
+    roster = load_roster(sample_roster_path(), catalog)
+    print(f"Optimizing the bundled sample roster ({len(roster.players)} players, mode {roster.mode})...")
+
+    def progress(plan, score, bound, seconds):
+        print(f"  {seconds:6.3f}s  plan with score {score:.2f} (bound {bound:.2f})")
+
+    res = optimize(roster, catalog, roster.mode, time_limit=10, on_plan=progress)
+    print()
+    print(plan_text(res, {p.name for p in roster.players if p.commander}))
+    print(f"\nSolved in {res.solve_seconds:.2f}s.")
+    return 0

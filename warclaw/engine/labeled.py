@@ -1,0 +1,119 @@
+"""The labeled model: a boolean per (player, build, party) on CP-SAT.
+
+Used for re-plans (a previous plan gives party numbers a meaning, so the composition model's
+interchangeable parties do not apply), as the fallback when compositions would be too many, and,
+with ``symmetry=False``, as the naive formulation the benchmark compares against.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from warclaw.engine.baselines import Assign
+from warclaw.engine.ip import IPResult
+from warclaw.engine.master import SCALE
+from warclaw.engine.problem import SQUAD_SCALE, Problem
+
+COVER_SCALE = 1000
+
+
+class _Stream(cp_model.CpSolverSolutionCallback):
+    def __init__(self, fn: Callable[[cp_model.CpSolverSolutionCallback], None]):
+        super().__init__()
+        self._fn = fn
+
+    def on_solution_callback(self) -> None:
+        self._fn(self)
+
+
+def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[int, tuple[int, str]] | None = None,
+                  change_penalty: float = 0.0, hint: Assign | None = None, symmetry: bool = True,
+                  on_solution: Callable[[Assign, float, float], None] | None = None,
+                  stop: threading.Event | None = None, workers: int = 2) -> IPResult:
+    m = cp_model.CpModel()
+    P = pb.parties
+    x: dict[tuple[int, str, int], cp_model.IntVar] = {}
+    for p in range(pb.n):
+        lock = pb.players[p].lock_party
+        for b in pb.options[p]:
+            for g in ([lock - 1] if lock else range(P)):
+                x[(p, b, g)] = m.new_bool_var(f"x{p}_{b}_{g}")
+    by_player: dict[int, list] = {}
+    by_party: dict[int, list] = {g: [] for g in range(P)}
+    in_party: dict[tuple[int, int], list] = {}
+    for (p, b, g), var in x.items():
+        by_player.setdefault(p, []).append(var)
+        by_party[g].append(var)
+        in_party.setdefault((p, g), []).append(var)
+    for p in range(pb.n):
+        m.add_exactly_one(by_player[p])
+    for g in range(P):
+        m.add(sum(by_party[g]) <= pb.size)
+    for grp in pb.groups:
+        first = grp.members[0]
+        for other in grp.members[1:]:
+            for g in range(P):
+                m.add(sum(in_party.get((first, g), [])) == sum(in_party.get((other, g), [])))
+    obj = []
+    for g in range(P):
+        for k in range(len(pb.caps)):
+            cap = int(round(pb.targets[k] * COVER_SCALE))
+            terms = [int(round(pb.build_vec[b][k] * COVER_SCALE)) * var
+                     for (p, b, gg), var in x.items() if gg == g and pb.build_vec[b][k] > 0]
+            if not terms:
+                continue
+            c = m.new_int_var(0, cap, f"c{g}_{k}")
+            m.add(c <= sum(terms))
+            obj.append(int(round(pb.weights[k] / pb.targets[k] * SCALE / COVER_SCALE)) * c)
+    for (p, b, _g), var in x.items():
+        obj.append(int(round(pb.pref[p][b] * SCALE)) * var)
+    for k in range(len(pb.squad_caps)):
+        cap = int(round(pb.squad_cap[k] * SQUAD_SCALE))
+        t = m.new_int_var(0, cap, f"t{k}")
+        m.add(t <= sum(int(round(pb.build_squad[b][k] * SQUAD_SCALE)) * var for (p, b, g), var in x.items()))
+        obj.append(int(round(pb.squad_coef[k] * SCALE / SQUAD_SCALE)) * t)
+    offset = 0
+    if previous:
+        for p, (g, b) in previous.items():
+            offset -= int(round(change_penalty * SCALE))
+            if (p, b, g) in x:
+                obj.append(int(round(change_penalty * SCALE)) * x[(p, b, g)])
+    if symmetry:
+        locked = {pl.lock_party - 1 for pl in pb.players if pl.lock_party}
+        used = {g for g, _ in (previous or {}).values()}
+        loose = [g for g in range(P) if g not in locked and g not in used]
+        for g1, g2 in zip(loose, loose[1:], strict=False):
+            m.add(sum(by_party[g1]) >= sum(by_party[g2]))
+    m.maximize(sum(obj) + offset)
+    if hint:
+        for (p, b, g), var in x.items():
+            m.add_hint(var, int(hint.party[p] == g and hint.build[p] == b))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    best: list[Assign | None] = [None]
+
+    def read(src) -> Assign:
+        party, build = [0] * pb.n, [""] * pb.n
+        for (p, b, g), var in x.items():
+            if src.value(var):
+                party[p], build[p] = g, b
+        return Assign(party, build)
+
+    def on_sol(cb) -> None:
+        best[0] = read(cb)
+        if on_solution:
+            on_solution(best[0], cb.objective_value / SCALE, cb.best_objective_bound / SCALE)
+        if stop is not None and stop.is_set():
+            cb.stop_search()
+
+    status = solver.solve(m, _Stream(on_sol))
+    name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(status, "unknown")
+    if best[0] is None and name in ("optimal", "feasible"):
+        best[0] = read(solver)
+    objective = solver.objective_value / SCALE if name in ("optimal", "feasible") else float("-inf")
+    return IPResult(name, best[0], objective, solver.best_objective_bound / SCALE)

@@ -1,0 +1,187 @@
+"""The set-partitioning master over party compositions: its LP (solved by column generation,
+giving the bound and reduced costs) and its integer version (CP-SAT).
+
+Rows (all equalities, so reduced costs bound any integer solution):
+  player p        Σ_b x[p,b] = 1
+  class c         Σ_{free p, b∈c} x[p,b] − Σ_col counts[col,c]·y[col] = 0
+  group j         Σ_{col holding j} y[col] = 1
+  link j,i,c      Σ_{b∈c} x[member i of j, b] − Σ_{col giving member i class c} y[col] = 0
+  parties         Σ_{unlabeled col} y[col] = P − (locked parties)
+  squad k         Σ squad_k(b)·x − t_k − s_k = 0 ;  t_k + s'_k = cap_k
+Objective: Σ value·y + Σ preference·x + Σ (W_k/S_k)·t_k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from warclaw.engine.columns import Columns
+from warclaw.engine.problem import SQUAD_SCALE, Problem
+
+ARTIFICIAL_COST = 1e5
+
+
+@dataclass
+class Layout:
+    """Row numbering and the per-block row coefficients shared by the LP and the CP-SAT model."""
+
+    xvars: list[tuple[int, str]]          # (player, build)
+    n_rows: int
+    class_row0: int
+    block_rows: list[list[tuple[int, float]]]  # block -> [(row, coef)]
+    link_rows: dict[tuple[int, int, int], int]  # (group, member idx, class) -> row
+    group_row0: int
+    parties_row: int
+    squad_row0: int
+    rhs: np.ndarray
+    block_matrix: sp.csr_matrix  # block x row coefficients, for pricing
+
+
+def layout(pb: Problem, cols: Columns) -> Layout:
+    n, C, J, S = pb.n, len(pb.class_vec), len(pb.groups), len(pb.squad_caps)
+    xvars = [(p, b) for p in range(n) for b in pb.options[p]]
+    row = n
+    class_row0 = row
+    row += C
+    group_row0 = row
+    row += J
+    link_rows = {}
+    for j, g in enumerate(pb.groups):
+        for i, m in enumerate(g.members):
+            for c in pb.player_classes(m):
+                link_rows[(j, i, c)] = row
+                row += 1
+    parties_row = row
+    row += 1
+    squad_row0 = row
+    row += 2 * S
+    rhs = np.zeros(row)
+    rhs[:n] = 1
+    rhs[group_row0:group_row0 + J] = 1
+    labels = {g.label for g in pb.groups if g.label is not None}
+    rhs[parties_row] = pb.parties - len(labels)
+    rhs[squad_row0 + S:squad_row0 + 2 * S] = pb.squad_cap
+    block_rows = []
+    for blk in cols.blocks:
+        rows: list[tuple[int, float]] = [] if blk.label is not None else [(parties_row, 1.0)]
+        for j, classes in blk.units:
+            rows.append((group_row0 + j, 1.0))
+            for i, c in enumerate(classes):
+                rows.append((link_rows[(j, i, c)], -1.0))
+        block_rows.append(rows)
+    bm = sp.csr_matrix(([a for rows in block_rows for _, a in rows],
+                        ([b for b, rows in enumerate(block_rows) for _ in rows], [r for rows in block_rows for r, _ in rows])),
+                       shape=(len(block_rows), row))
+    return Layout(xvars, row, class_row0, block_rows, link_rows, group_row0, parties_row, squad_row0, rhs, bm)
+
+
+def _x_entries(pb: Problem, lay: Layout) -> tuple[list[int], list[int], list[float]]:
+    rows, colidx, vals = [], [], []
+    free = set(pb.free)
+    member_of = {m: (j, i) for j, g in enumerate(pb.groups) for i, m in enumerate(g.members)}
+    S = len(pb.squad_caps)
+    for v, (p, b) in enumerate(lay.xvars):
+        entries = [(p, 1.0)]
+        c = pb.class_of[b]
+        if p in free:
+            entries.append((lay.class_row0 + c, 1.0))
+        else:
+            j, i = member_of[p]
+            entries.append((lay.link_rows[(j, i, c)], 1.0))
+        for k in range(S):
+            if pb.build_squad[b][k]:
+                entries.append((lay.squad_row0 + k, float(pb.build_squad[b][k])))
+        for r, a in entries:
+            rows.append(r)
+            colidx.append(v)
+            vals.append(a)
+    return rows, colidx, vals
+
+
+@dataclass
+class LPResult:
+    value: float            # LP optimum (an upper bound on the score)
+    duals: np.ndarray
+    reduced: np.ndarray     # per column: how much using it once costs against the LP optimum (≥ 0)
+    artificial: float       # > 0: the rows cannot be met (the units cannot be packed)
+    y: dict[int, float]
+    working: list[int]      # every column the generation brought in
+
+
+def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
+             batch: int = 400) -> LPResult:
+    """Column generation: solve over a working set, price every enumerated column, repeat."""
+    S = len(pb.squad_caps)
+    xr, xc, xv = _x_entries(pb, lay)
+    nx = len(lay.xvars)
+    x_cost = np.array([-pb.pref[p][b] for p, b in lay.xvars])
+    # t_k, s_k, s'_k
+    extra_rows, extra_cols, extra_vals = [], [], []
+    for k in range(S):
+        extra_rows += [lay.squad_row0 + k, lay.squad_row0 + S + k, lay.squad_row0 + k, lay.squad_row0 + S + k]
+        extra_cols += [3 * k, 3 * k, 3 * k + 1, 3 * k + 2]
+        extra_vals += [-1.0, 1.0, -1.0, 1.0]
+    extra_cost = np.zeros(3 * S)
+    extra_cost[0::3] = -pb.squad_coef
+    art_rows = list(range(lay.class_row0, lay.squad_row0))
+    n_art = 2 * len(art_rows)
+    block_dual_rows = lay.block_rows
+    working = sorted(set(start))
+    in_working = np.zeros(len(cols), dtype=bool)
+    in_working[working] = True
+    for _ in range(max_rounds):
+        w = np.array(working, dtype=np.int64)
+        yr, yc, yv = [], [], []
+        counts = cols.counts[w]
+        nz = np.nonzero(counts)
+        yr += list(lay.class_row0 + nz[1])
+        yc += list(nz[0])
+        yv += list(-counts[nz].astype(float))
+        for pos, col in enumerate(w):
+            for r, a in block_dual_rows[cols.block_of[col]]:
+                yr.append(r)
+                yc.append(pos)
+                yv.append(a)
+        ny = len(w)
+        off_x, off_e, off_a = ny, ny + nx, ny + nx + 3 * S
+        rows = yr + xr + extra_rows + art_rows + art_rows
+        cidx = yc + [off_x + c for c in xc] + [off_e + c for c in extra_cols] + \
+            [off_a + i for i in range(n_art)]
+        vals = yv + xv + extra_vals + [1.0] * len(art_rows) + [-1.0] * len(art_rows)
+        A = sp.csc_matrix((vals, (rows, cidx)), shape=(lay.n_rows, off_a + n_art))
+        cost = np.concatenate([-cols.values[w], x_cost, extra_cost, np.full(n_art, ARTIFICIAL_COST)])
+        res = linprog(cost, A_eq=A, b_eq=lay.rhs, bounds=(0, None), method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"LP failed: {res.message}")
+        duals = res.eqlin.marginals
+        reduced = reduced_costs(cols, lay, duals)
+        candidates = np.flatnonzero((reduced < -1e-7) & ~in_working)
+        if len(candidates) == 0:
+            break
+        if len(candidates) > batch:
+            candidates = candidates[np.argpartition(reduced[candidates], batch)[:batch]]
+        best = np.sort(candidates)
+        in_working[best] = True
+        working.extend(int(c) for c in best)
+    artificial = float(res.x[off_a:].sum())
+    y = {int(w[i]): float(res.x[i]) for i in range(ny) if res.x[i] > 1e-9}
+    return LPResult(value=-float(res.fun), duals=duals, reduced=reduced, artificial=artificial, y=y, working=working)
+
+
+def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
+    """Min-sense reduced cost of every enumerated column (≥ 0 at the LP optimum)."""
+    class_duals = np.append(duals[lay.class_row0:lay.class_row0 + cols.counts.shape[1]], 0.0)
+    block_dual = lay.block_matrix @ duals
+    return -cols.values + class_duals[cols.slots].sum(axis=1) - block_dual[cols.block_of]
+
+
+SCALE = 1_000_000  # CP-SAT objective units per score point
+
+
+def scaled_objective_parts(pb: Problem) -> tuple[np.ndarray, int]:
+    """(per-squad-unit coefficient, squad scale) so that t in 1/SQUAD_SCALE rating points works."""
+    return np.round(pb.squad_coef * SCALE / SQUAD_SCALE).astype(np.int64), SQUAD_SCALE

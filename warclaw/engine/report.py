@@ -1,0 +1,58 @@
+"""Plans and scores as JSON mappings and as text a commander can read or paste into Discord."""
+
+from __future__ import annotations
+
+from warclaw.engine.plan import plan_parties_mapping
+from warclaw.engine.score import ScoreBreakdown
+from warclaw.engine.solver import SolveResult
+
+SHORT = {
+    "stability": "stab", "quickness": "quick", "alacrity": "alac", "might": "might", "fury": "fury",
+    "protection": "prot", "resistance": "resi", "aegis": "aegis", "regeneration": "regen", "vigor": "vigor",
+    "superspeed": "sspd", "resolution": "reso", "swiftness": "swift", "heal": "heal", "cleanse": "clns",
+}
+
+
+def result_mapping(res: SolveResult) -> dict:
+    parties = []
+    if res.plan is not None and res.breakdown is not None:
+        for party in plan_parties_mapping(res.plan):
+            cov = res.breakdown.coverage.get(party["number"], {})
+            parties.append({**party, "coverage": {k: round(v, 4) for k, v in cov.items()}})
+    return {
+        "status": res.status, "score": round(res.score, 6), "bound": round(res.bound, 6),
+        "solve_seconds": round(res.solve_seconds, 4), "mode": res.mode, "parties": parties,
+        "deficits": res.breakdown.deficits if res.breakdown else [], "reason": res.reason,
+    }
+
+
+def score_mapping(sb: ScoreBreakdown) -> dict:
+    return {
+        "score": round(sb.score, 6), "valid": not sb.violations, "violations": sb.violations,
+        "party": round(sb.party, 6), "squad": round(sb.squad, 6), "preference": round(sb.preference, 6),
+        "change": round(sb.change, 6), "moved": sb.moved,
+        "parties": [{"number": g, "coverage": {k: round(v, 4) for k, v in cov.items()}} for g, cov in sb.coverage.items()],
+        "squad_totals": {k: {"total": t, "target": tg} for k, (t, tg) in sb.squad_totals.items()},
+        "deficits": sb.deficits,
+    }
+
+
+def plan_text(res: SolveResult, commanders: set[str] = frozenset()) -> str:
+    """Parties as plain text (fits a Discord message), then coverage gaps and deficits."""
+    if res.plan is None:
+        return f"No plan: {res.reason}"
+    gap = (res.bound - res.score) / res.bound if res.bound else 0.0
+    lines = [f"Squad plan — {res.mode}, score {res.score:.2f} ({res.status}"
+             + (f", within {gap:.2%} of the bound" if res.status != "optimal" else ", proven optimal") + ")"]
+    cov = res.breakdown.coverage if res.breakdown else {}
+    for g, members in res.plan.parties().items():
+        lines.append(f"Party {g}:")
+        for name, build in sorted(members, key=lambda m: m[0] not in commanders):
+            tag = " (commander)" if name in commanders else ""
+            lines.append(f"  {name:<22} {build}{tag}")
+        low = [f"{SHORT.get(k, k)} {v:.0%}" for k, v in cov.get(g, {}).items() if v < 1]
+        lines.append("  below target: " + (", ".join(low) if low else "none"))
+    if res.breakdown and res.breakdown.deficits:
+        lines.append("Deficits:")
+        lines += [f"  - {d}" for d in res.breakdown.deficits]
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""Rosters: who plays, which builds each allows (in preference order), locks and `with` groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from warclaw.engine.catalog import Catalog
+from warclaw.engine.errors import RosterError
+
+PLAYER_KEYS = {"name", "builds", "commander", "lock_party", "lock_build", "with", "present"}
+
+
+@dataclass(frozen=True)
+class Player:
+    name: str
+    builds: tuple[str, ...]            # as written: build ids or spec names, preference order
+    allowed: tuple[tuple[str, int], ...]  # resolved (build id, rank), rank = index of first entry allowing it
+    commander: bool = False
+    lock_party: int | None = None
+    lock_build: str | None = None      # as written
+    locked_builds: tuple[str, ...] = ()  # resolved build ids of lock_build
+    with_: tuple[str, ...] = ()
+    present: bool = True
+
+    def options(self) -> list[tuple[str, int]]:
+        """The builds this player may be given: all allowed, or those of the lock."""
+        if self.locked_builds:
+            return [(b, r) for b, r in self.allowed if b in self.locked_builds]
+        return list(self.allowed)
+
+    def rank(self, build_id: str) -> int | None:
+        for b, r in self.allowed:
+            if b == build_id:
+                return r
+        return None
+
+
+@dataclass(frozen=True)
+class Roster:
+    players: tuple[Player, ...]
+    mode: str | None = None
+    source: str = "roster"
+    by_name: dict[str, Player] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_name.update({p.name: p for p in self.players})
+
+    def present(self) -> Roster:
+        """The roster of present players only (absent players are not planned)."""
+        keep = {p.name for p in self.players if p.present}
+        players = tuple(
+            Player(**{**p.__dict__, "with_": tuple(w for w in p.with_ if w in keep)})
+            for p in self.players if p.present
+        )
+        return Roster(players=players, mode=self.mode, source=self.source)
+
+
+def resolve_entry(catalog: Catalog, entry: str) -> list[str]:
+    """A build id stands for itself; a spec name for every catalog build of that spec."""
+    if entry in catalog.builds:
+        return [entry]
+    key = entry.lower()
+    if key in catalog.specs:
+        return sorted(b.id for b in catalog.builds_of_spec(key))
+    return []
+
+
+def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
+    if not isinstance(d, dict):
+        raise RosterError(f"{where}: expected a table with name and builds")
+    unknown = set(d) - PLAYER_KEYS
+    if unknown:
+        raise RosterError(f"{where}: unknown key {sorted(unknown)[0]!r}; expected: {', '.join(sorted(PLAYER_KEYS))}")
+    name = d.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise RosterError(f"{where}.name: expected a non-empty string")
+    where = f"{where} ({name})"
+    builds = d.get("builds")
+    if not isinstance(builds, list) or not builds or not all(isinstance(b, str) for b in builds):
+        raise RosterError(f"{where}.builds: expected a non-empty list of build ids or spec names")
+    allowed: dict[str, int] = {}
+    for rank, entry in enumerate(builds):
+        ids = resolve_entry(catalog, entry)
+        if not ids:
+            raise RosterError(f"{where}.builds: {entry!r} is neither a catalog build id nor a spec name")
+        for b in ids:
+            allowed.setdefault(b, rank)
+    commander = d.get("commander", False)
+    if not isinstance(commander, bool):
+        raise RosterError(f"{where}.commander: expected true or false")
+    present = d.get("present", True)
+    if not isinstance(present, bool):
+        raise RosterError(f"{where}.present: expected true or false")
+    lock_party = d.get("lock_party")
+    if lock_party is not None and (isinstance(lock_party, bool) or not isinstance(lock_party, int) or lock_party < 1):
+        raise RosterError(f"{where}.lock_party: expected a party number >= 1, got {lock_party!r}")
+    lock_build = d.get("lock_build")
+    locked: tuple[str, ...] = ()
+    if lock_build is not None:
+        if not isinstance(lock_build, str):
+            raise RosterError(f"{where}.lock_build: expected a build id or spec name")
+        locked = tuple(b for b in resolve_entry(catalog, lock_build) if b in allowed)
+        if not locked:
+            raise RosterError(f"{where}.lock_build: {lock_build!r} is not one of the player's builds {builds}")
+    with_ = d.get("with", [])
+    if not isinstance(with_, list) or not all(isinstance(w, str) for w in with_):
+        raise RosterError(f"{where}.with: expected a list of player names")
+    return Player(name=name, builds=tuple(builds), allowed=tuple(allowed.items()), commander=commander,
+                  lock_party=lock_party, lock_build=lock_build, locked_builds=locked, with_=tuple(with_),
+                  present=present)
+
+
+def roster_from_mapping(data: Any, catalog: Catalog, source: str = "roster") -> Roster:
+    if not isinstance(data, dict):
+        raise RosterError(f"{source}: expected a table with [[players]]")
+    unknown = set(data) - {"mode", "players", "name"}
+    if unknown:
+        raise RosterError(f"{source}: unknown key {sorted(unknown)[0]!r}; expected mode, players")
+    mode = data.get("mode")
+    if mode is not None:
+        if not isinstance(mode, str):
+            raise RosterError(f"{source}: mode: expected a string")
+        if mode not in catalog.modes:
+            raise RosterError(f"{source}: mode: unknown mode {mode!r}; expected one of: {', '.join(sorted(catalog.modes))}")
+    raw = data.get("players")
+    if not isinstance(raw, list) or not raw:
+        raise RosterError(f"{source}: players: expected at least one [[players]] entry")
+    players = [player_from_mapping(d, catalog, f"{source}: players[{i}]") for i, d in enumerate(raw)]
+    seen: set[str] = set()
+    for p in players:
+        if p.name in seen:
+            raise RosterError(f"{source}: players: {p.name!r} is listed twice")
+        seen.add(p.name)
+    for p in players:
+        for w in p.with_:
+            if w == p.name:
+                raise RosterError(f"{source}: players ({p.name}).with: a player cannot be 'with' themselves")
+            if w not in seen:
+                raise RosterError(f"{source}: players ({p.name}).with: unknown player {w!r}")
+    return Roster(players=tuple(players), mode=mode, source=source)
+
+
+def roster_to_mapping(roster: Roster) -> dict:
+    """The roster TOML shape (optional fields only when set)."""
+    out: dict[str, Any] = {}
+    if roster.mode:
+        out["mode"] = roster.mode
+    players = []
+    for p in roster.players:
+        d: dict[str, Any] = {"name": p.name, "builds": list(p.builds)}
+        if p.commander:
+            d["commander"] = True
+        if p.lock_party is not None:
+            d["lock_party"] = p.lock_party
+        if p.lock_build is not None:
+            d["lock_build"] = p.lock_build
+        if p.with_:
+            d["with"] = list(p.with_)
+        if not p.present:
+            d["present"] = False
+        players.append(d)
+    out["players"] = players
+    return out

@@ -1,0 +1,138 @@
+"""The score a plan earns (the issue's exact formula) and the checks of its hard constraints.
+
+    score = Σ_g Σ_k w_k · min(1, Σ_{p∈g} party_k(b(p)) / T_k)
+          + Σ_k W_k · (N/10) · min(1, Σ_p squad_k(b(p)) / (S_k · N/10))
+          + Σ_p pref / (1 + rank(p, b(p)))
+          − penalty · |players whose build or party differs from the previous plan|
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from warclaw.engine.catalog import Catalog, Mode
+from warclaw.engine.plan import Plan
+from warclaw.engine.roster import Roster
+
+# A deficit is listed when it costs at least this many score points.
+DEFICIT_MIN_LOSS = 1.0
+
+
+@dataclass
+class ScoreBreakdown:
+    score: float
+    party: float
+    squad: float
+    preference: float
+    change: float
+    coverage: dict[int, dict[str, float]]       # party -> capability -> min(1, sum / target)
+    squad_totals: dict[str, tuple[float, float]]  # capability -> (sum, target)
+    deficits: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+
+
+def party_count(n_players: int, party_size: int) -> int:
+    return max(1, math.ceil(n_players / party_size))
+
+
+def party_coverage(mode: Mode, vectors: list[dict[str, float]]) -> dict[str, float]:
+    caps = mode.counted_party_caps()
+    return {k: min(1.0, sum(v.get(k, 0.0) for v in vectors) / mode.party_targets[k]) for k in caps}
+
+
+def party_value(mode: Mode, vectors: list[dict[str, float]]) -> float:
+    cov = party_coverage(mode, vectors)
+    return sum(mode.party_weights[k] * c for k, c in cov.items())
+
+
+def squad_value(mode: Mode, n: int, totals: dict[str, float]) -> tuple[float, dict[str, tuple[float, float]]]:
+    value, shown = 0.0, {}
+    for k in mode.counted_squad_caps():
+        target = mode.squad_targets[k] * n / 10
+        shown[k] = (totals.get(k, 0.0), target)
+        value += mode.squad_weights[k] * (n / 10) * min(1.0, totals.get(k, 0.0) / target)
+    return value, shown
+
+
+def check_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode) -> list[str]:
+    """Every hard constraint the plan breaks, one line each (empty: the plan is valid)."""
+    out = []
+    names = {p.name for p in roster.players}
+    p_count = party_count(len(roster.players), mode.party_size)
+    for name in sorted(set(plan.assignments) - names):
+        out.append(f"{name}: not in the roster")
+    for p in roster.players:
+        a = plan.assignments.get(p.name)
+        if a is None:
+            out.append(f"{p.name}: has no assignment")
+            continue
+        if a.build not in catalog.builds:
+            out.append(f"{p.name}: unknown build {a.build!r}")
+        elif a.build not in dict(p.options()):
+            why = f"locked to {p.lock_build}" if p.locked_builds and p.rank(a.build) is not None else "does not allow it"
+            out.append(f"{p.name}: build {a.build} not allowed ({why})")
+        if not 1 <= a.party <= p_count:
+            out.append(f"{p.name}: party {a.party} outside 1..{p_count}")
+        if p.lock_party is not None and a.party != p.lock_party:
+            out.append(f"{p.name}: locked to party {p.lock_party} but in party {a.party}")
+        for w in p.with_:
+            other = plan.assignments.get(w)
+            if other is not None and other.party != a.party:
+                out.append(f"{p.name}: must share a party with {w} (parties {a.party} and {other.party})")
+    for g, members in plan.parties().items():
+        if len(members) > mode.party_size:
+            out.append(f"party {g}: {len(members)} members, at most {mode.party_size}")
+    return out
+
+
+def score_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, previous: Plan | None = None) -> ScoreBreakdown:
+    """Score a plan exactly; unknown builds contribute nothing and are listed as violations."""
+    n = len(roster.players)
+    parties: dict[int, list[dict[str, float]]] = {}
+    totals: dict[str, float] = {}
+    preference = 0.0
+    for p in roster.players:
+        a = plan.assignments.get(p.name)
+        if a is None or a.build not in catalog.builds:
+            continue
+        b = catalog.builds[a.build]
+        parties.setdefault(a.party, []).append(b.party)
+        for k, v in b.squad.items():
+            totals[k] = totals.get(k, 0.0) + v
+        rank = p.rank(a.build)
+        if rank is not None:
+            preference += mode.preference_weight / (1 + rank)
+    coverage = {g: party_coverage(mode, parties.get(g, [])) for g in range(1, party_count(n, mode.party_size) + 1)}
+    for g in parties:
+        coverage.setdefault(g, party_coverage(mode, parties[g]))
+    coverage = dict(sorted(coverage.items()))
+    party_total = sum(mode.party_weights[k] * c for cov in coverage.values() for k, c in cov.items())
+    squad_total, shown = squad_value(mode, n, totals)
+    moved = plan.moved(previous) if previous else []
+    change = mode.change_penalty * len(moved)
+    result = ScoreBreakdown(
+        score=party_total + squad_total + preference - change, party=party_total, squad=squad_total,
+        preference=preference, change=change, coverage=coverage, squad_totals=shown, moved=moved,
+    )
+    result.violations = check_plan(plan, roster, catalog, mode)
+    result.deficits = deficits(mode, coverage, shown, n)
+    return result
+
+
+def deficits(mode: Mode, coverage: dict[int, dict[str, float]], squad: dict[str, tuple[float, float]], n: int) -> list[str]:
+    rows: list[tuple[float, str]] = []
+    for g, cov in coverage.items():
+        for k, c in cov.items():
+            loss = mode.party_weights[k] * (1 - c)
+            if loss >= DEFICIT_MIN_LOSS:
+                what = f"no {k} source" if c == 0 else f"{k} at {c:.0%} of target"
+                rows.append((loss, f"party {g}: {what}"))
+    for k, (total, target) in squad.items():
+        c = min(1.0, total / target)
+        loss = mode.squad_weights[k] * (n / 10) * (1 - c)
+        if loss >= DEFICIT_MIN_LOSS:
+            rows.append((loss, f"squad: {k} {total:g} of {target:g} ({c:.0%})"))
+    rows.sort(key=lambda r: -r[0])
+    return [text for _, text in rows]

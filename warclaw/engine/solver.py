@@ -1,0 +1,263 @@
+"""``optimize``: the exact squad optimizer.
+
+Without a previous plan: compositions (see columns.py) — the LP over every party composition,
+solved by column generation, gives a tight bound; reduced-cost filtering keeps only the
+compositions that can still appear in a better plan; CP-SAT over those proves optimality.
+With a previous plan: the labeled model with the change penalty, warm-started from that plan.
+Improving plans are streamed through ``on_plan`` from the first (greedy) one on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from warclaw.engine.baselines import Assign, complete, from_plan, greedy, local_search, objective, to_plan
+from warclaw.engine.catalog import Catalog, Mode
+from warclaw.engine.columns import Columns, TooManyColumns, enumerate_columns
+from warclaw.engine.errors import InfeasibleRoster
+from warclaw.engine.ip import solve_ip
+from warclaw.engine.labeled import solve_labeled
+from warclaw.engine.master import layout, solve_lp
+from warclaw.engine.plan import Plan
+from warclaw.engine.problem import Problem, build_problem
+from warclaw.engine.roster import Roster
+from warclaw.engine.score import ScoreBreakdown, score_plan
+
+# Above this many filtered compositions, the final CP-SAT model would be slow to build: first
+# tighten the incumbent on the LP's support, then filter again.
+FILTER_LIMIT = 60_000
+EPS = 1e-6
+
+PlanCallback = Callable[[Plan, float, float, float], None]  # plan, score, bound, seconds since start
+
+
+@dataclass
+class SolveResult:
+    status: str                     # optimal | feasible | infeasible
+    plan: Plan | None
+    score: float
+    bound: float
+    solve_seconds: float
+    mode: str
+    breakdown: ScoreBreakdown | None = None
+    reason: str | None = None
+    stats: dict = field(default_factory=dict)
+
+
+class _Emitter:
+    """Streams strictly improving plans; remembers the best."""
+
+    def __init__(self, pb: Problem, on_plan: PlanCallback | None, t0: float):
+        self.pb, self.on_plan, self.t0 = pb, on_plan, t0
+        self.best: Assign | None = None
+        self.value = float("-inf")
+        self.bound = float("inf")
+        self.lock = threading.Lock()
+
+    def take(self, a: Assign, _value: float, _bound: float) -> None:
+        """A solver's solution callback: rescore exactly (the solver's objective is rounded)."""
+        self.offer(a)
+
+    def offer(self, a: Assign, value: float | None = None) -> None:
+        value = objective(self.pb, a) if value is None else value
+        with self.lock:
+            if value <= self.value + 1e-9:
+                return
+            self.best, self.value = a, value
+        if self.on_plan:
+            self.on_plan(to_plan(self.pb, a), value, max(value, self.bound), time.perf_counter() - self.t0)
+
+
+def locate(pb: Problem, cols: Columns, a: Assign) -> list[tuple[int, int]] | None:
+    """The columns (with multiplicity) an assignment uses, or None if one is not enumerated."""
+    member_of = {m: (j, i) for j, g in enumerate(pb.groups) for i, m in enumerate(g.members)}
+    block_index = {(blk.label, blk.units): n for n, blk in enumerate(cols.blocks)}
+    out: dict[int, int] = {}
+    for g in range(pb.parties):
+        members = [i for i in range(pb.n) if a.party[i] == g]
+        counts = np.zeros(cols.counts.shape[1], dtype=np.int8)
+        units: dict[int, list[int]] = {}
+        for i in members:
+            c = pb.class_of[a.build[i]]
+            if i in member_of:
+                j, pos = member_of[i]
+                units.setdefault(j, [0] * len(pb.groups[j].members))[pos] = c
+            else:
+                counts[c] += 1
+        label = next((pb.groups[j].label for j in units if pb.groups[j].label is not None), None)
+        ordered = sorted(units, key=lambda j: (pb.groups[j].label is None, j))
+        key = (label, tuple((j, tuple(units[j])) for j in ordered))
+        n = block_index.get(key)
+        if n is None:
+            return None
+        blk = cols.blocks[n]
+        hit = np.flatnonzero((cols.counts[blk.start:blk.stop] == counts).all(axis=1))
+        if len(hit) == 0:
+            return None
+        col = blk.start + int(hit[0])
+        out[col] = out.get(col, 0) + 1
+    return sorted(out.items())
+
+
+def resolve_mode(catalog: Catalog, roster: Roster, mode: Mode | str | None) -> Mode:
+    if isinstance(mode, Mode):
+        return mode
+    return catalog.mode(mode or roster.mode or "zerg")
+
+
+def optimize(roster: Roster, catalog: Catalog, mode: Mode | str | None = None, *, time_limit: float = 10.0,
+             previous: Plan | None = None, seed: int = 0, on_plan: PlanCallback | None = None,
+             stop: threading.Event | None = None, workers: int = 2) -> SolveResult:
+    """Assign every present player a build and a party, maximizing the score (see score.py)."""
+    t0 = time.perf_counter()
+    m = resolve_mode(catalog, roster, mode)
+    present = roster.present()
+    try:
+        pb = build_problem(present, catalog, m)
+    except InfeasibleRoster as e:
+        return SolveResult("infeasible", None, 0.0, 0.0, time.perf_counter() - t0, m.id, reason=str(e))
+    deadline = t0 + time_limit
+    emit = _Emitter(pb, on_plan, t0)
+    stats: dict = {"players": pb.n, "parties": pb.parties, "classes": len(pb.class_vec)}
+
+    if previous is not None:
+        status, bound = _replan(pb, previous, emit, deadline, seed, stop, workers, stats)
+    else:
+        status, bound = _fresh(pb, emit, deadline, seed, stop, workers, stats)
+    elapsed = time.perf_counter() - t0
+    if emit.best is None:
+        reason = stats.get("reason") or "no plan satisfies the locks and 'with' groups"
+        return SolveResult("infeasible", None, 0.0, 0.0, elapsed, m.id, reason=reason, stats=stats)
+    plan = to_plan(pb, emit.best)
+    breakdown = score_plan(plan, present, catalog, m, previous)
+    if status == "optimal":
+        bound = breakdown.score
+    return SolveResult(status, plan, breakdown.score, max(bound, breakdown.score), elapsed, m.id, breakdown,
+                       None, stats)
+
+
+def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: threading.Event | None,
+           workers: int, stats: dict) -> tuple[str, float]:
+    start = greedy(pb)
+    if start is not None:
+        emit.offer(start)
+        emit.offer(local_search(pb, start))
+    try:
+        cols = enumerate_columns(pb)
+    except TooManyColumns as e:
+        stats["columns"] = f">{e.args[0]}"
+        return _labeled_fallback(pb, emit, deadline, seed, stop, workers, stats)
+    stats["columns"] = len(cols)
+    lay = layout(pb, cols)
+    seeds = locate(pb, cols, emit.best) if emit.best is not None else None
+    empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
+    lp = solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty)
+    stats["lp_bound"] = round(lp.value, 6)
+    stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
+    if lp.artificial > 1e-6:
+        stats["reason"] = (f"the locked and 'with' players cannot be packed into {pb.parties} parties of {pb.size}")
+        return "infeasible", 0.0
+    emit.bound = lp.value
+    stopper = _StopAt(emit, lp.value, stop)
+    if lp.value - emit.value > EPS:
+        # The columns the generation brought in hold near-optimal parties: CP-SAT over them, with
+        # the LP bound as a constraint, usually reaches that bound at once.
+        base = locate(pb, cols, emit.best) if emit.best is not None else None
+        working = np.union1d(np.array(lp.working, dtype=np.int64), [c for c, _ in (base or [])]).astype(np.int64)
+        hint = (base, emit.best.build) if base else None
+        remaining = deadline - time.perf_counter()
+        ip = solve_ip(pb, cols, lay, working, min(remaining, max(0.5, 0.25 * remaining)), seed, hint, emit.take,
+                      stopper, workers, upper=lp.value)
+        stats["working_columns"] = len(working)
+        if ip.assign is not None:
+            emit.offer(ip.assign)
+    gap = lp.value - emit.value
+    if gap <= EPS:
+        return "optimal", lp.value
+    if stop is not None and stop.is_set():
+        return "feasible", lp.value
+    # Reduced-cost filtering: a composition whose reduced cost exceeds the gap is in no better plan.
+    keep = np.flatnonzero(lp.reduced <= gap + EPS)
+    stats["kept_columns"] = int(len(keep))
+    truncated = len(keep) > FILTER_LIMIT
+    if truncated:
+        keep = keep[np.argpartition(lp.reduced[keep], FILTER_LIMIT)[:FILTER_LIMIT]]
+        stats["truncated"] = True
+    hint_cols = locate(pb, cols, emit.best) if emit.best is not None else None
+    subset = np.union1d(keep, [c for c, _ in (hint_cols or [])]).astype(np.int64)
+    hint = (hint_cols, emit.best.build) if hint_cols else None
+    ip = solve_ip(pb, cols, lay, subset, deadline - time.perf_counter(), seed, hint, emit.take, stopper, workers,
+                  upper=lp.value)
+    stats["ip_status"] = ip.status
+    if ip.assign is not None:
+        emit.offer(ip.assign)
+    if emit.best is None:
+        stats["reason"] = f"no plan satisfies the locks and 'with' groups in {pb.parties} parties"
+        return "infeasible", 0.0
+    if lp.value - emit.value <= EPS or (ip.status == "optimal" and not truncated):
+        return "optimal", emit.value
+    return "feasible", lp.value if truncated else min(lp.value, max(ip.bound, emit.value))
+
+
+class _StopAt:
+    """Stops a CP-SAT search once the incumbent meets the LP bound, or when the caller asks."""
+
+    def __init__(self, emit: _Emitter, target: float, stop: threading.Event | None):
+        self.emit, self.target, self.stop = emit, target, stop
+
+    def is_set(self) -> bool:
+        return self.emit.value >= self.target - EPS or (self.stop is not None and self.stop.is_set())
+
+
+def _labeled_fallback(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: threading.Event | None,
+                      workers: int, stats: dict) -> tuple[str, float]:
+    res = solve_labeled(pb, deadline - time.perf_counter(), seed, hint=emit.best, on_solution=emit.take,
+                        stop=stop, workers=workers)
+    stats["model"] = "labeled"
+    if res.assign is not None:
+        emit.offer(res.assign)
+    return ("optimal" if res.status == "optimal" else "feasible"), res.bound
+
+
+def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: int,
+            stop: threading.Event | None, workers: int, stats: dict) -> tuple[str, float]:
+    """Keep what the previous plan can keep; the labeled model moves only who must move."""
+    stats["model"] = "labeled-replan"
+    prev: dict[int, tuple[int, str]] = {}
+    for i, p in enumerate(pb.players):
+        a = previous.assignments.get(p.name)
+        if a is not None:
+            prev[i] = (a.party - 1, a.build)
+    valid = {i: (g, b) for i, (g, b) in prev.items()
+             if 0 <= g < pb.parties and b in pb.options[i]
+             and (pb.players[i].lock_party is None or pb.players[i].lock_party - 1 == g)}
+    counts: dict[int, int] = {}
+    fixed = {}
+    for i, (g, b) in sorted(valid.items()):
+        if counts.get(g, 0) < pb.size:
+            counts[g] = counts.get(g, 0) + 1
+            fixed[i] = (g, b)
+    start = complete(pb, fixed) or greedy(pb)
+    penalty = pb.mode.change_penalty
+
+    def value(a: Assign) -> float:
+        moved = sum(1 for i, (g, b) in prev.items() if (a.party[i], a.build[i]) != (g, b))
+        return objective(pb, a) - penalty * moved
+
+    if start is not None:
+        emit.offer(start, value(start))
+    res = solve_labeled(pb, deadline - time.perf_counter(), seed, previous=prev, change_penalty=penalty,
+                        hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers)
+    if res.assign is not None:
+        emit.offer(res.assign, value(res.assign))
+    if res.status == "infeasible" and emit.best is None:
+        stats["reason"] = "no plan satisfies the locks and 'with' groups"
+    return ("optimal" if res.status == "optimal" else "feasible"), res.bound
+
+
+__all__ = ["SolveResult", "optimize", "from_plan"]

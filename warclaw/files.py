@@ -1,0 +1,65 @@
+"""Reading the files a person hands Warclaw (catalog, roster, plan), with one-line errors."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from warclaw.engine import Catalog, Plan, Roster, catalog_from_mapping, plan_from_mapping, roster_from_mapping
+from warclaw.errors import UserError
+
+SHIPPED_CATALOG = "catalog.toml"
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{p}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{p}: cannot read {what} file: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"{p}: not valid TOML ({e})") from None
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{p}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{p}: cannot read {what} file: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+
+
+def shipped_catalog_mapping() -> dict[str, Any]:
+    return tomllib.loads(resources.files("warclaw.data").joinpath(SHIPPED_CATALOG).read_text(encoding="utf-8"))
+
+
+def load_catalog(user_path: str | None = None) -> Catalog:
+    """The shipped catalog with the user's file (if any) merged over it."""
+    override = read_toml(user_path, "catalog") if user_path else None
+    return catalog_from_mapping(shipped_catalog_mapping(), override, source="shipped catalog",
+                                override_source=str(user_path))
+
+
+def load_roster(path: str | Path, catalog: Catalog) -> Roster:
+    return roster_from_mapping(read_toml(path, "roster"), catalog, source=str(path))
+
+
+def load_plan(path: str | Path) -> Plan:
+    return plan_from_mapping(read_json(path, "plan"), source=str(path))
+
+
+def sample_roster_path() -> Path:
+    return Path(str(resources.files("warclaw.data").joinpath("sample-roster.toml")))
