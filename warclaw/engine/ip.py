@@ -81,7 +81,7 @@ def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_l
         y[col] = m.new_int_var(0, ub, f"y{col}")
     x = {(p, b): m.new_bool_var(f"x{p}_{b}") for p, b in lay.xvars}
     rows: dict[int, list] = {}
-    for (p, b), var in x.items():
+    for (p, _b), var in x.items():
         rows.setdefault(p, []).append(var)
     for p in range(pb.n):
         m.add_exactly_one(rows[p])

@@ -44,7 +44,7 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
     by_player: dict[int, list] = {}
     by_party: dict[int, list] = {g: [] for g in range(P)}
     in_party: dict[tuple[int, int], list] = {}
-    for (p, b, g), var in x.items():
+    for (p, _b, g), var in x.items():
         by_player.setdefault(p, []).append(var)
         by_party[g].append(var)
         in_party.setdefault((p, g), []).append(var)
