@@ -1,0 +1,92 @@
+"""Engine figures: time to proof, first plan, re-plan, the naive formulation and both baselines."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from warclaw.engine import optimize, roster_from_mapping
+from warclaw.engine.baselines import greedy, objective, random_reroll
+from warclaw.engine.generate import generate_roster
+from warclaw.engine.labeled import solve_labeled
+from warclaw.engine.problem import build_problem
+from warclaw.files import load_catalog
+
+SEEDS = range(8)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> None:
+    cat = load_catalog()
+    mode = cat.mode("zerg")
+    print("Fresh solves (zerg, 2 workers, limit 20 s): time to proof, first plan within 2% of the final score")
+    print(f"{'roster':<26} {'proven':>7} {'median s':>9} {'p95 s':>7} {'first≤2% med s':>15} {'worst gap':>10}")
+    optimum: dict[tuple, float] = {}
+    for n, duos, locks in [(5, 0, 0), (10, 1, 0), (20, 2, 1), (30, 3, 2), (40, 4, 2), (50, 0, 0), (50, 6, 4)]:
+        times, firsts, proven, gaps = [], [], 0, []
+        for seed in SEEDS:
+            roster = roster_from_mapping(generate_roster(n, seed, duos=duos, locks=locks), cat)
+            seen: list[tuple[float, float]] = []
+            res = optimize(roster, cat, mode, time_limit=20, seed=0, on_plan=lambda p, s, b, t, seen=seen: seen.append((t, s)))
+            times.append(res.solve_seconds)
+            proven += res.status == "optimal"
+            gaps.append((res.bound - res.score) / res.bound)
+            firsts.append(next(t for t, s in seen if s >= 0.98 * res.score))
+            optimum[(n, duos, locks, seed)] = res.score
+        print(f"{f'{n} players, {duos} duos, {locks} locks':<26} {proven:>4}/{len(SEEDS)} {statistics.median(times):>9.3f}"
+              f" {pct(times, 0.95):>7.3f} {statistics.median(firsts):>15.3f} {max(gaps):>10.4%}")
+
+    print("\nRe-plan after one player leaves / one joins (50 players, change penalty, limit 0.3 s)")
+    leave, join, moved = [], [], []
+    for seed in SEEDS:
+        data = generate_roster(51, seed)
+        base = roster_from_mapping({**data, "players": data["players"][:50]}, cat)
+        first = optimize(base, cat, mode, time_limit=20)
+        left = roster_from_mapping({**data, "players": data["players"][1:50]}, cat)
+        t = time.perf_counter()
+        r = optimize(left, cat, mode, time_limit=0.3, previous=first.plan)
+        leave.append(time.perf_counter() - t)
+        moved.append(len(r.breakdown.moved))
+        joined = roster_from_mapping(data, cat)
+        t = time.perf_counter()
+        optimize(joined, cat, mode, time_limit=0.3, previous=first.plan)
+        join.append(time.perf_counter() - t)
+    print(f"  leave: median {statistics.median(leave):.3f} s, max {max(leave):.3f} s; players moved: median "
+          f"{statistics.median(moved)}, max {max(moved)}")
+    print(f"  join:  median {statistics.median(join):.3f} s, max {max(join):.3f} s")
+
+    print("\nNaive formulation (player×build×party booleans, no symmetry breaking) against ours, limit 10 s")
+    for n in (15, 30, 50):
+        roster = roster_from_mapping(generate_roster(n, 0, duos=1), cat)
+        ours = optimize(roster, cat, mode, time_limit=20)
+        pb = build_problem(roster, cat, mode)
+        t = time.perf_counter()
+        naive = solve_labeled(pb, 10.0, 0, symmetry=False, hint=None)
+        nt = time.perf_counter() - t
+        nscore = objective(pb, naive.assign) if naive.assign else float("nan")
+        print(f"  {n} players: ours {ours.status} in {ours.solve_seconds:.2f} s; naive {naive.status} in {nt:.2f} s,"
+              f" score {nscore / ours.score:.4f} of ours, bound gap {(naive.bound - ours.score) / ours.score:.2%}; "
+              f"time ratio naive/ours {nt / ours.solve_seconds:.1f}x")
+
+    print("\nBaselines relative to the proven optimum (same score function)")
+    rel_g, rel_r, t_g, t_r = [], [], [], []
+    for (n, duos, locks, seed), best in optimum.items():
+        roster = roster_from_mapping(generate_roster(n, seed, duos=duos, locks=locks), cat)
+        pb = build_problem(roster, cat, mode)
+        t = time.perf_counter()
+        g = greedy(pb)
+        t_g.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _, rv = random_reroll(pb, 1000, seed)
+        t_r.append(time.perf_counter() - t)
+        if g is not None:
+            rel_g.append(objective(pb, g) / best)
+        rel_r.append(rv / best)
+    print(f"  greedy:                 median {statistics.median(rel_g):.2%} of optimum, worst {min(rel_g):.2%}, "
+          f"median {statistics.median(t_g) * 1000:.1f} ms")
+    print(f"  random reroll (1000x):  median {statistics.median(rel_r):.2%} of optimum, worst {min(rel_r):.2%}, "
+          f"median {statistics.median(t_r):.2f} s")
