@@ -7,7 +7,7 @@ import json
 import sys
 
 from warclaw.cli.context import Context
-from warclaw.errors import UserError
+from warclaw.engine.errors import InfeasibleRoster
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,7 +98,7 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
         json.dump(result_mapping(res), sys.stdout, indent=2)
         print()
     elif res.status == "infeasible":
-        raise UserError(f"{args.roster}: infeasible roster: {res.reason}")
+        raise InfeasibleRoster(f"{args.roster}: infeasible roster: {res.reason}")
     else:
         print(plan_text(res, {p.name for p in roster.players if p.commander}))
     return 3 if res.status == "infeasible" else 0

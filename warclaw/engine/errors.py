@@ -17,3 +17,5 @@ class PlanError(UserError):
 
 class InfeasibleRoster(UserError):
     """The hard constraints cannot all hold; ``str()`` says which and why."""
+
+    exit_code = 3

@@ -112,49 +112,64 @@ class LPResult:
     working: list[int]      # every column the generation brought in
 
 
-def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
-             batch: int = 400) -> LPResult:
-    """Column generation: solve over a working set, price every enumerated column, repeat."""
+@dataclass
+class Master:
+    """The master's matrix over a set of columns: y (columns), x (player builds), t/s/s' (squad),
+    then artificials (a +1 and a −1 per linking row) when asked for."""
+
+    A: sp.csc_matrix
+    cost: np.ndarray        # min-sense
+    columns: np.ndarray     # the column index of each y
+    off_x: int
+    off_e: int
+    off_a: int
+
+
+def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artificials: bool) -> Master:
     S = len(pb.squad_caps)
     xr, xc, xv = _x_entries(pb, lay)
     nx = len(lay.xvars)
-    x_cost = np.array([-pb.pref[p][b] for p, b in lay.xvars])
-    # t_k, s_k, s'_k
-    extra_rows, extra_cols, extra_vals = [], [], []
-    for k in range(S):
-        extra_rows += [lay.squad_row0 + k, lay.squad_row0 + S + k, lay.squad_row0 + k, lay.squad_row0 + S + k]
-        extra_cols += [3 * k, 3 * k, 3 * k + 1, 3 * k + 2]
-        extra_vals += [-1.0, 1.0, -1.0, 1.0]
-    extra_cost = np.zeros(3 * S)
-    extra_cost[0::3] = -pb.squad_coef
-    art_rows = list(range(lay.class_row0, lay.squad_row0))
+    yr, yc, yv = [], [], []
+    counts = cols.counts[w]
+    nz = np.nonzero(counts)
+    yr += list(lay.class_row0 + nz[1])
+    yc += list(nz[0])
+    yv += list(-counts[nz].astype(float))
+    for pos, col in enumerate(w):
+        for r, a in lay.block_rows[cols.block_of[col]]:
+            yr.append(r)
+            yc.append(pos)
+            yv.append(a)
+    er, ec, ev = [], [], []
+    for k in range(S):  # t_k, s_k, s'_k
+        er += [lay.squad_row0 + k, lay.squad_row0 + S + k, lay.squad_row0 + k, lay.squad_row0 + S + k]
+        ec += [3 * k, 3 * k, 3 * k + 1, 3 * k + 2]
+        ev += [-1.0, 1.0, -1.0, 1.0]
+    e_cost = np.zeros(3 * S)
+    e_cost[0::3] = -pb.squad_coef
+    art_rows = list(range(lay.class_row0, lay.squad_row0)) if artificials else []
+    ny = len(w)
+    off_x, off_e, off_a = ny, ny + nx, ny + nx + 3 * S
     n_art = 2 * len(art_rows)
-    block_dual_rows = lay.block_rows
+    rows = yr + xr + er + art_rows + art_rows
+    cidx = yc + [off_x + c for c in xc] + [off_e + c for c in ec] + [off_a + i for i in range(n_art)]
+    vals = yv + xv + ev + [1.0] * len(art_rows) + [-1.0] * len(art_rows)
+    A = sp.csc_matrix((vals, (rows, cidx)), shape=(lay.n_rows, off_a + n_art))
+    cost = np.concatenate([-cols.values[w], [-pb.pref[p][b] for p, b in lay.xvars], e_cost,
+                           np.full(n_art, ARTIFICIAL_COST)])
+    return Master(A, cost, w, off_x, off_e, off_a)
+
+
+def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
+             batch: int = 400) -> LPResult:
+    """Column generation: solve over a working set, price every enumerated column, repeat."""
     working = sorted(set(start))
     in_working = np.zeros(len(cols), dtype=bool)
     in_working[working] = True
     for _ in range(max_rounds):
         w = np.array(working, dtype=np.int64)
-        yr, yc, yv = [], [], []
-        counts = cols.counts[w]
-        nz = np.nonzero(counts)
-        yr += list(lay.class_row0 + nz[1])
-        yc += list(nz[0])
-        yv += list(-counts[nz].astype(float))
-        for pos, col in enumerate(w):
-            for r, a in block_dual_rows[cols.block_of[col]]:
-                yr.append(r)
-                yc.append(pos)
-                yv.append(a)
-        ny = len(w)
-        off_x, off_e, off_a = ny, ny + nx, ny + nx + 3 * S
-        rows = yr + xr + extra_rows + art_rows + art_rows
-        cidx = yc + [off_x + c for c in xc] + [off_e + c for c in extra_cols] + \
-            [off_a + i for i in range(n_art)]
-        vals = yv + xv + extra_vals + [1.0] * len(art_rows) + [-1.0] * len(art_rows)
-        A = sp.csc_matrix((vals, (rows, cidx)), shape=(lay.n_rows, off_a + n_art))
-        cost = np.concatenate([-cols.values[w], x_cost, extra_cost, np.full(n_art, ARTIFICIAL_COST)])
-        res = linprog(cost, A_eq=A, b_eq=lay.rhs, bounds=(0, None), method="highs")
+        mst = build_master(pb, cols, lay, w, artificials=True)
+        res = linprog(mst.cost, A_eq=mst.A, b_eq=lay.rhs, bounds=(0, None), method="highs")
         if res.status != 0:
             raise RuntimeError(f"LP failed: {res.message}")
         duals = res.eqlin.marginals
@@ -167,6 +182,7 @@ def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_roun
         best = np.sort(candidates)
         in_working[best] = True
         working.extend(int(c) for c in best)
+    off_a, ny = mst.off_a, len(w)
     artificial = float(res.x[off_a:].sum())
     y = {int(w[i]): float(res.x[i]) for i in range(ny) if res.x[i] > 1e-9}
     return LPResult(value=-float(res.fun), duals=duals, reduced=reduced, artificial=artificial, y=y, working=working)

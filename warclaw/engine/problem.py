@@ -110,7 +110,8 @@ def _groups(players: list[Player], parties: int, size: int, source: str) -> list
         if p.lock_party is not None:
             if p.lock_party > parties:
                 raise InfeasibleRoster(
-                    f"{p.name} is locked to party {p.lock_party}, but {len(players)} players make only {parties} "
+                    f"{p.name} is locked to party {p.lock_party}, but {len(players)} player{'s' if len(players) > 1 else ''} "
+                    f"make{'' if len(players) > 1 else 's'} only {parties} "
                     f"part{'y' if parties == 1 else 'ies'} of {size}")
             # Everyone locked to one party number shares that party.
             first = by_lock.setdefault(p.lock_party, i)

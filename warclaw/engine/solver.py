@@ -166,14 +166,14 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
     stopper = _StopAt(emit, lp.value, stop)
     if lp.value - emit.value > EPS:
         # The columns the generation brought in hold near-optimal parties: CP-SAT over them, with
-        # the LP bound as a constraint, usually reaches that bound at once.
+        # the LP bound as a constraint, usually meets that bound, which is then the proof.
         base = locate(pb, cols, emit.best) if emit.best is not None else None
         working = np.union1d(np.array(lp.working, dtype=np.int64), [c for c, _ in (base or [])]).astype(np.int64)
+        stats["working_columns"] = len(working)
         hint = (base, emit.best.build) if base else None
         remaining = deadline - time.perf_counter()
         ip = solve_ip(pb, cols, lay, working, min(remaining, max(0.5, 0.25 * remaining)), seed, hint, emit.take,
                       stopper, workers, upper=lp.value)
-        stats["working_columns"] = len(working)
         if ip.assign is not None:
             emit.offer(ip.assign)
     gap = lp.value - emit.value
