@@ -18,7 +18,9 @@ from warclaw.errors import ConfigError, UserError
 
 # Modules are imported lazily by name so that `warclaw catalog` does not pay for textual or httpx.
 COMMAND_MODULES = [
+    "warclaw.cli.fakeapi_cmd",
     "warclaw.cli.engine_cmds",
+    "warclaw.cli.chatcode_cmds",
 ]
 
 

@@ -1,0 +1,56 @@
+"""Loading the recorded API responses shipped in ``data/`` (copied from the shared recordings).
+
+Every body the fake server sends is one of these files or a transformation of one; nothing here is
+made up. See ``data/SOURCES.md`` for where each file came from.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+DATA = resources.files("warclaw.gw2api.fake").joinpath("data")
+
+
+@cache
+def _load(relpath: str) -> Any:
+    return json.loads(DATA.joinpath(relpath).read_text("utf-8"))
+
+
+def load(relpath: str) -> Any:
+    """A fresh deep copy of a recorded body, safe to mutate."""
+    return copy.deepcopy(_load(relpath))
+
+
+def shared(relpath: str) -> Any:
+    """The cached body itself, without copying: callers must not mutate it."""
+    return _load(relpath)
+
+
+def example(relpath: str, index: int = 0) -> Any:
+    """One element of an api-generator ``*.examples.json`` file (an array of example bodies)."""
+    return copy.deepcopy(_load(relpath)[index])
+
+
+def error_text(name: str) -> str:
+    """The ``text`` of a recorded error body, e.g. ``error_text("invalid_key")`` -> ``"invalid key"``."""
+    body = _load(f"errors/text_{name}.json")
+    return str(body["text"])
+
+
+def all_files() -> list[str]:
+    """Relative paths of every recorded JSON file (for tests that parse them all)."""
+    out: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for child in node.iterdir():
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif child.name.endswith(".json"):
+                out.append(prefix + child.name)
+
+    walk(DATA, "")
+    return sorted(out)

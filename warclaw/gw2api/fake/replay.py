@@ -1,0 +1,307 @@
+"""A WvW matchup that moves: recorded matches, advanced in 5-minute ticks.
+
+Starting points are the recorded matches, never invented bodies:
+- EU ``2-1`` is the 2025-04-18 recording (post-restructuring, team ids 12014/12006/12007);
+- the other eight are the 2020-12 recordings moved forward by whole weeks to the same week, with a
+  post-2024 team id put in front of each ``all_worlds`` list (the shape the 2025 recording shows).
+
+Each tick follows the game's rules: every 5 minutes each team scores the ``points_tick`` of what it
+holds, captures score ``points_capture``, skirmishes last 2 hours and award victory points by rank,
+the week ends at ``end_time`` and a new one starts 2 minutes later. The random parts (which
+objective flips, how many kills) are seeded and scaled from the recording itself: kills per tick
+are the recorded kills divided by the recorded match age, victory points per skirmish the recorded
+total divided by the completed skirmishes, capture odds follow each team's recorded score share.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+import random
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from warclaw.gw2api.fake import recorded
+
+TICK = timedelta(minutes=5)
+SKIRMISH = timedelta(hours=2)
+WEEK = timedelta(days=7)
+RESET_GAP = timedelta(minutes=2)  # end_time is start + 7 d - 2 min
+COLORS = ("red", "blue", "green")
+OWNER = {"red": "Red", "blue": "Blue", "green": "Green"}
+COLOR_OF = {v: k for k, v in OWNER.items()}
+YAK_TARGETS = frozenset({"Tower", "Keep", "Castle"})
+FLIP_WEIGHT = {"Camp": 5.0, "Ruins": 2.0, "Tower": 2.0, "Keep": 1.0, "Castle": 0.3}
+CLAIMABLE = frozenset({"Camp", "Tower", "Keep", "Castle"})
+FLIPS_PER_TICK = ([0, 1, 2, 3], [0.3, 0.35, 0.2, 0.15])
+RANK_SHARE = (5, 4, 3)  # victory points by skirmish rank, in proportion (2020 data: exactly 5/4/3)
+
+LIVE_MATCH = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
+OLD_MATCHES = "wvw/matches/gw2sharp_2020-12_matches_all.bulk.json"
+OLD_RECORDED_AT = "2020-12-08T17:02:00Z"
+# Team ids for the eight 2020 matches (2-1 keeps its recorded 12014/12006/12007), red/blue/green.
+TEAMS_FOR_OLD = {
+    "2-2": (12001, 12002, 12003),
+    "2-3": (12004, 12005, 12008),
+    "2-4": (12009, 12010, 12011),
+    "2-5": (12012, 12013, 12015),
+    "1-1": (11001, 11002, 11003),
+    "1-2": (11004, 11005, 11006),
+    "1-3": (11007, 11008, 11009),
+    "1-4": (11010, 11011, 11012),
+}
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def fmt_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _latest_timestamp(match: dict[str, Any]) -> datetime:
+    stamps = [
+        parse_time(o[k]) for mp in match["maps"] for o in mp["objectives"] for k in ("last_flipped", "claimed_at") if o.get(k)
+    ]
+    return max(stamps)
+
+
+def _shift_times(match: dict[str, Any], delta: timedelta) -> None:
+    for key in ("start_time", "end_time"):
+        match[key] = fmt_time(parse_time(match[key]) + delta)
+    for mp in match["maps"]:
+        for obj in mp["objectives"]:
+            for key in ("last_flipped", "claimed_at"):
+                if obj.get(key):
+                    obj[key] = fmt_time(parse_time(obj[key]) + delta)
+
+
+class MatchSim:
+    """One match's body plus what is needed to advance it tick by tick."""
+
+    def __init__(self, match: dict[str, Any], recorded_at: datetime, seed: int):
+        self.body = match
+        self.sim_time = recorded_at
+        self.rng = random.Random(f"{seed}:{match['id']}")
+        start = parse_time(match["start_time"])
+        age_ticks = max(1.0, (recorded_at - start) / TICK)
+        self.kd_rate = {
+            mp["id"]: {kind: {c: mp[kind][c] / age_ticks for c in COLORS} for kind in ("kills", "deaths")}
+            for mp in match["maps"]
+        }
+        done = max(1, len(match.get("skirmishes", [])) - 1)
+        self.vp_per_skirmish = sum(match["victory_points"].values()) / done if match.get("victory_points") else 12.0
+        total = sum(match["scores"].values()) or 1
+        self.strength = {c: max(0.05, match["scores"][c] / total) for c in COLORS}
+        self.claimers: dict[str, list[str]] = {c: [] for c in COLORS}
+        for mp in match["maps"]:
+            for obj in mp["objectives"]:
+                color = obj["owner"].lower()
+                if obj.get("claimed_by") and color in self.claimers and obj["claimed_by"] not in self.claimers[color]:
+                    self.claimers[color].append(obj["claimed_by"])
+        self.history: deque[tuple[datetime, dict[str, Any]]] = deque(maxlen=24 * 12)
+        self._record_kd()
+        self._start = start
+        self._end = parse_time(match["end_time"])
+        # Objectives never appear or vanish, so the flip candidates are fixed.
+        self._candidates = [(mp, o) for mp in match["maps"] for o in mp["objectives"] if o["type"] in FLIP_WEIGHT]
+        self._weights = [FLIP_WEIGHT[o["type"]] for _, o in self._candidates]
+        self._view: dict[str, Any] | None = None  # copy of the body since the last tick
+
+    # -- time
+
+    def advance_to(self, now: datetime) -> None:
+        while True:
+            nxt = self._start + (math.floor((self.sim_time - self._start) / TICK) + 1) * TICK
+            if nxt > now:
+                return
+            self._tick(nxt)
+            self.sim_time = nxt
+            self._view = None
+
+    def view(self, kd_lag: timedelta | None = None) -> dict[str, Any]:
+        """A copy of the body (treat it as read-only); with ``kd_lag`` kills/deaths are that old."""
+        if not kd_lag:
+            # Bodies change only on ticks, so one copy serves every request in between.
+            if self._view is None:
+                self._view = copy.deepcopy(self.body)
+            return self._view
+        body = copy.deepcopy(self.body)
+        if kd_lag:
+            target = self.sim_time - kd_lag
+            snap = next((s for t, s in reversed(self.history) if t <= target), self.history[0][1])
+            body["kills"], body["deaths"] = dict(snap["kills"]), dict(snap["deaths"])
+            for mp in body["maps"]:
+                if mp["id"] in snap["maps"]:
+                    mp["kills"], mp["deaths"] = (dict(x) for x in snap["maps"][mp["id"]])
+        return body
+
+    # -- one tick
+
+    def _tick(self, t: datetime) -> None:
+        m = self.body
+        if t >= self._end + RESET_GAP:
+            self._new_week()
+            return
+        if t > self._end:
+            return  # between end and reset nothing moves
+        self._roll_skirmish(t)
+        for _ in range(self.rng.choices(*FLIPS_PER_TICK)[0]):
+            self._flip(t)
+        rng = self.rng
+        for mp in m["maps"]:
+            gained = dict.fromkeys(COLORS, 0)
+            for obj in mp["objectives"]:
+                color = COLOR_OF.get(obj["owner"])
+                if color is None:
+                    continue
+                gained[color] += obj["points_tick"]
+                kind = obj["type"]
+                if kind in YAK_TARGETS and obj.get("yaks_delivered") is not None and rng.random() < 0.5:
+                    obj["yaks_delivered"] += 1
+                if kind in CLAIMABLE and "claimed_by" in obj and not obj["claimed_by"] and self.claimers[color]:
+                    if rng.random() < 0.3:
+                        obj["claimed_by"] = rng.choice(self.claimers[color])
+                        obj["claimed_at"] = fmt_time(t)
+            for c in COLORS:
+                if gained[c]:
+                    self._score(mp, c, gained[c])
+            for kind in ("kills", "deaths"):
+                for c in COLORS:
+                    n = round(self.kd_rate[mp["id"]][kind][c] * self.rng.uniform(0.5, 1.5))
+                    mp[kind][c] += n
+                    m[kind][c] += n
+        self._record_kd(t)
+
+    def _score(self, mp: dict[str, Any], color: str, points: int) -> None:
+        mp["scores"][color] += points
+        self.body["scores"][color] += points
+        if self.body.get("skirmishes"):
+            sk = self.body["skirmishes"][-1]
+            sk["scores"][color] += points
+            for ms in sk["map_scores"]:
+                if ms["type"] == mp["type"]:
+                    ms["scores"][color] += points
+
+    def _roll_skirmish(self, t: datetime) -> None:
+        m = self.body
+        # A tick on a 2-hour boundary already belongs to the next skirmish (84 per week).
+        current = math.floor((t - self._start) / SKIRMISH) + 1
+        skirmishes = m.setdefault("skirmishes", [])
+        while not skirmishes or skirmishes[-1]["id"] < current:
+            if skirmishes:
+                self._award(skirmishes[-1])
+            next_id = skirmishes[-1]["id"] + 1 if skirmishes else 1
+            skirmishes.append(
+                {
+                    "id": next_id,
+                    "scores": {c: 0 for c in COLORS},
+                    "map_scores": [{"type": mp["type"], "scores": {c: 0 for c in COLORS}} for mp in m["maps"]],
+                }
+            )
+
+    def _award(self, skirmish: dict[str, Any]) -> None:
+        vp = self.body.get("victory_points")
+        if vp is None:
+            return
+        ranked = sorted(COLORS, key=lambda c: -skirmish["scores"][c])
+        unit = self.vp_per_skirmish / sum(RANK_SHARE)
+        for color, share in zip(ranked, RANK_SHARE, strict=True):
+            vp[color] += round(unit * share)
+
+    def _flip(self, t: datetime) -> None:
+        if not self._candidates:
+            return
+        mp, obj = self.rng.choices(self._candidates, weights=self._weights)[0]
+        attackers = [c for c in COLORS if OWNER[c] != obj["owner"]]
+        winner = self.rng.choices(attackers, weights=[self.strength[c] for c in attackers])[0]
+        obj["owner"] = OWNER[winner]
+        obj["last_flipped"] = fmt_time(t - timedelta(seconds=self.rng.randrange(1, 299)))
+        if "claimed_by" in obj:
+            obj["claimed_by"] = None
+            obj["claimed_at"] = None
+            obj["guild_upgrades"] = []
+            obj["yaks_delivered"] = 0
+        if obj["points_capture"]:
+            self._score(mp, winner, obj["points_capture"])
+
+    def _new_week(self) -> None:
+        m = self.body
+        self._start += WEEK
+        self._end += WEEK
+        m["start_time"], m["end_time"] = fmt_time(self._start), fmt_time(self._end)
+        zero = {c: 0 for c in COLORS}
+        for key in ("scores", "kills", "deaths", "victory_points"):
+            if key in m:
+                m[key] = dict(zero)
+        for mp in m["maps"]:
+            for key in ("scores", "kills", "deaths"):
+                mp[key] = dict(zero)
+        m["skirmishes"] = []
+        self.history.clear()
+        self._record_kd(self._start)
+
+    def _record_kd(self, t: datetime | None = None) -> None:
+        m = self.body
+        self.history.append(
+            (
+                t or self.sim_time,
+                {
+                    "kills": dict(m["kills"]),
+                    "deaths": dict(m["deaths"]),
+                    "maps": {mp["id"]: (dict(mp["kills"]), dict(mp["deaths"])) for mp in m["maps"]},
+                },
+            )
+        )
+
+
+def replay_start() -> datetime:
+    """Scenario time zero: the instant of the 2025 recording."""
+    return _latest_timestamp(recorded.load(LIVE_MATCH)).replace(microsecond=0)
+
+
+@cache
+def _initial_sims_pickled(seed: int) -> bytes:
+    # Pickled once: unpickling is ~10x faster than deepcopy, and every fake server needs a fresh copy.
+    return pickle.dumps(_initial_sims(seed))
+
+
+def _initial_sims(seed: int) -> dict[str, MatchSim]:
+    live = recorded.load(LIVE_MATCH)
+    start = replay_start()
+    sims = {live["id"]: MatchSim(live, start, seed)}
+    for match in recorded.load(OLD_MATCHES):
+        if match["id"] not in TEAMS_FOR_OLD:
+            continue
+        region_start = parse_time(live["start_time"]) if match["id"].startswith("2-") else parse_time(live["start_time"]) + timedelta(hours=8)
+        weeks = round((region_start - parse_time(match["start_time"])) / WEEK)
+        _shift_times(match, weeks * WEEK)
+        for color, team in zip(COLORS, TEAMS_FOR_OLD[match["id"]], strict=True):
+            match["all_worlds"][color] = [team, *match["all_worlds"][color]]
+        sim = MatchSim(match, parse_time(OLD_RECORDED_AT) + weeks * WEEK, seed)
+        sim.advance_to(start)  # catch up to the 2025 recording's instant
+        sims[match["id"]] = sim
+    return sims
+
+
+def initial_sims(seed: int = 0) -> dict[str, MatchSim]:
+    """Fresh simulations of all nine matches at scenario time zero (the catch-up is computed once)."""
+    return pickle.loads(_initial_sims_pickled(seed))  # type: ignore[no-any-return]  # our own bytes
+
+
+def guild_teams(sims: dict[str, MatchSim]) -> dict[str, dict[str, str]]:
+    """/v2/wvw/guilds/{na,eu} derived from who claims what: guild id -> team id (as a string)."""
+    out: dict[str, dict[str, str]] = {"na": {}, "eu": {}}
+    for sim in sims.values():
+        region = "na" if sim.body["id"].startswith("1-") else "eu"
+        for mp in sim.body["maps"]:
+            for obj in mp["objectives"]:
+                color = obj["owner"].lower()
+                if obj.get("claimed_by") and color in COLORS:
+                    team = sim.body["all_worlds"][color][0]
+                    out[region].setdefault(obj["claimed_by"], str(team))
+    return out
