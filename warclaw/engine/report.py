@@ -42,8 +42,8 @@ def plan_text(res: SolveResult, commanders: set[str] = frozenset()) -> str:
     if res.plan is None:
         return f"No plan: {res.reason}"
     gap = (res.bound - res.score) / res.bound if res.bound else 0.0
-    lines = [f"Squad plan — {res.mode}, score {res.score:.2f} ({res.status}"
-             + (f", within {gap:.2%} of the bound" if res.status != "optimal" else ", proven optimal") + ")"]
+    proof = "proven optimal" if res.status == "optimal" else f"best found, within {gap:.2%} of the bound"
+    lines = [f"Squad plan — {res.mode}, score {res.score:.2f} ({proof})"]
     cov = res.breakdown.coverage if res.breakdown else {}
     for g, members in res.plan.parties().items():
         lines.append(f"Party {g}:")

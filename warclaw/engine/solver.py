@@ -104,6 +104,18 @@ def locate(pb: Problem, cols: Columns, a: Assign) -> list[tuple[int, int]] | Non
     return sorted(out.items())
 
 
+def commander_first(pb: Problem, a: Assign) -> Assign:
+    """Number the commander's party 1 when neither party number is locked (the score is unchanged:
+    interchangeable parties)."""
+    locked = {p.lock_party - 1 for p in pb.players if p.lock_party}
+    cmd = next((i for i, p in enumerate(pb.players) if p.commander), None)
+    if cmd is None or 0 in locked or a.party[cmd] in locked or a.party[cmd] == 0:
+        return a
+    g = a.party[cmd]
+    swap = {0: g, g: 0}
+    return Assign([swap.get(x, x) for x in a.party], list(a.build))
+
+
 def resolve_mode(catalog: Catalog, roster: Roster, mode: Mode | str | None) -> Mode:
     if isinstance(mode, Mode):
         return mode
@@ -133,7 +145,8 @@ def optimize(roster: Roster, catalog: Catalog, mode: Mode | str | None = None, *
     if emit.best is None:
         reason = stats.get("reason") or "no plan satisfies the locks and 'with' groups"
         return SolveResult("infeasible", None, 0.0, 0.0, elapsed, m.id, reason=reason, stats=stats)
-    plan = to_plan(pb, emit.best)
+    best = emit.best if previous is not None else commander_first(pb, emit.best)
+    plan = to_plan(pb, best)
     breakdown = score_plan(plan, present, catalog, m, previous)
     if status == "optimal":
         bound = breakdown.score
