@@ -20,7 +20,12 @@ from warclaw.errors import ConfigError, UserError
 COMMAND_MODULES = [
     "warclaw.cli.fakeapi_cmd",
     "warclaw.cli.engine_cmds",
+    "warclaw.cli.db_cmds",
+    "warclaw.cli.daemon_cmds",
+    "warclaw.cli.matchup_cmds",
     "warclaw.cli.chatcode_cmds",
+    "warclaw.cli.roster_cmds",
+    "warclaw.cli.demo_cmd",
 ]
 
 
@@ -58,3 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `warclaw matchup | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -7,7 +7,6 @@ import json
 import sys
 
 from warclaw.cli.context import Context
-from warclaw.engine.errors import InfeasibleRoster
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--previous", help="previous plan JSON, to count the change penalty")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_score)
-
-    p = sub.add_parser("demo", help="the offline demo")
-    p.set_defaults(func=cmd_demo)
 
 
 def _positive(text: str) -> float:
@@ -84,7 +80,7 @@ def cmd_catalog(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
-    from warclaw.engine import optimize
+    from warclaw.engine import InfeasibleRoster, optimize
     from warclaw.engine.report import plan_text, result_mapping
     from warclaw.files import load_plan, load_roster
 
@@ -127,22 +123,3 @@ def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
             print(f"deficit: {d}")
     return 1 if sb.violations else 0
 
-
-def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
-    """For now the demo optimizes the bundled 40-player roster and prints the plan."""
-    from warclaw.engine import optimize
-    from warclaw.engine.report import plan_text
-    from warclaw.files import load_roster, sample_roster_path
-
-    catalog = _catalog(ctx)
-    roster = load_roster(sample_roster_path(), catalog)
-    print(f"Optimizing the bundled sample roster ({len(roster.players)} players, mode {roster.mode})...")
-
-    def progress(plan, score, bound, seconds):
-        print(f"  {seconds:6.3f}s  plan with score {score:.2f} (bound {bound:.2f})")
-
-    res = optimize(roster, catalog, roster.mode, time_limit=10, on_plan=progress)
-    print()
-    print(plan_text(res, {p.name for p in roster.players if p.commander}))
-    print(f"\nSolved in {res.solve_seconds:.2f}s.")
-    return 0

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from warclaw.store import rosters
+from warclaw.store.rosters import RosterError
+
+SAMPLE = {
+    "mode": "zerg",
+    "players": [
+        {
+            "name": "Aelin.1234",
+            "builds": ["firebrand", "scrapper-heal"],
+            "commander": True,
+            "lock_party": 1,
+            "lock_build": "firebrand",
+            "with": ["Bran.5678"],
+        },
+        {"name": "Bran.5678", "builds": ["scourge"], "commander": False},
+    ],
+}
+
+
+def test_a_roster_round_trips_in_the_toml_shape(store):
+    with store.write() as s:
+        rosters.save_roster(s, "raid", SAMPLE)
+    with store.read() as s:
+        assert rosters.load_roster(s, "raid") == SAMPLE
+
+
+def test_saving_again_replaces_the_roster(store):
+    with store.write() as s:
+        rid = rosters.save_roster(s, "raid", SAMPLE)
+        assert rosters.save_roster(s, "raid", {"players": [{"name": "Cy.1", "builds": ["herald"]}]}) == rid
+    with store.read() as s:
+        assert rosters.load_roster(s, "raid") == {
+            "players": [{"name": "Cy.1", "builds": ["herald"], "commander": False}]
+        }
+        assert [(r.name, r.players) for r in rosters.list_rosters(s)] == [("raid", 1)]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"players": [{"builds": ["x"]}]}, r"players\[0\].name: must be a non-empty string"),
+        ({"players": [{"name": "A", "builds": "firebrand"}]}, r"players\[0\].builds: must be a list"),
+        ({"players": [{"name": "A", "lock_party": 0}]}, r"lock_party: must be a party number"),
+        ({"players": [{"name": "A", "colour": "red"}]}, r"unknown key 'colour'"),
+        ({"players": [{"name": "A"}, {"name": "A"}]}, r"players\[1\].name: 'A' appears twice"),
+        ({"mode": 3, "players": []}, r"mode: must be a string"),
+    ],
+)
+def test_bad_rosters_are_refused_naming_the_field(store, data, message):
+    with pytest.raises(RosterError, match=message), store.write() as s:
+        rosters.save_roster(s, "raid", data)
+
+
+def test_player_edits_absence_and_order(store):
+    with store.write() as s:
+        rosters.save_roster(s, "raid", SAMPLE)
+        cid = rosters.add_player(s, "raid", {"name": "Cy.1", "builds": ["herald"]}, position=0)
+        bran = next(p for p in rosters.roster_players(s, "raid") if p.name == "Bran.5678")
+        rosters.update_player(s, bran.id, {"present": False, "builds": ["scourge", "harbinger"]})
+        rosters.move_player(s, cid, 5)
+    with store.read() as s:
+        rows = rosters.roster_players(s, "raid")
+        assert [(p.name, p.position, p.present) for p in rows] == [
+            ("Aelin.1234", 0, True),
+            ("Bran.5678", 1, False),
+            ("Cy.1", 2, True),
+        ]
+        assert [p["name"] for p in rosters.load_roster(s, "raid")["players"]] == ["Aelin.1234", "Cy.1"]
+        assert len(rosters.load_roster(s, "raid", include_absent=True)["players"]) == 3
+    with store.write() as s:
+        rosters.delete_player(s, cid)
+        with pytest.raises(RosterError, match="'Aelin.1234' already exists"):
+            rosters.update_player(s, bran.id, {"name": "Aelin.1234"})
+    with store.read() as s:
+        assert [p.position for p in rosters.roster_players(s, "raid")] == [0, 1]
+        with pytest.raises(RosterError, match="roster 'nope' does not exist"):
+            rosters.load_roster(s, "nope")
+
+
+def test_plans_are_saved_listed_and_deleted_with_their_roster(store):
+    plan = {
+        "status": "optimal",
+        "score": 12.5,
+        "parties": [{"number": 1, "members": [{"name": "A", "build": "x"}]}],
+    }
+    with store.write() as s:
+        rosters.save_roster(s, "raid", SAMPLE)
+        pid = rosters.save_plan(s, "raid", "zerg", 12.5, plan)
+    with store.read() as s:
+        assert rosters.load_plan(s, pid) == plan
+        assert rosters.latest_plan(s, "raid") == plan
+        assert [p.score for p in rosters.list_plans(s, "raid")] == [12.5]
+    with store.write() as s:
+        rosters.delete_roster(s, "raid")
+    with store.read() as s, pytest.raises(RosterError, match="plan id"):
+        rosters.load_plan(s, pid)
+
+
+names = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20
+).filter(lambda n: n.strip() == n and n)
+player = st.fixed_dictionaries(
+    {"name": names, "builds": st.lists(names, max_size=4), "commander": st.booleans()},
+    optional={
+        "lock_party": st.integers(1, 10),
+        "lock_build": names,
+        "with": st.lists(names, min_size=1, max_size=3),
+    },
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(players=st.lists(player, max_size=8, unique_by=lambda p: p["name"]), mode=st.none() | names)
+def test_any_valid_roster_round_trips(store, players, mode):
+    data = {"players": players} if mode is None else {"mode": mode, "players": players}
+    with store.write() as s:
+        rosters.save_roster(s, "prop", data)
+    with store.read() as s:
+        assert rosters.load_roster(s, "prop") == data

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from warclaw.store import Store, StoreError, rosters
+from warclaw.store.migrate import current_revision, head_revision
+from warclaw.store.models import Base
+
+
+def test_open_creates_the_schema_at_head(store):
+    assert current_revision(store) == head_revision()
+    with store.engine.connect() as conn:
+        assert (
+            compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            == []
+        )
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_reopening_is_a_no_op(db_url):
+    Store.open(db_url).close()
+    with Store.open(db_url) as s:
+        assert current_revision(s) == head_revision()
+
+
+def test_a_database_newer_than_the_code_is_refused(tmp_path, db_url):
+    Store.open(db_url).close()
+    con = sqlite3.connect(tmp_path / "warclaw.db")
+    con.execute("UPDATE alembic_version SET version_num = 'f00dcafe'")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match=r"revision f00dcafe, newer than this warclaw"):
+        Store.open(db_url)
+    with pytest.raises(StoreError, match="newer"):
+        Store.open(db_url, upgrade=False)
+
+
+def test_bad_urls_give_one_line_errors(tmp_path):
+    with pytest.raises(StoreError, match="not a valid SQLAlchemy URL"):
+        Store.open("nonsense://::")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as e:
+        Store.open(f"sqlite:///{blocker}/sub/warclaw.db")
+    assert "\n" not in str(e.value)
+
+
+def test_processes_opening_a_fresh_database_together_do_not_race(tmp_path, db_url):
+    code = "import sys; from warclaw.store import Store; Store.open(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE) for _ in range(4)]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    with Store.open(db_url) as s:
+        assert current_revision(s) == head_revision()
+        assert s.integrity_check() == "ok"
+
+
+def test_data_version_changes_when_another_connection_commits(db_url):
+    with Store.open(db_url) as reader, Store.open(db_url) as writer:
+        v0 = reader.data_version()
+        assert reader.data_version() == v0
+        with writer.write() as s:
+            rosters.save_roster(s, "raid", {"players": []})
+        assert reader.data_version() != v0

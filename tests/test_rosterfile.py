@@ -1,0 +1,63 @@
+"""Roster files: TOML and sign-up CSV in and out of the database, through the real CLI."""
+
+import subprocess
+import sys
+
+import pytest
+
+from warclaw.errors import UserError
+from warclaw.rosterfile import read_roster_file, roster_from_csv, roster_to_csv
+
+SHEET = """Name,Builds,Commander,Lock_Party,With,Present
+Aelin.1234,firebrand; scrapper-heal,yes,1,,
+Bran.5678,herald-boon/ reaper,,,Aelin.1234,
+,,,,,
+Cora.9,scourge-strip,no,,,no
+"""
+
+
+def test_csv_sheet_parses_with_flags_lists_and_blank_lines(catalog, tmp_path):
+    path = tmp_path / "signup.csv"
+    path.write_text(SHEET)
+    data = read_roster_file(path, catalog)
+    assert data["players"] == [
+        {"name": "Aelin.1234", "builds": ["firebrand", "scrapper-heal"], "commander": True, "lock_party": 1},
+        {"name": "Bran.5678", "builds": ["herald-boon", "reaper"], "with": ["Aelin.1234"]},
+        {"name": "Cora.9", "builds": ["scourge-strip"], "commander": False, "present": False},
+    ]
+    assert roster_from_csv(roster_to_csv(data), "x")["players"][1] == data["players"][1]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("builds\nfirebrand\n", "CSV header lacks column 'name'"),
+    ("name,builds,colour\nA,firebrand,red\n", "unknown CSV column 'colour'"),
+    ("name,builds,commander\nA,firebrand,maybe\n", "row 2, column commander: expected yes or no, got 'maybe'"),
+    ("name,builds,lock_party\nA,firebrand,first\n", "row 2, column lock_party: expected a party number"),
+    ("name,builds\n\nA,nope\n", "row 3 (A).builds: 'nope' is neither a catalog build id nor a spec name"),
+])
+def test_bad_csv_names_row_and_column(catalog, tmp_path, text, message):
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    with pytest.raises(UserError) as e:
+        read_roster_file(path, catalog)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_import_export_round_trip_through_the_database(tmp_path):
+    db = tmp_path / "w.db"
+    sheet = tmp_path / "raid.csv"
+    sheet.write_text(SHEET)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "warclaw", "--db", str(db), "roster", *args],
+                              capture_output=True, text=True)
+
+    assert run("import", str(sheet)).returncode == 0
+    out = tmp_path / "raid.toml"
+    exported = run("export", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert 'name = "Cora.9"' in out.read_text() and "present = false" in out.read_text()
+    listed = run("list")
+    assert "raid" in listed.stdout and "2/3" in listed.stdout
+    missing = run("show", "nope")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr

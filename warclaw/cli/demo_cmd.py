@@ -1,0 +1,123 @@
+"""`warclaw demo` (what `make demo` runs): the whole product, offline, on bundled data.
+
+Starts the fake GW2 API (the replay scenario, sped up 60x: a score tick every 5 s) and the sync
+daemon against it, both as real processes on a temporary data dir, then opens the TUI on the
+bundled 40-player roster. Quitting the TUI stops the rest. Without a terminal (a pipe, CI) it
+prints the matchup the daemon stored and an optimized squad instead of opening the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from warclaw.cli.context import Context
+from warclaw.errors import UserError
+
+DEMO_TEAM = "12008"  # the recorded account's team; it plays in EU 2-3 of the replay
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="the offline demo: fake API + daemon + TUI on bundled data")
+    p.add_argument("--speed", type=float, default=60.0, help="scenario seconds per real second (default 60)")
+    p.add_argument("--no-tui", action="store_true", help="print the matchup and a squad plan instead of the TUI")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data dir (its path is printed)")
+    p.set_defaults(func=cmd_demo)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(what: str, check, seconds: float, procs: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise UserError(f"demo: {what}: a helper process exited early (code {p.returncode})")
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.2)
+    raise UserError(f"demo: {what} did not happen within {seconds:.0f} s")
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
+    from warclaw.gw2api.fake import DEFAULT_KEY
+
+    tmp = Path(tempfile.mkdtemp(prefix="warclaw-demo-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = tmp / "config.toml"
+    config.write_text(
+        f'[api]\nbase_url = "{base}"\nkey = "{DEFAULT_KEY}"\n'
+        f'[database]\nurl = "{tmp / "warclaw.db"}"\n'
+        f'[daemon]\nregion = "eu"\nteam = "{DEMO_TEAM}"\nmatch_poll_seconds = 5\n'
+        f'log_file = "{tmp / "daemon.log"}"\npidfile = "{tmp / "daemon.pid"}"\n'
+        '[engine]\ntime_limit_seconds = 10\n')
+    env = {**os.environ, "WARCLAW_CONFIG": str(config)}
+    env.pop("WARCLAW_DB", None)
+    env.pop("WARCLAW_API_BASE", None)
+    me = [sys.executable, "-m", "warclaw"]
+    procs: list[subprocess.Popen] = []
+    out = open(tmp / "processes.log", "w")  # noqa: SIM115 - closed in finally
+    print(f"Warclaw demo in {tmp}")
+    try:
+        procs.append(subprocess.Popen([*me, "fakeapi", "--port", str(port), "--scenario", "replay", "--speed",
+                                       str(args.speed)], env=env, stdout=out, stderr=subprocess.STDOUT))
+        _wait("the fake GW2 API answering", lambda: urllib.request.urlopen(f"{base}/v2/build", timeout=1).status == 200,
+              20, procs)
+        print(f"  fake GW2 API (replay scenario, {args.speed:g}x) on {base}")
+        procs.append(subprocess.Popen([*me, "daemon", "run"], env=env, stdout=out, stderr=subprocess.STDOUT))
+
+        def has_matchup() -> bool:
+            r = subprocess.run([*me, "matchup", "--json"], env=env, capture_output=True, text=True, timeout=30)
+            return r.returncode == 0 and json.loads(r.stdout).get("match_id") is not None
+
+        _wait("the daemon's first sync", has_matchup, 60, procs)
+        print("  sync daemon running; matchup stored")
+        subprocess.run([*me, "roster", "import", str(_sample()), "--name", "demo"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        if args.no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            subprocess.run([*me, "matchup"], env=env, check=False)
+            print()
+            subprocess.run([*me, "optimize", str(_sample())], env=env, check=False)
+            return 0
+        return subprocess.run([*me, "tui", "--roster", "demo"], env=env).returncode
+    finally:
+        _stop(list(reversed(procs)))
+        out.close()
+        if args.keep:
+            print(f"data kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sample() -> Path:
+    from warclaw.files import sample_roster_path
+
+    return sample_roster_path()

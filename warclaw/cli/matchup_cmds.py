@@ -1,0 +1,74 @@
+"""``warclaw matchup [--match ID] [--json]``: the current state of a matchup, from the database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from warclaw.cli.context import Context
+from warclaw.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("matchup", help="show the current state of a matchup (from the database)")
+    p.add_argument("--match", metavar="ID", help="match id such as 2-1 (default: the configured team's match)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from warclaw.store import Store
+    from warclaw.store.queries import find_match, matchup
+    from warclaw.store.status import get_meta
+    from warclaw.store.types import utcnow
+
+    cfg = ctx.config
+    with Store.open(cfg.database_url()) as store, store.read() as s:
+        team = cfg.daemon.team or get_meta(s, "account_team_id")
+        if args.match:
+            found = find_match(s, args.match)
+            if found is None:
+                raise UserError(f"match {args.match!r} is not in the database (ids look like 2-1; see `warclaw sync --once`)")
+        elif team:
+            found = find_match(s, team=team)
+            if found is None:
+                raise UserError(f"team {team!r} is in no match of the database: run the daemon or `warclaw sync --once` first")
+        else:
+            found = find_match(s)
+            if found is None:
+                raise UserError("no matchup in the database yet: start `warclaw daemon start` or run `warclaw sync --once`")
+        view = matchup(s, found.pk, utcnow())
+    assert view is not None
+    print(json.dumps(view, indent=2) if args.json else render(view))
+    return 0
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def render(view: dict[str, Any]) -> str:
+    stale = view["stale_seconds"]
+    lines = [
+        f"Match {view['match_id']} ({view['region'].upper()})  {view['start_time']} -> {view['end_time']}",
+        f"updated {view['updated_at']}, data unchanged for {_age(stale)}" + ("  [STALE]" if stale >= 600 else ""),
+        "",
+        f"{'team':<28} {'score':>8} {'VP':>5} {'kills':>7} {'deaths':>7} {'K/D':>5} {'PPT':>4}",
+    ]
+    for t in view["teams"]:
+        name = f"{t['color']:<5} {t['name'] or t['team_id']}"
+        kd = f"{t['kills'] / t['deaths']:.2f}" if t["deaths"] else "-"
+        lines.append(
+            f"{name[:28]:<28} {t['score']:>8} {t['victory_points']:>5} {t['kills']:>7} {t['deaths']:>7} {kd:>5} {t['ppt']:>4}"
+        )
+    lines += ["", f"{'map':<10} {'score r/g/b':>22}  {'held r/g/b/neutral':>20}"]
+    for m in view["maps"]:
+        sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))
+        held = "/".join(str(m["objectives"][c]) for c in ("red", "green", "blue", "neutral"))
+        lines.append(f"{m['type']:<10} {sc:>22}  {held:>20}")
+    return "\n".join(lines)

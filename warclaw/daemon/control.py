@@ -1,0 +1,141 @@
+"""``warclaw daemon start|stop|status|reload``: a detached daemon for people without systemd.
+
+``start`` runs ``warclaw daemon run --detach`` as a child: it checks everything that can fail
+(database, log file, another instance) while it still has a terminal to complain to, then
+detaches with python-daemon, which takes the pidfile lock in the detached process. ``start``
+waits until that lock is held, so its exit status says whether the daemon really runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from warclaw.cli.context import Context
+from warclaw.config import Config
+from warclaw.daemon.pidfile import AlreadyRunning, PidFile
+from warclaw.daemon.runner import log_path, open_store_for_writing, pidfile_path, serve
+from warclaw.errors import ConfigError, UserError
+
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 30.0
+
+
+def _global_args(ctx: Context) -> list[str]:
+    args = []
+    if ctx.config_path:
+        args += ["--config", ctx.config_path]
+    if ctx.db:
+        args += ["--db", ctx.db]
+    if ctx.api_base:
+        args += ["--api-base", ctx.api_base]
+    return args
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _control_config(ctx: Context) -> Config:
+    """The config, or if it is broken the defaults plus --db/--api-base: a broken config file must
+    not keep an operator from stopping or inspecting the daemon it was meant to reconfigure."""
+    try:
+        return ctx.config
+    except ConfigError as e:
+        print(f"warclaw: {e.problems[0]} (using defaults and --db to find the daemon)", file=sys.stderr)
+        cfg = Config()
+        if ctx.db:
+            cfg.database.url = ctx.db
+        return cfg
+
+
+def start(ctx: Context) -> int:
+    pidfile = PidFile(pidfile_path(ctx.config))
+    running = pidfile.running_pid()
+    if running:
+        raise AlreadyRunning(f"the warclaw daemon is already running (pid {running})")
+    # The lean entry point: the detached daemon never loads the optimizer.
+    cmd = [sys.executable, "-m", "warclaw.daemon", *_global_args(ctx), "daemon", "run", "--detach"]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=START_TIMEOUT)
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        msg = lines[-1].removeprefix("warclaw: ") if lines else f"exit status {proc.returncode}"
+        raise UserError(f"the daemon did not start: {msg}")
+    if not _wait(lambda: pidfile.running_pid() is not None, START_TIMEOUT):
+        raise UserError(f"the daemon did not start within {START_TIMEOUT:.0f} s: see {log_path(ctx.config)}")
+    print(f"warclaw daemon started (pid {pidfile.running_pid()}); log: {log_path(ctx.config)}")
+    return 0
+
+
+def run_detached(ctx: Context) -> int:
+    """The child of ``start``: check, detach, serve."""
+    import daemon
+
+    cfg = ctx.config
+    pidfile = PidFile(pidfile_path(cfg))
+    running = pidfile.running_pid()
+    if running:
+        raise AlreadyRunning(f"the warclaw daemon is already running (pid {running})")
+    open_store_for_writing(cfg).close()  # a clear error here, while stderr still reaches a person
+    log = log_path(cfg)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.open("a").close()
+    except OSError as e:
+        raise UserError(f"log file {log}: cannot open: {e.strerror}") from None
+    with daemon.DaemonContext(pidfile=pidfile, working_directory="/", umask=0o022, detach_process=True):
+        return serve(ctx, to_stderr=False, hold_pidfile=False)
+
+
+def stop(ctx: Context) -> int:
+    pidfile = PidFile(pidfile_path(_control_config(ctx)))
+    pid = pidfile.running_pid()
+    if pid is None:
+        print("warclaw daemon is not running")
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    if not _wait(lambda: not pidfile.locked_by_other(), STOP_TIMEOUT):
+        raise UserError(f"the daemon (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s; `kill -9 {pid}` if it hangs")
+    print(f"warclaw daemon stopped (pid {pid})")
+    return 0
+
+
+def signal_running(ctx: Context, sig: signal.Signals, what: str) -> int:
+    pid = PidFile(pidfile_path(_control_config(ctx))).running_pid()
+    if pid is None:
+        raise UserError("warclaw daemon is not running")
+    os.kill(pid, sig)
+    print(f"asked the warclaw daemon (pid {pid}) to {what}")
+    return 0
+
+
+def status(ctx: Context) -> int:
+    """Print whether the daemon runs, its heartbeat and each endpoint's last poll; 0 if running."""
+    from warclaw.store import Store
+    from warclaw.store.status import daemon_status
+    from warclaw.store.types import utcnow
+
+    cfg = _control_config(ctx)
+    pid = PidFile(pidfile_path(cfg)).running_pid()
+    print(f"daemon: {'running, pid ' + str(pid) if pid else 'not running'} (pidfile {pidfile_path(cfg)})")
+    with Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as store, store.read() as s:
+        st = daemon_status(s, utcnow())
+    if st.beat_at is None:
+        print("heartbeat: none yet (the daemon never ran against this database)")
+    else:
+        print(f"heartbeat: {st.state}, {st.heartbeat_age_seconds:.0f}s ago (pid {st.pid} on {st.hostname})")
+    for e in st.endpoints:
+        ok = e.last_success_at.strftime("%Y-%m-%d %H:%M:%S") if e.last_success_at else "never"
+        line = f"  {e.endpoint:<8} last success {ok}"
+        if e.failing:
+            line += f"; failing ({e.consecutive_failures} in a row): {e.last_error}"
+        print(line)
+    return 0 if pid else 3

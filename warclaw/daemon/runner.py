@@ -1,0 +1,162 @@
+"""The daemon process around the pollers: pidfile, logging, signals, config reload.
+
+Signal handlers only record what happened; the loop acts on it. First SIGTERM/SIGINT: stop
+polling, let the write in progress commit, exit 0. A second one: exit at once (SQLite rolls an
+unfinished transaction back on the next open). SIGHUP, or any change of the config file seen by
+watchfiles, reloads the config; an invalid edit is logged and the last good config stays.
+SIGUSR1 polls every endpoint now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+import platformdirs
+
+from warclaw.cli.context import Context
+from warclaw.config import APP_NAME, Config, default_data_dir, find_config_path
+from warclaw.daemon.logs import SECRETS, setup_logging
+from warclaw.daemon.pidfile import PidFile
+from warclaw.daemon.service import SyncService
+from warclaw.errors import ConfigError, UserError
+from warclaw.store.db import Store, StoreError, describe_db_error, safe_url, sqlite_path
+from warclaw.store.status import set_meta
+from warclaw.store.types import utcnow
+
+log = logging.getLogger("warclaw.daemon")
+
+
+def pidfile_path(cfg: Config) -> Path:
+    """Configured, else next to the SQLite database (one daemon per database), else the data dir."""
+    if cfg.daemon.pidfile:
+        return Path(cfg.daemon.pidfile).expanduser()
+    db = sqlite_path(cfg.database_url())
+    return db.with_name(db.name + ".pid") if db else default_data_dir() / "warclaw.pid"
+
+
+def log_path(cfg: Config) -> Path:
+    if cfg.daemon.log_file:
+        return Path(cfg.daemon.log_file).expanduser()
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "daemon.log"
+
+
+def open_store_for_writing(cfg: Config) -> Store:
+    """Open (and upgrade) the database and prove we can write to it, or fail with one line."""
+    store = Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms)
+    try:
+        with store.write() as s:
+            set_meta(s, "last_opened_for_writing", utcnow().isoformat())
+    except Exception as e:
+        store.close()
+        raise StoreError(describe_db_error(store.url, e)) from None
+    return store
+
+
+def _remember_secrets(cfg: Config) -> None:
+    SECRETS.secrets = [cfg.api.key] if cfg.api.key else []
+
+
+def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
+    """Run the daemon in this process until SIGTERM; ``hold_pidfile=False`` when python-daemon holds it."""
+    # Until the event loop installs its handlers: a SIGTERM during start-up is a clean exit too
+    # (nothing is half-written then; the schema upgrade is one transaction).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    cfg = ctx.config
+    pid = PidFile(pidfile_path(cfg)) if hold_pidfile else None
+    if pid:
+        pid.acquire()
+    try:
+        _remember_secrets(cfg)
+        setup_logging(log_path(cfg), max_bytes=cfg.daemon.log_max_bytes, backups=cfg.daemon.log_backups,
+                      to_stderr=to_stderr)
+        store = open_store_for_writing(cfg)
+        log.info("warclaw daemon starting (pid %d): database %s, API %s, region %s",
+                 os.getpid(), safe_url(store.url), cfg.api.base_url, cfg.daemon.region)
+        try:
+            asyncio.run(_main(ctx, store))
+        finally:
+            store.close()
+        log.info("warclaw daemon stopped")
+        return 0
+    finally:
+        if pid:
+            pid.release()
+
+
+def _exit_cleanly(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+async def _main(ctx: Context, store: Store) -> None:
+    svc = SyncService(store, ctx.config)
+    loop = asyncio.get_running_loop()
+    reload_requested = asyncio.Event()
+    stopping = False
+
+    def on_stop(name: str) -> None:
+        nonlocal stopping
+        if stopping:
+            log.warning("second %s: exiting now", name)
+            os._exit(1)
+        stopping = True
+        log.info("%s: finishing the current write, then exiting", name)
+        svc.stop.set()
+
+    def on_hup() -> None:
+        if not stopping:  # a reload during shutdown would only race it
+            reload_requested.set()
+
+    loop.add_signal_handler(signal.SIGTERM, on_stop, "SIGTERM")
+    loop.add_signal_handler(signal.SIGINT, on_stop, "SIGINT")
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    loop.add_signal_handler(signal.SIGUSR1, svc.poke)
+    helpers = [
+        asyncio.create_task(_reload_loop(ctx, svc, reload_requested)),
+        asyncio.create_task(_watch_config(ctx, reload_requested, svc.stop)),
+    ]
+    try:
+        await svc.run()
+    finally:
+        for t in helpers:
+            t.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+
+
+async def _reload_loop(ctx: Context, svc, requested: asyncio.Event) -> None:
+    while True:
+        await requested.wait()
+        requested.clear()
+        fresh = Context(config_path=ctx.config_path, db=ctx.db, api_base=ctx.api_base)
+        try:
+            cfg = fresh.config
+        except ConfigError as e:
+            log.error("config reload failed, keeping the last good config: %s", "; ".join(e.problems))
+            continue
+        try:
+            svc.reconfigure(cfg)  # e.g. a malformed api.key is only caught when the client is built
+        except UserError as e:
+            log.error("config reload failed, keeping the last good config: %s", e)
+            continue
+        _remember_secrets(cfg)
+        log.info("config reloaded from %s", cfg.source or "defaults")
+
+
+async def _watch_config(ctx: Context, requested: asyncio.Event, stop: asyncio.Event) -> None:
+    path = find_config_path(ctx.config_path)
+    if path is None or not path.parent.is_dir():
+        return
+    from watchfiles import awatch
+
+    target = path.resolve()
+
+    def is_config(_change: object, changed: str) -> bool:
+        return Path(changed).resolve() == target
+
+    # The directory, not the file: editors save by writing a new file and renaming it over.
+    async for _ in awatch(path.parent, watch_filter=is_config, stop_event=stop, debounce=300, recursive=False):
+        log.info("config file %s changed", path)
+        requested.set()

@@ -1,0 +1,193 @@
+"""Opening the database: engine settings, sessions for reading and writing, schema upgrade.
+
+Several processes share one SQLite file (the daemon writes matches, the TUI writes rosters), so
+every SQLite connection uses WAL, ``busy_timeout`` and ``foreign_keys``; write transactions begin
+with ``BEGIN IMMEDIATE`` so that a writer waits for the lock up front instead of failing with
+"database is locked" when it upgrades a read lock half-way through.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from warclaw.errors import UserError
+
+DEFAULT_BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(UserError):
+    """The database cannot be used: unreachable, read-only, full, or newer than this code."""
+
+
+def describe_db_error(url: str, err: BaseException) -> str:
+    """One line for a person, naming the database and what is wrong with it."""
+    orig = getattr(err, "orig", err)
+    msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    low = msg.lower()
+    where = safe_url(url)
+    if "readonly" in low or "read-only" in low:
+        return f"database {where} is read-only: {msg}"
+    if "disk is full" in low or "disk full" in low:
+        return f"database {where}: the disk is full ({msg})"
+    if "unable to open" in low:
+        return f"database {where} cannot be opened: {msg} (does the directory exist and is it writable?)"
+    if "locked" in low:
+        return f"database {where} stayed locked by another process: {msg}"
+    return f"database {where}: {msg}"
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    if u.query.get("uri") == "true" and u.database.startswith("file:"):
+        # sqlite:///file:/path/warclaw.db?mode=ro&uri=true opens read-only through an SQLite URI.
+        return Path(u.database.removeprefix("file:").split("?", 1)[0])
+    return Path(u.database)
+
+
+def create_store_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    try:
+        u = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL") from None
+    if u.get_backend_name() != "sqlite":
+        try:
+            return create_engine(u, pool_pre_ping=True)
+        except (ArgumentError, NoSuchModuleError, ImportError) as e:
+            raise StoreError(f"database URL {safe_url(url)}: {e}") from None
+
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"database {path}: cannot create its directory: {e.strerror}") from None
+    engine = create_engine(u, connect_args={"timeout": busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+        # Let SQLAlchemy (below) issue BEGIN itself; pysqlite's implicit BEGIN is always DEFERRED.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # a read-only file keeps its journal mode; reads still work
+        # WAL + NORMAL survives a killed process intact; only an OS crash may lose the last commit.
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Store:
+    """A database the daemon and the TUI share. Use :meth:`read` and :meth:`write` sessions."""
+
+    def __init__(self, engine: Engine, url: str):
+        self.engine = engine
+        self.url = url
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
+        self._write = sessionmaker(writer, expire_on_commit=False)
+        self._watch_conn = None
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
+        """Open (creating if needed) and bring the schema up to date; refuse a newer schema."""
+        from warclaw.store.migrate import check_schema, upgrade_schema
+
+        engine = create_store_engine(url, busy_timeout_ms=busy_timeout_ms)
+        store = cls(engine, url)
+        try:
+            if upgrade:
+                upgrade_schema(store)
+            else:
+                check_schema(store)
+        except (OperationalError, DBAPIError) as e:
+            engine.dispose()
+            raise StoreError(describe_db_error(url, e)) from None
+        except Exception:
+            engine.dispose()
+            raise
+        return store
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries. Closing it ends the read transaction; loaded objects stay readable."""
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A short write transaction, committed on success. Takes the write lock up front."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits (SQLite ``data_version``).
+
+        The TUI polls this cheaply to know the daemon wrote something. On other databases it falls
+        back to a count of recent changes, which is also cheap.
+        """
+        if self.is_sqlite:
+            if self._watch_conn is None:
+                self._watch_conn = self.engine.raw_connection()
+            cur = self._watch_conn.cursor()
+            try:
+                cur.execute("PRAGMA data_version")
+                return int(cur.fetchone()[0])
+            finally:
+                cur.close()
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT (SELECT COALESCE(MAX(id), 0) FROM events)"
+                    " + (SELECT COUNT(*) FROM matches)"
+                    " + (SELECT COALESCE(SUM(consecutive_failures), 0) FROM poll_log)"
+                )
+            ).scalar_one()
+            return int(row)
+
+    def integrity_check(self) -> str:
+        """``ok`` when SQLite finds nothing wrong (always ``ok`` on other databases)."""
+        if not self.is_sqlite:
+            return "ok"
+        with self.engine.connect() as conn:
+            return "\n".join(r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check"))
+
+    def close(self) -> None:
+        if self._watch_conn is not None:
+            self._watch_conn.close()
+            self._watch_conn = None
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,112 @@
+"""Schema migrations shipped inside the package, run programmatically (no alembic.ini).
+
+The daemon and the TUI may both open a fresh database at the same moment, so an upgrade runs
+under an inter-process lock (a lock file next to a SQLite database, an advisory lock on
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import text
+
+if TYPE_CHECKING:
+    from warclaw.store.db import Store
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Alembic keeps its running context in module globals: one migration per process at a time.
+_THREAD_LOCK = threading.Lock()
+_PG_LOCK_KEY = 0x57A2C1A7  # any constant shared by every warclaw process
+
+
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(store: Store) -> str | None:
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(store: Store) -> str | None:
+    """The database's revision; raises StoreError if this code does not know it (newer schema)."""
+    from warclaw.store.db import StoreError, safe_url
+
+    rev = current_revision(store)
+    if rev is None:
+        return None
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        known = script.get_revision(rev)
+    except CommandError:
+        known = None
+    if known is None:
+        raise StoreError(
+            f"database {safe_url(store.url)} has schema revision {rev}, newer than this warclaw "
+            f"knows (latest {head_revision()}): upgrade warclaw, or point --db at another database"
+        )
+    return rev
+
+
+@contextmanager
+def _migration_lock(store: Store) -> Iterator[None]:
+    from warclaw.store.db import sqlite_path
+
+    if store.is_sqlite:
+        path = sqlite_path(store.url)
+        if path is None:  # in-memory: one process only
+            yield
+            return
+        lock_path = path.with_name(path.name + ".migrate-lock")
+        try:
+            fh = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+        except OSError:
+            # A read-only directory: nobody can migrate here, so there is nobody to race with.
+            yield
+            return
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+        return
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+                conn.commit()
+        return
+    yield
+
+
+def upgrade_schema(store: Store) -> tuple[str | None, str]:
+    """Bring the schema to the newest revision; returns (before, after)."""
+    with _THREAD_LOCK, _migration_lock(store):
+        before = check_schema(store)
+        head = head_revision()
+        if before != head:
+            cfg = _alembic_config()
+            with store.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        return before, head
