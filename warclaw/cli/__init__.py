@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "warclaw.cli.db_cmds",
     "warclaw.cli.daemon_cmds",
     "warclaw.cli.matchup_cmds",
+    "warclaw.cli.tui_cmds",
     "warclaw.cli.chatcode_cmds",
     "warclaw.cli.roster_cmds",
     "warclaw.cli.demo_cmd",
@@ -45,8 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            parser.print_help()
+            return 0
+        from warclaw.cli import tui_cmds  # `warclaw` alone opens the TUI
+
+        args.func = tui_cmds.run
     ctx = Context(
         config_path=args.config,
         db=args.db or os.environ.get("WARCLAW_DB"),

@@ -1,0 +1,45 @@
+"""Waiting for workers, and reading what a screen shows, in Pilot tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from textual.widgets import DataTable, Static
+
+from warclaw.tui.app import WarclawApp
+
+
+async def settle(app: WarclawApp, pilot, solve_timeout: float = 20.0) -> None:
+    """Wait for the initial load, pending database work and any running solve."""
+    await asyncio.wait_for(app.loaded.wait(), 10)
+    deadline = time.monotonic() + solve_timeout
+    while True:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = app.state.solving or any(w.is_running for w in app.workers)
+        if not busy:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still busy after {solve_timeout}s: {app.state.solving}")
+        await asyncio.sleep(0.05)
+    await pilot.pause()
+
+
+def cells(app: WarclawApp, table_id: str) -> list[list[str]]:
+    table = app.screen.query_one(f"#{table_id}", DataTable)
+    return [[str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def column(app: WarclawApp, table_id: str, index: int) -> list[str]:
+    return [row[index] for row in cells(app, table_id)]
+
+
+def text(app: WarclawApp, widget_id: str) -> str:
+    w = app.screen.query_one(f"#{widget_id}", Static)
+    r = w.render()
+    return str(getattr(r, "plain", r))
+
+
+def status(app: WarclawApp) -> str:
+    return text(app, "status")

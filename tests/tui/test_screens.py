@@ -1,0 +1,153 @@
+"""Pilot tests of the matchup side: Matchup, Maps, Events, the status bar, the palette, stale data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.command import CommandPalette
+
+from warclaw.store.status import beat
+
+from .fixtures import NOW
+from .helpers import cells, column, settle, status, text
+
+
+async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.KEY == "matchup"
+        title = text(app, "match-title")
+        assert "Match 2-1 EU" in title and "skirmish 3/84, 42:30 left" in title
+        teams = cells(app, "teams")
+        assert [r[0] for r in teams] == ["R Dragon's Watch", "G Moogooloo", "B Yohlon Haven"]
+        red = teams[0]
+        # score, VP, projection (5 VP per finished skirmish over 84), kills, deaths, K/D
+        assert red[1:7] == ["1,200", "10", "420", "36", "12", "3.00"]
+        held = cells(app, "held")
+        assert held[0][:5] == ["Eternal Battlegrounds", "1", "2", "1", "0"]
+        assert app.screen.query_one("#chart").plt is not None
+
+
+async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        assert app.screen.KEY == "maps"
+        rows = cells(app, "objectives")
+        assert len(rows) == 16  # four per map, spawns left out
+        tower = next(r for r in rows if r[1] == "Langor Tower (Blue)")
+        # owner, guild tag, tier from 25 yaks, held 3m, capture protection 2:00 left
+        assert tower[3:8] == ["Red", "[VK]", "1", "3m", "2:00"]
+        await pilot.press("m")  # EBG only
+        assert set(column(app, "objectives", 0)) == {"EBG"}
+        await pilot.press("t", "t")  # towers only
+        assert column(app, "objectives", 1) == ["Langor Tower"]
+        await pilot.press("m", "m", "m", "m", "t", "t", "t", "t")  # back to all maps, all types
+        assert len(cells(app, "objectives")) == 16
+        await pilot.press("s", "s", "s")  # sort by time held: the newest capture first
+        assert cells(app, "objectives")[0][1] == "Langor Tower (Blue)"
+        assert "sort: held" in text(app, "maps-title")
+
+
+async def test_events_screen_newest_first_and_filters(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        rows = cells(app, "events")
+        assert [r[1] for r in rows] == ["claim", "capture", "skirmish", "capture", "skirmish"]
+        assert "[VK] claimed Langor Tower (Blue)" in rows[0][3]
+        assert "Langor Tower (Blue) taken by Red from Green" in rows[1][3]
+        await pilot.press("f")  # captures only
+        assert column(app, "events", 1) == ["capture", "capture"]
+        await pilot.press("m")  # captures on EBG only
+        assert [r[3] for r in cells(app, "events")] == ["Hills Camp taken by Green from Neutral"]
+        assert "kind: capture" in text(app, "events-title")
+
+
+async def test_status_bar_shows_heartbeat_data_age_and_poll_error(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        line = status(app)
+        assert "● daemon 4s" in line and "data 2m ago" in line
+        assert "guilds: HTTP 503 from /v2/guild" in line
+
+
+async def test_without_daemon_it_opens_marks_stale_and_says_how_to_start(store, make_app) -> None:
+    with store.write() as s:  # the daemon's last beat was an hour ago
+        beat(s, NOW - timedelta(hours=1), state="stopped")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "✗ no daemon" in status(app) and "warclaw daemon start" in status(app)
+        assert "STALE" in text(app, "match-title")
+        teams = cells(app, "teams")  # the last known state is still shown
+        assert teams[0][1] == "1,200"
+
+
+async def test_empty_database_explains_how_to_get_data(empty_store, make_app) -> None:
+    app = make_app(empty_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "warclaw daemon start" in text(app, "match-title")
+        assert "no daemon" in status(app)
+        for key in "2345":  # every screen opens on an empty database
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.screen.KEY == "squad"
+        assert "press o" in text(app, "squad-title")
+
+
+async def test_number_keys_switch_screens_and_palette_lists_actions(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key, name in zip("54321", ["squad", "roster", "events", "maps", "matchup"], strict=True):
+            await pilot.press(key)
+            assert app.screen.KEY == name
+        await pilot.press("4")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Show Squad (5)", "Roster: add player (a)", "Roster: delete selected player (d)",
+                         "Roster: import TOML (i)", "Squad: optimize (o)", "Refresh now (r)"):
+            assert expected in titles
+        assert not any(t.startswith("Squad: export plan") for t in titles)  # no plan yet
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"show maps")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.KEY == "maps"
+
+
+async def test_unknown_match_id_is_named(store, make_app) -> None:
+    app = make_app(store, match_id="9-9")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "Match 9-9 is not in the database" in text(app, "match-title")
+
+
+async def test_clock_moves_countdowns_without_queries(store, make_app) -> None:
+    now = [NOW]
+    app = make_app(store, clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        tower = next(r for r in cells(app, "objectives") if r[1] == "Langor Tower (Blue)")
+        assert tower[7] == "2:00"
+        now[0] = NOW + timedelta(seconds=30)
+        app._clock_tick()
+        await pilot.pause()
+        tower = next(r for r in cells(app, "objectives") if r[1] == "Langor Tower (Blue)")
+        assert tower[7] == "1:30"
+        await pilot.press("1")
+        await pilot.pause()
+        app._clock_tick()
+        await pilot.pause()
+        assert "42:00 left" in text(app, "match-title")
+        assert "daemon 34s" in status(app)

@@ -1,0 +1,132 @@
+"""Pilot tests of the Squad screen: optimize, automatic re-plans, locks, export."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from warclaw.store import rosters as rs
+
+from .helpers import cells, column, settle, text
+
+
+async def optimize(app, pilot) -> None:
+    await settle(app, pilot)
+    await pilot.press("5")
+    seen: list[float] = []
+    app_on_improved = app._on_improved
+
+    def spy(token, res, previous, kind):
+        seen.append(res.score)
+        app_on_improved(token, res, previous, kind)
+    app._on_improved = spy
+    await pilot.press("o")
+    await settle(app, pilot)
+    assert seen, "no improving plan was shown while solving"
+    assert seen == sorted(seen)
+
+
+async def test_optimize_streams_plans_and_shows_grid_heatmap_deficits(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await optimize(app, pilot)
+        r = app.state.plan.result
+        assert r.status == "optimal" and r.plan is not None
+        title = text(app, "squad-title")
+        assert f"Score {r.score:.2f}" in title and "proven optimal" in title and "10 players, 2 parties" in title
+        members = column(app, "parties", 1)
+        assert sorted(members) == sorted(r.plan.assignments)
+        heat = cells(app, "heat")
+        assert [row[0].strip() for row in heat] == ["1", "2"]
+        cov = r.breakdown.coverage[1]
+        assert heat[0][1].strip() == str(round(cov["stability"] * 100))
+        assert text(app, "deficits").startswith(("Deficits:", "No deficits."))
+        await pilot.press("h")  # the heat map folds away for a taller party grid, and back
+        assert not app.screen.query_one("#heat").display
+        await pilot.press("h")
+        assert app.screen.query_one("#heat").display
+        with store.read() as s:  # the finished plan is saved with the roster
+            assert rs.latest_plan(s, "default")["score"] == round(r.score, 6)
+
+
+async def test_roster_edit_replans_with_few_moves_highlighted(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await optimize(app, pilot)
+        before = app.state.plan.plan
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "x")  # Dax absent
+        await settle(app, pilot)
+        pv = app.state.plan
+        assert pv.kind == "re-planning" and "Dax.3456" not in pv.plan.assignments
+        assert pv.moved == set(pv.plan.moved(before))
+        assert len(pv.moved) <= 3  # only who must move moves
+        assert app.state.replan_seconds is not None and app.state.replan_seconds < 5
+        await pilot.press("5")
+        await pilot.pause()
+        assert "Dax.3456" not in column(app, "parties", 1)
+        if pv.moved:
+            assert f"moved {len(pv.moved)}" in text(app, "squad-title")
+
+
+async def test_lock_party_and_build_from_the_squad_screen(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await optimize(app, pilot)
+        name = column(app, "parties", 1)[0]
+        a = app.state.plan.plan.assignments[name]
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        row = next(r for r in app.book.rows if r.name == name)
+        assert (row.lock_party, row.lock_build) == (a.party, a.build)
+        assert app.state.plan.plan.assignments[name] == a
+        locked = next(r for r in cells(app, "parties") if r[1] == name)
+        assert locked[3] == f"P{a.party} B"
+        await pilot.press("p", "b")  # unlock both
+        await settle(app, pilot)
+        row = next(r for r in app.book.rows if r.name == name)
+        assert (row.lock_party, row.lock_build) == (None, None)
+
+
+async def test_export_plan_to_file_and_clipboard(store, make_app, tmp_path) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await optimize(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard.startswith("Squad plan — zerg")
+        assert "Aelin.1234" in app.clipboard and "(commander)" in app.clipboard
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        written = (tmp_path / "squad-default.txt").read_text()
+        assert written.strip() == app.clipboard.strip()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Squad: export plan to a file (x)" in titles
+
+
+async def test_saved_plan_is_shown_on_start(saved_plan, make_app) -> None:
+    app = make_app(saved_plan, start_screen="squad")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.state.plan.kind == "saved"
+        assert column(app, "parties", 1)[:2] == ["Aelin.1234", "Bran.5678"]
+        assert column(app, "parties", 0)[:6] == ["1", "", "", "", "", "2"]
+
+
+async def test_infeasible_roster_says_why(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await optimize(app, pilot)
+        # lock two players of a `with` pair to different parties: no plan can honour it
+        bran = next(r for r in app.book.rows if r.name == "Bran.5678")
+        cora = next(r for r in app.book.rows if r.name == "Cora.9012")
+        await app.db(partial(app.book.set_fields, bran.id, lock_party=1))
+        await app.db(partial(app.book.set_fields, cora.id, lock_party=2))
+        app._maybe_replan()
+        await settle(app, pilot)
+        assert app.state.plan.plan is None
+        assert "No plan:" in text(app, "squad-title")

@@ -1,0 +1,38 @@
+"""``warclaw tui [--match ID] [--roster NAME]``: the terminal UI (also ``warclaw`` alone)."""
+
+from __future__ import annotations
+
+import argparse
+
+from warclaw.cli.context import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tui", help="the terminal UI: live matchup, roster editing, squad optimization")
+    p.add_argument("--match", metavar="ID", help="match id such as 2-1 (default: the configured team's match)")
+    p.add_argument("--roster", metavar="NAME", default="default",
+                   help="roster to edit (created from the bundled sample roster if missing; default: default)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    # Imported here so that other sub-commands do not pay for Textual. The TUI itself loads the
+    # engine (OR-Tools, SciPy) only when the Roster or Squad screen is first opened.
+    from importlib import resources
+    from pathlib import Path
+
+    from warclaw.tui.app import run as run_app
+
+    cfg = ctx.config
+    sample = Path(str(resources.files("warclaw.data").joinpath("sample-roster.toml")))
+
+    def open_store():  # called by the app on its database thread, after the first frame
+        from warclaw.store import Store
+
+        return Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms)
+
+    return run_app(open_store, None, catalog_path=cfg.engine.catalog or None,
+                   match_id=getattr(args, "match", None), team=cfg.daemon.team or None,
+                   roster_name=getattr(args, "roster", None) or "default", seed_roster=sample,
+                   default_mode=cfg.engine.default_mode, time_limit=cfg.engine.time_limit_seconds,
+                   seed=cfg.engine.seed)

@@ -1,0 +1,665 @@
+"""The Warclaw app: five screens on one state, kept current by workers that watch the database.
+
+Nothing here blocks the UI thread: database reads and writes run one at a time on a dedicated
+thread (in submission order, so edits apply in the order they were typed), solves run in thread
+workers that stream each improving plan back with ``call_from_thread``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import tomli_w
+from rich.text import Text
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from warclaw.errors import UserError
+from warclaw.tui import data as d
+from warclaw.tui.screens import SCREEN_CLASSES
+from warclaw.tui.screens.base import WarclawScreen
+from warclaw.tui.state import PARTS, AppState
+from warclaw.tui.widgets import SCREENS, PathPrompt, PlayerForm, StatusBar
+
+if TYPE_CHECKING:  # the engine (OR-Tools, SciPy) is imported only when a roster screen needs it
+    from warclaw.engine import Catalog, Roster
+    from warclaw.store import Store
+    from warclaw.tui.roster_edit import RosterBook
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+# Palette titles for every binding id (the palette lists every action of the current screen).
+PALETTE_TITLES = {
+    "app.refresh": ("Refresh now", "Reload everything from the database"),
+    "roster.add": ("Roster: add player", "A new player, edited in a form"),
+    "roster.edit": ("Roster: edit selected player", "Name, builds, locks, with, present"),
+    "roster.delete": ("Roster: delete selected player", "Undo with u"),
+    "roster.duplicate": ("Roster: duplicate selected player", "A copy right below, to rename"),
+    "roster.absent": ("Roster: mark selected player absent/present", "Absent players are not planned"),
+    "roster.undo": ("Roster: undo last edit", "Restores the roster as it was"),
+    "roster.import": ("Roster: import TOML", "Replace the players from a roster file"),
+    "roster.export": ("Roster: export TOML", "Write the roster to a file"),
+    "roster.optimize": ("Squad: optimize", "Solve in the background, showing each better plan"),
+    "squad.optimize": ("Squad: optimize", "Solve in the background, showing each better plan"),
+    "squad.stop": ("Squad: stop optimizing", "Keep the best plan found so far"),
+    "squad.lock_party": ("Squad: lock/unlock selected player's party", "Re-plans around the lock"),
+    "squad.lock_build": ("Squad: lock/unlock selected player's build", "Re-plans around the lock"),
+    "squad.export": ("Squad: export plan to a file", "Plain text, ready for Discord"),
+    "squad.copy": ("Squad: copy plan to the clipboard", "OSC 52: works over SSH in most terminals"),
+    "squad.heat": ("Squad: hide/show the coverage heat map", "More room for the party grid"),
+    "maps.map": ("Maps: filter by map", "Cycles all, EBG, Red/Blue/Green BL"),
+    "maps.type": ("Maps: filter by type", "Cycles all, camp, tower, keep, castle, ruins"),
+    "maps.sort": ("Maps: change sort", "map, owner, type, time held, tier"),
+    "events.kind": ("Events: filter by kind", "Cycles all, captures, claims, upgrades, skirmishes"),
+    "events.map": ("Events: filter by map", "Cycles all, EBG, Red/Blue/Green BL"),
+}
+
+
+class WarclawApp(App):
+    TITLE = "Warclaw"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        *[Binding(str(i), f"show('{key}')", title, show=False, id=f"screen.{key}") for i, (key, title) in enumerate(SCREENS, 1)],
+        Binding("r", "refresh", "Refresh", show=False, id="app.refresh"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, store: Store | Callable[[], Store], catalog: Catalog | None = None, *, catalog_path: str | None = None,
+                 match_id: str | None = None, team: str | None = None,
+                 roster_name: str = "default", seed_roster: dict[str, Any] | Path | None = None,
+                 default_mode: str = "zerg", time_limit: float = 10.0, replan_time_limit: float = 0.3,
+                 clock: Callable[[], datetime] = utcnow, poll_interval: float = 0.25, live: bool = True,
+                 export_dir: Path | None = None, start_screen: str = "matchup", seed: int = 0):
+        super().__init__()
+        # A store, or a function that opens one: then SQLAlchemy is imported and the schema checked
+        # on the database thread after the first frame is painted.
+        self._open_store = store if callable(store) else None
+        self.store: Store = None if self._open_store else store  # type: ignore[assignment]
+        self.catalog = catalog
+        self.match_id = match_id
+        self.team = team
+        self.seed_roster = seed_roster
+        self.default_mode = default_mode
+        self.time_limit = time_limit
+        self.replan_time_limit = replan_time_limit
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self.live = live
+        self.export_dir = export_dir or Path.cwd()
+        self.start_screen = start_screen
+        self.solve_seed = seed
+        self.state = AppState()
+        self.catalog_path = catalog_path
+        self.roster_name = roster_name
+        self.book: RosterBook | None = None  # set once the engine is loaded (ensure_engine)
+        self._engine_loading: asyncio.Task | None = None
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warclaw-db")
+        self._stop: threading.Event | None = None
+        self._token = 0
+        self._plan_sig: Any = None
+        self._solving_sig: Any = None
+        self._last_plan = None  # the last feasible plan, the `previous` of the next re-plan
+        self.loaded = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        for key, cls in SCREEN_CLASSES.items():
+            self.install_screen(cls(), key)
+        self.push_screen(self.start_screen)
+        self.run_worker(self._initial_load(), group="load", name="initial load")
+        if self.live:
+            self.set_interval(self.poll_interval, self._tick, name="poll data_version")
+            self.set_interval(1.0, self._clock_tick, name="clock")
+
+    def on_unmount(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        self._db.shutdown(wait=False, cancel_futures=True)
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the database thread and wait for it without blocking the UI."""
+        return await asyncio.get_running_loop().run_in_executor(self._db, partial(fn, *args))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes a one-line notice."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            err = event.worker.error
+            msg = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+            self.state.db_error = msg
+            self.notify(msg, title=event.worker.name or "error", severity="error", timeout=8)
+
+    # --- loading ----------------------------------------------------------------------------
+    async def _initial_load(self) -> None:
+        try:
+            if self.store is None and self._open_store is not None:
+                try:
+                    self.store = await self.db(self._open_store)
+                except UserError as e:  # unreachable or too new a database: say so and leave
+                    self.exit(2, message=f"warclaw: {e}")
+                    return
+            version, fp = await self.db(d.load_fingerprint, self.store)
+            self.state.data_version, self.state.fingerprint = version, fp
+            await self._reload({"match", "events", "status"})
+            if self.catalog is not None or self.start_screen in ("roster", "squad"):
+                await self.ensure_engine()
+        finally:
+            self.loaded.set()
+        self.refresh_views(PARTS)
+
+    async def ensure_engine(self) -> bool:
+        """Load the catalog and the roster (and so the optimizer) once, off the UI thread."""
+        if self.book is not None:
+            return True
+        if self._engine_loading is None:
+            self._engine_loading = asyncio.ensure_future(self._load_engine())
+        await asyncio.shield(self._engine_loading)
+        return self.book is not None
+
+    async def _load_engine(self) -> None:
+        def load() -> RosterBook:
+            import tomllib
+
+            from warclaw.files import load_catalog
+            from warclaw.tui.roster_edit import RosterBook
+
+            if self.catalog is None:
+                self.catalog = load_catalog(self.catalog_path)
+            seed = self.seed_roster
+            if isinstance(seed, Path):
+                seed = tomllib.loads(seed.read_text(encoding="utf-8"))
+            book = RosterBook(self.store, self.catalog, self.roster_name)
+            book.ensure(seed)
+            return book
+
+        try:
+            self.book = await self.db(load)
+        except UserError as e:
+            self._engine_loading = None
+            self.notify(str(e), title="roster not loaded", severity="error", timeout=8)
+            return
+        await self._load_saved_plan()
+        self.refresh_views({"roster", "plan"})
+
+    def engine_ready(self) -> bool:
+        """True when roster actions can run; otherwise start loading and say so."""
+        if self.book is not None:
+            return True
+        self.notify("loading the roster and the optimizer…", timeout=2)
+        self.run_worker(self.ensure_engine(), group="engine", name="load optimizer")
+        return False
+
+    async def _load_saved_plan(self) -> None:
+        from warclaw.tui.planner import PlanView, rescore, saved_plan_previous
+
+        assert self.book is not None and self.catalog is not None
+        saved = await self.db(self._latest_plan)
+        try:
+            roster = self.book.engine_roster()
+        except UserError as e:
+            self.state.roster_error = str(e)
+            return
+        if saved is None:
+            return
+        res = rescore(roster, self.catalog, roster.mode or self.default_mode, saved)
+        if res is not None:
+            self.state.plan = PlanView(res, kind="saved")
+            self._last_plan = res.plan
+            self._plan_sig = self._sig(roster)
+        else:
+            previous = saved_plan_previous(saved)
+            if previous is not None:
+                self._last_plan = previous
+                self.start_solve(roster, previous, "re-planning")
+
+    def _latest_plan(self) -> dict | None:
+        from warclaw.store import rosters as rs
+
+        with self.store.read() as s:
+            return rs.latest_plan(s, self.roster_name)
+
+    def _tick(self) -> None:
+        if not self.loaded.is_set() or self.store is None:
+            return
+        if any(w.group == "poll" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers):
+            return
+        self.run_worker(self._check_changes(), group="poll", name="refresh")
+
+    async def _check_changes(self) -> None:
+        version = await self.db(self.store.data_version)
+        if version == self.state.data_version:
+            return
+        self.state.data_version = version
+        _, fp = await self.db(d.load_fingerprint, self.store)
+        changed = {k for k, v in fp.items() if self.state.fingerprint.get(k) != v}
+        self.state.fingerprint = fp
+        await self._reload(changed)
+
+    async def _reload(self, changed: set[str]) -> None:
+        """Reload the parts of the data named in ``changed`` (fingerprint keys) and re-render."""
+        parts: set[str] = set()
+        now = self.clock()
+        if changed & {"match", "polled"}:
+            self.state.matchup = await self.db(d.load_matchup, self.store, self.match_id, self.team, now)
+            parts.add("matchup")
+        if changed & {"events", "match"}:
+            pk = self.state.matchup.match.pk if self.state.matchup.match else None
+            self.state.events = await self.db(d.load_events, self.store, pk)
+            parts.add("events")
+        if changed & {"status", "polled"}:
+            self.state.status = await self.db(d.load_status, self.store, now)
+            self.state.status_loaded_at = now
+            parts.add("status")
+        if "roster" in changed and self.book is not None:
+            await self.db(self.book.reload)
+            parts.add("roster")
+            self._maybe_replan()
+        self.state.db_error = None
+        self.refresh_views(parts)
+
+    def action_refresh(self) -> None:
+        async def everything() -> None:
+            await self._reload({"match", "events", "status", "roster"})
+            self.notify("refreshed", timeout=2)
+
+        self.run_worker(everything(), group="load", name="refresh")
+
+    # --- rendering --------------------------------------------------------------------------
+    def refresh_views(self, parts: Iterable[str]) -> None:
+        parts = set(parts)
+        screen = self.screen
+        if isinstance(screen, WarclawScreen) and screen.SHOWS & parts:
+            screen.refresh_view()
+        self.update_status_bar()
+        self.state.refreshed_at = time.perf_counter()
+
+    def status_text(self) -> Text:
+        st = self.state
+        now = self.clock()
+        t = Text(no_wrap=True, overflow="ellipsis")
+        status = st.status
+        if d.daemon_alive(status):
+            assert status is not None and status.beat_at is not None
+            t.append("● daemon ", style="bold green")
+            t.append(d.age_text((now - status.beat_at).total_seconds()))
+        else:
+            t.append("✗ no daemon", style="bold red")
+            if status and status.beat_at:
+                t.append(f" {d.age_text((now - status.beat_at).total_seconds())}")
+        view = st.matchup.view
+        if view and view.get("updated_at"):
+            updated = datetime.fromisoformat(view["updated_at"].replace("Z", "+00:00"))
+            t.append(f" │ data {d.age_text((now - updated).total_seconds())} ago")
+        if not d.daemon_alive(status):
+            t.append(" │ ")
+            t.append("STALE", style="bold black on yellow")
+            t.append(" start: ")
+            t.append("warclaw daemon start", style="bold cyan")
+        err = d.last_poll_error(status)
+        if err:
+            t.append(f" │ {err[0]}: {err[1]}", style="bold red")
+        elif st.db_error:
+            t.append(f" │ {st.db_error}", style="bold red")
+        elif d.daemon_alive(status):
+            t.append(" │ polls ok", style="green")
+        return t
+
+    def _clock_tick(self) -> None:
+        """Once a second: ages and countdowns move on without any database access."""
+        self.update_status_bar()
+        if isinstance(self.screen, WarclawScreen):
+            self.screen.tick()
+
+    def update_status_bar(self) -> None:
+        for bar in self.screen.query(StatusBar):
+            bar.update(self.status_text())
+
+    def action_show(self, key: str) -> None:
+        if key in SCREEN_CLASSES and not (isinstance(self.screen, WarclawScreen) and self.screen.KEY == key):
+            if isinstance(self.screen, WarclawScreen):
+                self.switch_screen(key)
+
+    # --- command palette --------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for i, (key, title) in enumerate(SCREENS, 1):
+            yield SystemCommand(f"Show {title} ({i})", f"Switch to the {title} screen", partial(self.action_show, key))
+        seen = set()
+        bindings = list(self.BINDINGS) + list(getattr(screen, "BINDINGS", []))
+        for b in bindings:
+            if not isinstance(b, Binding) or b.id not in PALETTE_TITLES or PALETTE_TITLES[b.id][0] in seen:
+                continue
+            if not self._command_applies(b.id):
+                continue
+            title, help_ = PALETTE_TITLES[b.id]
+            seen.add(title)
+            yield SystemCommand(f"{title} ({b.key})", help_, partial(self._run_binding, b.action, screen))
+
+    def _command_applies(self, binding_id: str) -> bool:
+        has_plan = bool(self.state.plan and self.state.plan.plan)
+        return {
+            "squad.export": has_plan, "squad.copy": has_plan,
+            "squad.lock_party": has_plan, "squad.lock_build": has_plan,
+            "squad.stop": bool(self.state.solving),
+            "roster.undo": bool(self.book and self.book.undo_stack),
+        }.get(binding_id, True)
+
+    def _run_binding(self, action: str, screen: Screen) -> None:
+        self.call_later(self.run_action, action, screen)
+
+    # --- roster edits -----------------------------------------------------------------------
+    def _roster_screen(self) -> WarclawScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, WarclawScreen) and screen.KEY == "roster" else None
+
+    def _selected_player_id(self) -> int | None:
+        if not self.engine_ready():
+            return None
+        screen = self._roster_screen()
+        if screen is None:
+            self.notify("select a player on the Roster screen (4) first", severity="warning")
+            return None
+        pid = screen.selected_id()  # type: ignore[attr-defined]
+        if pid is None:
+            self.notify("the roster is empty: press a to add a player", severity="warning")
+        return pid
+
+    def _edit(self, fn: Callable[[], Any], done: Callable[[Any], str]) -> None:
+        self.state.edit_started_at = time.perf_counter()
+
+        async def run() -> None:
+            try:
+                result = await self.db(fn)
+            except UserError as e:
+                self.notify(str(e), title="not saved", severity="error", timeout=6)
+                return
+            self._maybe_replan()  # first: the solve starts while the screen re-renders
+            self.refresh_views({"roster"})
+            self.notify(done(result), timeout=3)
+
+        self.run_worker(run(), group="edit", name="roster edit")
+
+    def action_add_player(self) -> None:
+        if not self.engine_ready():
+            return
+        assert self.book is not None
+
+        def saved(player: dict | None) -> None:
+            if player:
+                self._edit(partial(self.book.add, player), lambda n: f"added {n}")
+        self.push_screen(PlayerForm("Add player", {"present": True}, self.book.check_player), saved)
+
+    def action_edit_player(self) -> None:
+        pid = self._selected_player_id()
+        if pid is None:
+            return
+        from warclaw.tui.roster_edit import row_dict
+
+        assert self.book is not None
+        row = self.book.by_id(pid)
+
+        def saved(player: dict | None) -> None:
+            if player:
+                self._edit(partial(self.book.update, pid, player), lambda n: f"saved {n}")
+        self.push_screen(PlayerForm(f"Edit {row.name}", row_dict(row),
+                                    partial(self.book.check_player, replacing=pid)), saved)
+
+    def action_delete_player(self) -> None:
+        pid = self._selected_player_id()
+        if pid is not None:
+            self._edit(partial(self.book.delete, pid), lambda n: f"deleted {n} (u to undo)")
+
+    def action_duplicate_player(self) -> None:
+        pid = self._selected_player_id()
+        if pid is not None:
+            self._edit(partial(self.book.duplicate, pid), lambda n: f"added {n}: press e to rename")
+
+    def action_toggle_present(self) -> None:
+        pid = self._selected_player_id()
+        if pid is not None:
+            name = self.book.by_id(pid).name
+            self._edit(partial(self.book.toggle_present, pid),
+                       lambda present: f"{name} {'present' if present else 'absent'}")
+
+    def action_undo(self) -> None:
+        if not self.engine_ready():
+            return
+        assert self.book is not None
+        if not self.book.undo_stack:
+            self.notify("nothing to undo", timeout=2)
+            return
+        self._edit(self.book.undo, lambda what: f"undone: {what}")
+
+    def action_toggle_lock(self, name: str, what: str) -> None:
+        pv = self.state.plan
+        if self.book is None:
+            return
+        row = next((r for r in self.book.rows if r.name == name), None)
+        if row is None or pv is None or pv.plan is None or name not in pv.plan.assignments:
+            return
+        a = pv.plan.assignments[name]
+        if what == "party":
+            value = None if row.lock_party is not None else a.party
+            change = {"lock_party": value}
+            msg = f"{name}: party {'unlocked' if value is None else f'locked to {value}'}"
+        else:
+            value = None if row.lock_build else a.build
+            change = {"lock_build": value}
+            msg = f"{name}: build {'unlocked' if value is None else f'locked to {value}'}"
+        self._edit(partial(self.book.set_fields, row.id, **change), lambda _n: msg)
+
+    def action_import_roster(self) -> None:
+        if not self.engine_ready():
+            return
+        assert self.book is not None
+        book = self.book
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+
+            def load() -> int:
+                from warclaw.files import read_toml
+
+                book.replace(read_toml(path, "roster"), f"import {Path(path).name}")
+                return len(book.rows)
+            self._edit(load, lambda n: f"imported {n} players from {path}")
+        self.push_screen(PathPrompt("Import roster TOML (replaces the players; u undoes)",
+                                    str(self.export_dir / f"{self.book.name}.toml")), chosen)
+
+    def action_export_roster(self) -> None:
+        if not self.engine_ready():
+            return
+        assert self.book is not None
+        book = self.book
+
+        def chosen(path: str | None) -> None:
+            if path:
+                text = tomli_w.dumps(book.mapping())
+                self.run_worker(self._write_file(Path(path), text, "roster"), group="export", name="export")
+        self.push_screen(PathPrompt("Export roster TOML to", str(self.export_dir / f"{self.book.name}.toml")), chosen)
+
+    async def _write_file(self, path: Path, text: str, what: str) -> None:
+        try:
+            await self.db(path.expanduser().write_text, text, "utf-8")
+        except OSError as e:
+            self.notify(f"{path}: {e.strerror or e}", title=f"{what} not written", severity="error")
+            return
+        self.notify(f"{what} written to {path}", timeout=4)
+
+    # --- solving ----------------------------------------------------------------------------
+    @staticmethod
+    def _sig(roster: Roster) -> Any:
+        return roster.present().players, roster.mode
+
+    def _mode(self, roster: Roster) -> str:
+        return roster.mode or self.default_mode
+
+    def action_optimize(self) -> None:
+        if not self.engine_ready():
+            return
+        assert self.book is not None
+        try:
+            roster = self.book.engine_roster()
+        except UserError as e:
+            self.state.roster_error = str(e)
+            self.notify(str(e), title="cannot optimize", severity="error")
+            return
+        self.state.roster_error = None
+        self.start_solve(roster, None, "optimizing")
+        if not (isinstance(self.screen, WarclawScreen) and self.screen.KEY in ("squad", "roster")):
+            self.action_show("squad")
+
+    def action_stop_solve(self) -> None:
+        if self._stop is not None and self.state.solving:
+            self._stop.set()
+            self.notify("stopping: the best plan so far stays", timeout=2)
+
+    def _maybe_replan(self) -> None:
+        """After a roster change: re-plan with the change penalty if there is a plan to keep."""
+        if self.book is None:
+            return
+        try:
+            roster = self.book.engine_roster()
+        except UserError as e:
+            self.state.roster_error = str(e)
+            self.refresh_views({"plan"})
+            return
+        self.state.roster_error = None
+        sig = self._sig(roster)
+        if self._last_plan is None or sig == self._plan_sig or (self.state.solving and sig == self._solving_sig):
+            return
+        self.start_solve(roster, self._last_plan, "re-planning")
+
+    def start_solve(self, roster: Roster, previous, kind: str) -> None:
+        from warclaw.tui.planner import solve
+
+        catalog = self.catalog
+        if self._stop is not None:
+            self._stop.set()
+        stop = threading.Event()
+        self._stop = stop
+        self._token += 1
+        token = self._token
+        self.state.solving = kind
+        self.state.first_plan_seconds = None
+        if kind == "optimizing":
+            self.state.edit_started_at = time.perf_counter()
+        limit = self.time_limit if previous is None else self.replan_time_limit
+        sig = self._sig(roster)
+        self._solving_sig = sig
+
+        def work() -> None:
+            def improved(res) -> None:
+                self._from_thread(self._on_improved, token, res, previous, kind)
+            res = solve(roster, catalog, self._mode(roster), previous=previous, time_limit=limit, stop=stop,
+                        on_improved=improved, seed=self.solve_seed)
+            self._from_thread(self._on_solved, token, res, previous, kind, sig, roster)
+
+        self.refresh_views({"plan"})
+        self.run_worker(work, thread=True, group="solve", name=kind)
+
+    def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.call_from_thread(fn, *args)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _on_improved(self, token: int, res, previous, kind: str) -> None:
+        from warclaw.tui.planner import PlanView
+
+        if token != self._token or res.plan is None:
+            return
+        if self.state.first_plan_seconds is None:
+            self.state.first_plan_seconds = time.perf_counter() - self.state.edit_started_at
+        moved = set(res.plan.moved(previous)) if previous is not None else set()
+        self.state.plan = PlanView(res, moved, running=True, kind=kind)
+        self.refresh_views({"plan"})
+
+    def _on_solved(self, token: int, res, previous, kind: str, sig: Any, roster: Roster) -> None:
+        from warclaw.tui.planner import PlanView, result_mapping
+
+        if token != self._token:
+            return
+        self.state.solving = None
+        if res.plan is None:
+            self.state.plan = PlanView(res, kind=kind)
+            self.state.roster_error = res.reason
+            self.notify(res.reason or "no plan", title="infeasible roster", severity="error", timeout=8)
+            self.refresh_views({"plan"})
+            return
+        moved = set(res.plan.moved(previous)) if previous is not None else set()
+        self.state.plan = PlanView(res, moved, kind=kind)
+        self._last_plan = res.plan
+        self._plan_sig = sig
+        self.state.replan_seconds = time.perf_counter() - self.state.edit_started_at
+        self.state.solves_done += 1
+        self.refresh_views({"plan", "roster"})
+        if kind == "re-planning":
+            self.notify(f"re-planned in {self.state.replan_seconds:.2f}s: "
+                        + (f"{len(moved)} moved ({', '.join(sorted(moved)[:4])})" if moved else "nobody moved"),
+                        timeout=4)
+        mapping = result_mapping(res)
+        self.run_worker(self.db(self._save_plan, res.mode, res.score, mapping), group="save", name="save plan")
+
+    def _save_plan(self, mode: str, score: float, mapping: dict) -> None:
+        from warclaw.store import rosters as rs
+
+        with self.store.write() as s:
+            rs.save_plan(s, self.roster_name, mode, score, mapping)
+
+    # --- plan export ------------------------------------------------------------------------
+    def plan_text(self) -> str | None:
+        from warclaw.tui.planner import commanders, plan_text
+
+        pv = self.state.plan
+        if pv is None or pv.plan is None or self.book is None:
+            self.notify("no plan yet: press o on the Squad screen", severity="warning")
+            return None
+        try:
+            cmd = commanders(self.book.engine_roster())
+        except UserError:
+            cmd = set()
+        return plan_text(pv.result, cmd)
+
+    def action_export_plan(self) -> None:
+        text = self.plan_text()
+        if text is None:
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.run_worker(self._write_file(Path(path), text + "\n", "plan"), group="export", name="export")
+        self.push_screen(PathPrompt("Export plan (text for Discord) to",
+                                    str(self.export_dir / f"squad-{self.roster_name}.txt")), chosen)
+
+    def action_copy_plan(self) -> None:
+        text = self.plan_text()
+        if text is not None:
+            self.copy_to_clipboard(text)
+            self.notify(f"plan copied to the clipboard ({len(text.splitlines())} lines, OSC 52)", timeout=3)
+
+
+def run(store: Store | Callable[[], Store], catalog: Catalog | None = None, **kw: Any) -> int:
+    """Run the app; a store it opened itself (``store`` a function) is closed on exit."""
+    app = WarclawApp(store, catalog, **kw)
+    try:
+        code = app.run()
+    finally:
+        if app._open_store is not None and app.store is not None:
+            app.store.close()
+    return int(code or 0)

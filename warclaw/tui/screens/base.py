@@ -1,0 +1,48 @@
+"""What every screen shares: the tabs on top, the status bar and the footer below."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from warclaw.tui.widgets import NavBar, StatusBar
+
+if TYPE_CHECKING:
+    from warclaw.tui.app import WarclawApp
+
+
+class WarclawScreen(Screen):
+    KEY = ""
+    # Which parts of the app state this screen shows; it is re-rendered when one of them changes.
+    SHOWS: frozenset[str] = frozenset()
+    NEEDS_ENGINE = False  # the roster screens load the catalog and optimizer on first visit
+
+    @property
+    def wapp(self) -> WarclawApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield NavBar(self.KEY, id="nav")
+        with Vertical(id="body"):
+            yield from self.compose_body()
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        if self.NEEDS_ENGINE and self.wapp.book is None:
+            self.wapp.run_worker(self.wapp.ensure_engine(), group="engine", name="load optimizer")
+        self.refresh_view()
+        self.wapp.update_status_bar()
+
+    def refresh_view(self) -> None:
+        """Render the app state into this screen's widgets (cheap; no database access)."""
+
+    def tick(self) -> None:
+        """Called every second while shown: update what depends on the clock only."""

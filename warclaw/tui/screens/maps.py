@@ -1,0 +1,115 @@
+"""Maps: every objective with owner, guild, tier, time held and capture protection left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from warclaw.tui import data as d
+from warclaw.tui.screens.base import WarclawScreen
+from warclaw.tui.widgets import TEAM_STYLE
+
+MAP_SHORT = {"Center": "EBG", "RedHome": "Red BL", "BlueHome": "Blue BL", "GreenHome": "Green BL"}
+MAP_FILTERS = [None, "Center", "RedHome", "BlueHome", "GreenHome"]
+TYPE_FILTERS = [None, "Camp", "Tower", "Keep", "Castle", "Ruins"]
+SORTS = ["map", "owner", "type", "held", "tier"]
+PROTECTION = timedelta(minutes=5)  # "Righteous Indignation" after a capture
+TYPE_RANK = {"Castle": 0, "Keep": 1, "Tower": 2, "Camp": 3, "Ruins": 4, "Spawn": 5}
+
+
+class MapsScreen(WarclawScreen):
+    KEY = "maps"
+    SHOWS = frozenset({"matchup"})
+    BINDINGS = [
+        Binding("m", "cycle_map", "Map", id="maps.map"),
+        Binding("t", "cycle_type", "Type", id="maps.type"),
+        Binding("s", "cycle_sort", "Sort", id="maps.sort"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.map_filter: str | None = None
+        self.type_filter: str | None = None
+        self.sort = "map"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="maps-title")
+        yield DataTable(id="objectives", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#objectives", DataTable).add_columns(
+            "Map", "Objective", "Type", "Owner", "Guild", "Tier", "Held", "Prot")
+
+    def action_cycle_map(self) -> None:
+        self.map_filter = MAP_FILTERS[(MAP_FILTERS.index(self.map_filter) + 1) % len(MAP_FILTERS)]
+        self.refresh_view()
+
+    def action_cycle_type(self) -> None:
+        self.type_filter = TYPE_FILTERS[(TYPE_FILTERS.index(self.type_filter) + 1) % len(TYPE_FILTERS)]
+        self.refresh_view()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refresh_view()
+
+    def tick(self) -> None:
+        """Capture protection counts down every second; times held move every 10 s."""
+        self._ticks = getattr(self, "_ticks", 0) + 1
+        now = self.wapp.clock()
+        md = self.wapp.state.matchup
+        protected = any(o.last_flipped and (now - o.last_flipped) < PROTECTION + timedelta(seconds=2)
+                        for o in (md.objectives if md else []))
+        if protected or self._ticks % 10 == 0:
+            self.refresh_view()
+
+    def rows(self) -> list:
+        md = self.wapp.state.matchup
+        objs = [o for o in (md.objectives if md else []) if o.type != "Spawn"]
+        if self.map_filter:
+            objs = [o for o in objs if o.map_type == self.map_filter]
+        if self.type_filter:
+            objs = [o for o in objs if o.type == self.type_filter]
+        now = self.wapp.clock()
+        keys = {
+            "map": lambda o: (list(MAP_SHORT).index(o.map_type) if o.map_type in MAP_SHORT else 9,
+                              TYPE_RANK.get(o.type, 9), o.name or ""),
+            "owner": lambda o: (o.owner, o.map_type, TYPE_RANK.get(o.type, 9)),
+            "type": lambda o: (TYPE_RANK.get(o.type, 9), o.map_type, o.name or ""),
+            "held": lambda o: (now - o.last_flipped).total_seconds() if o.last_flipped else 1e12,
+            "tier": lambda o: (-o.upgrade_tier, o.map_type),
+        }
+        return sorted(objs, key=keys[self.sort])
+
+    def refresh_view(self) -> None:
+        if not self.is_mounted:
+            return
+        now = self.wapp.clock()
+        rows = self.rows()
+        title = Text()
+        title.append(f"{len(rows)} objectives", style="bold")
+        title.append(f"  map: {MAP_SHORT.get(self.map_filter, 'all') if self.map_filter else 'all'}"
+                     f"  type: {self.type_filter or 'all'}  sort: {self.sort}")
+        if not d.daemon_alive(self.wapp.state.status):
+            title.append("  STALE", style="bold black on yellow")
+        self.query_one("#maps-title", Static).update(title)
+        table = self.query_one("#objectives", DataTable)
+        table.clear()
+        for o in rows:
+            held = now - o.last_flipped if o.last_flipped else None
+            prot = (o.last_flipped + PROTECTION - now) if o.last_flipped else None
+            guild = f"[{o.guild_tag}]" if o.guild_tag else (o.claimed_by[:6] + "…" if o.claimed_by else "")
+            table.add_row(
+                MAP_SHORT.get(o.map_type, o.map_type),
+                (o.name or o.objective_id)[:26],
+                o.type,
+                Text(o.owner, style=TEAM_STYLE.get(o.owner, "")),
+                guild,
+                str(o.upgrade_tier),
+                d.age_text(held.total_seconds()) if held else "-",
+                Text(d.span_text(prot), style="bold yellow") if prot and prot.total_seconds() > 0 else "",
+                key=o.objective_id,
+            )

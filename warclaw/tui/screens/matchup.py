@@ -1,0 +1,113 @@
+"""Matchup: the three teams, the running skirmish, the VP projection, a score chart, maps held."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+from textual_plotext import PlotextPlot
+
+from warclaw.tui import data as d
+from warclaw.tui.screens.base import WarclawScreen
+from warclaw.tui.widgets import TEAM_STYLE
+
+MAP_NAMES = {"Center": "Eternal Battlegrounds", "RedHome": "Red Borderlands",
+             "BlueHome": "Blue Borderlands", "GreenHome": "Green Borderlands"}
+CHART_COLORS = {"red": "red", "green": "green", "blue": "blue"}
+
+
+class MatchupScreen(WarclawScreen):
+    KEY = "matchup"
+    SHOWS = frozenset({"matchup", "status"})
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="match-title")
+        yield DataTable(id="teams", cursor_type="none", zebra_stripes=False)
+        yield DataTable(id="held", cursor_type="none")
+        yield PlotextPlot(id="chart")
+
+    def on_mount(self) -> None:
+        self.query_one("#teams", DataTable).add_columns(
+            "Team", "Score", "VP", "Proj VP", "Kills", "Deaths", "K/D", "PPT", "Skirm")
+        self.query_one("#held", DataTable).add_columns("Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b")
+
+    def refresh_view(self) -> None:
+        if not self.is_mounted:
+            return
+        st = self.wapp.state
+        md = st.matchup
+        now = self.wapp.clock()
+        title = self.query_one("#match-title", Static)
+        teams = self.query_one("#teams", DataTable)
+        held = self.query_one("#held", DataTable)
+        teams.clear()
+        held.clear()
+        view = md.view if md else None
+        if md is None or md.loaded_at is None:
+            title.update(Text("Loading the database…", style="bold cyan"))
+            self._chart([])
+            return
+        if not view and self.wapp.match_id:
+            msg = Text(f"Match {self.wapp.match_id} is not in the database. ", style="bold")
+            msg.append("Ids look like 2-1 (region-tier); the daemon records the matches it polls.")
+            title.update(msg)
+            self._chart([])
+            return
+        if not view:
+            msg = Text("No matchup in the database yet. ", style="bold")
+            msg.append("Start the daemon: ", style="")
+            msg.append("warclaw daemon start", style="bold cyan")
+            msg.append(" (or `warclaw sync --once`); this screen fills in by itself.")
+            title.update(msg)
+            self._chart([])
+            return
+        title.update(self._title(view, md.skirmishes, now))
+        self._shown = (view, md.skirmishes)
+        _number, total, _left = d.skirmish_clock(view, md.skirmishes, now)
+        proj = d.vp_projection(view, md.skirmishes, total)
+        current = md.skirmishes[-1].scores if md.skirmishes else {}
+        for team in view["teams"]:
+            c = team["color"]
+            kd = f"{team['kills'] / team['deaths']:.2f}" if team["deaths"] else "-"
+            name = Text(f"{c[0].upper()} {team['name'] or team['team_id']}"[:24], style=TEAM_STYLE.get(c, ""))
+            teams.add_row(name, f"{team['score']:,}", str(team["victory_points"]), str(proj.get(c, "-")),
+                          f"{team['kills']:,}", f"{team['deaths']:,}", kd, str(team["ppt"]),
+                          str(current.get(c, "-")), key=c)
+        for m in view["maps"]:
+            o = m["objectives"]
+            sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))
+            held.add_row(MAP_NAMES.get(m["type"], m["type"]), Text(str(o["red"]), style=TEAM_STYLE["red"]),
+                         Text(str(o["green"]), style=TEAM_STYLE["green"]),
+                         Text(str(o["blue"]), style=TEAM_STYLE["blue"]), str(o["neutral"]), sc, key=m["type"])
+        self._chart(md.history)
+
+    def _title(self, view: dict, skirmishes: list, now) -> Text:
+        number, total, left = d.skirmish_clock(view, skirmishes, now)
+        t = Text()
+        t.append(f"Match {view['match_id']} {view['region'].upper()}", style="bold")
+        t.append(f"  skirmish {number}/{total}, {d.span_text(left)} left")
+        stale = view["stale_seconds"]
+        if not d.daemon_alive(self.wapp.state.status):
+            t.append("  STALE: last known state", style="bold black on yellow")
+        elif stale >= d.STALE_DATA_SECONDS:
+            t.append(f"  API data unchanged {d.age_text(stale)}", style="bold yellow")
+        return t
+
+    def tick(self) -> None:
+        shown = getattr(self, "_shown", None)
+        if shown and self.is_mounted:
+            self.query_one("#match-title", Static).update(self._title(*shown, self.wapp.clock()))
+
+    def _chart(self, history: list) -> None:
+        chart = self.query_one("#chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("War score")
+        if history:
+            t0 = history[0].at
+            xs = [(p.at - t0).total_seconds() / 3600 for p in history]
+            for c, color in CHART_COLORS.items():
+                plt.plot(xs, [p.scores.get(c, 0) for p in history], color=color, marker="braille")
+            plt.xlabel("hours")
+        chart.refresh()

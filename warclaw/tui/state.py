@@ -1,0 +1,37 @@
+"""The app state, in one place: what the screens render. Workers fill it; screens only read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from warclaw.tui.data import MatchupData
+
+if TYPE_CHECKING:
+    from warclaw.store.queries import EventView
+    from warclaw.store.status import DaemonStatus
+    from warclaw.tui.planner import PlanView
+
+# The parts of the state a screen can show; refreshes name the parts that changed.
+PARTS = frozenset({"matchup", "events", "status", "roster", "plan"})
+
+
+@dataclass
+class AppState:
+    matchup: MatchupData = field(default_factory=MatchupData)
+    events: list[EventView] = field(default_factory=list)
+    status: DaemonStatus | None = None
+    status_loaded_at: datetime | None = None
+    data_version: int | None = None
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    plan: PlanView | None = None
+    solving: str | None = None          # "optimizing" | "re-planning" while a solve runs
+    roster_error: str | None = None     # why the roster cannot be planned now
+    db_error: str | None = None         # the last failure reading the database
+    # Figures for the benchmark and tests (time.perf_counter() values).
+    refreshed_at: float = 0.0
+    edit_started_at: float = 0.0
+    replan_seconds: float | None = None      # edit -> final plan on screen
+    first_plan_seconds: float | None = None  # edit -> first plan of the solve on screen
+    solves_done: int = 0

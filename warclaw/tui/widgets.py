@@ -1,0 +1,142 @@
+"""Small widgets: the screen tabs, the status bar, the player form and a path prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Static
+
+SCREENS = [("matchup", "Matchup"), ("maps", "Maps"), ("events", "Events"), ("roster", "Roster"), ("squad", "Squad")]
+TEAM_STYLE = {"red": "bold #ff6b6b", "green": "bold #69db7c", "blue": "bold #74c0fc",
+              "Red": "#ff6b6b", "Green": "#69db7c", "Blue": "#74c0fc", "Neutral": "#adb5bd"}
+
+
+class NavBar(Static):
+    """The screens and their keys, the current one highlighted (one line)."""
+
+    def __init__(self, current: str, **kw: Any):
+        super().__init__(**kw)
+        self.current = current
+
+    def render(self) -> Text:
+        t = Text()
+        for i, (key, title) in enumerate(SCREENS, 1):
+            style = "bold reverse" if key == self.current else "dim"
+            t.append(f" {i} {title} ", style=style)
+            t.append(" ")
+        return t
+
+
+class StatusBar(Static):
+    """Daemon heartbeat age, when the data last changed, the last poll error (one line)."""
+
+
+def coverage_style(value: float) -> str:
+    """A heat-map background: red (0) through amber to green (covered)."""
+    if value >= 0.999:
+        return "black on #2f9e44"
+    if value >= 0.75:
+        return "black on #94d82d"
+    if value >= 0.5:
+        return "black on #fab005"
+    if value > 0:
+        return "black on #fd7e14"
+    return "white on #c92a2a"
+
+
+def split_list(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+class PlayerForm(ModalScreen[dict | None]):
+    """Add or edit one player: every field on one line, Enter saves, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
+                Binding("ctrl+s", "save", "Save", id="form.save")]
+
+    def __init__(self, title: str, player: dict[str, Any] | None,
+                 check: Callable[[dict[str, Any]], dict[str, Any]]):
+        super().__init__()
+        self.title_text = title
+        self.player = player or {}
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        p = self.player
+        with Vertical(id="form"):
+            yield Label(self.title_text, id="form-title")
+            fields = [
+                ("name", "Name", p.get("name", ""), "Account.1234"),
+                ("builds", "Builds", ", ".join(p.get("builds", [])), "firebrand, scrapper-heal (preferred first)"),
+                ("lock_party", "Lock party", str(p.get("lock_party") or ""), "party number, empty = free"),
+                ("lock_build", "Lock build", p.get("lock_build") or "", "one of the builds, empty = free"),
+                ("with", "With", ", ".join(p.get("with", [])), "players who share the party"),
+            ]
+            for key, label, value, hint in fields:
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(value, placeholder=hint, id=f"f-{key}", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Checkbox("Commander", bool(p.get("commander")), id="f-commander", compact=True)
+                yield Checkbox("Present", bool(p.get("present", True)), id="f-present", compact=True)
+            yield Label("", id="form-error")
+            yield Label("Enter/ctrl+s save · Esc cancel · Tab next field", id="form-help")
+
+    def values(self) -> dict[str, Any]:
+        def val(key: str) -> str:
+            return self.query_one(f"#f-{key}", Input).value.strip()
+
+        d: dict[str, Any] = {"name": val("name"), "builds": split_list(val("builds"))}
+        lp = val("lock_party")
+        if lp:
+            d["lock_party"] = int(lp) if lp.isdigit() else lp
+        if val("lock_build"):
+            d["lock_build"] = val("lock_build")
+        if val("with"):
+            d["with"] = split_list(val("with"))
+        d["commander"] = self.query_one("#f-commander", Checkbox).value
+        d["present"] = self.query_one("#f-present", Checkbox).value
+        return d
+
+    def on_input_submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        try:
+            d = self.check(self.values())
+        except Exception as e:  # noqa: BLE001 - any validation failure is shown in the form
+            self.query_one("#form-error", Label).update(Text(str(e), style="bold red"))
+            return
+        self.dismiss(d)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PathPrompt(ModalScreen[str | None]):
+    """Ask for a file path (import/export), with a default."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, title: str, default: str):
+        super().__init__()
+        self.title_text = title
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Label(self.title_text, id="form-title")
+            yield Input(self.default, id="f-path", compact=True)
+            yield Label("Enter accept · Esc cancel", id="form-help")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
