@@ -94,3 +94,12 @@ def test_import_replaces_and_is_undoable(book: RosterBook) -> None:
         book.replace({"players": [{"name": "Bad.1", "builds": ["nope"]}]}, "import bad")
     book.undo()
     assert len(book.rows) == 10 and book.mode == "zerg"
+
+
+def test_mode_cycles_through_the_catalog_and_undoes(book: RosterBook) -> None:
+    modes = sorted(book.catalog.modes)
+    new = book.cycle_mode()
+    assert new == modes[(modes.index("zerg") + 1) % len(modes)]
+    assert stored(book).get("mode") == new and book.engine_roster().mode == new
+    assert book.undo() == "mode zerg"
+    assert book.mode == "zerg"

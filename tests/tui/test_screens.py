@@ -151,3 +151,16 @@ async def test_clock_moves_countdowns_without_queries(store, make_app) -> None:
         await pilot.pause()
         assert "42:00 left" in text(app, "match-title")
         assert "daemon 34s" in status(app)
+
+
+async def test_a_replayed_week_counts_ages_from_its_own_clock(store, make_app) -> None:
+    # Our clock is 600 days past the match: the data is a replay (the demo) or an ended week.
+    later = NOW + timedelta(days=600)
+    app = make_app(store, clock=lambda: later)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "replayed week" in text(app, "match-title")
+        await pilot.press("3")
+        await pilot.pause()
+        ages = [r[0].split()[-1] for r in cells(app, "events")]
+        assert ages[:2] == ["0s", "30s"]  # not "600d": counted from the newest timestamp of the data

@@ -130,3 +130,14 @@ async def test_infeasible_roster_says_why(store, make_app) -> None:
         await settle(app, pilot)
         assert app.state.plan.plan is None
         assert "No plan:" in text(app, "squad-title")
+
+
+async def test_mode_change_on_the_roster_replans(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await optimize(app, pilot)
+        await pilot.press("4", "m")
+        await settle(app, pilot)
+        assert app.book.mode != "zerg"
+        assert app.state.plan.result.mode == app.book.mode
+        assert f"mode {app.book.mode}" in text(app, "roster-title")

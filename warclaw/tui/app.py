@@ -51,6 +51,7 @@ PALETTE_TITLES = {
     "roster.duplicate": ("Roster: duplicate selected player", "A copy right below, to rename"),
     "roster.absent": ("Roster: mark selected player absent/present", "Absent players are not planned"),
     "roster.undo": ("Roster: undo last edit", "Restores the roster as it was"),
+    "roster.mode": ("Roster: change game mode", "zerg, havoc, roaming, defense: targets and weights"),
     "roster.import": ("Roster: import TOML", "Replace the players from a roster file"),
     "roster.export": ("Roster: export TOML", "Write the roster to a file"),
     "roster.optimize": ("Squad: optimize", "Solve in the background, showing each better plan"),
@@ -287,6 +288,10 @@ class WarclawApp(App):
         self.update_status_bar()
         self.state.refreshed_at = time.perf_counter()
 
+    def data_now(self) -> datetime:
+        """Now, on the clock of the match's data (see MatchupData.clock_offset)."""
+        return self.clock() - self.state.matchup.clock_offset
+
     def status_text(self) -> Text:
         st = self.state
         now = self.clock()
@@ -443,6 +448,12 @@ class WarclawApp(App):
             self.notify("nothing to undo", timeout=2)
             return
         self._edit(self.book.undo, lambda what: f"undone: {what}")
+
+    def action_cycle_mode(self) -> None:
+        if not self.engine_ready():
+            return
+        assert self.book is not None
+        self._edit(self.book.cycle_mode, lambda mode: f"mode {mode}: the squad is re-planned for it")
 
     def action_toggle_lock(self, name: str, what: str) -> None:
         pv = self.state.plan

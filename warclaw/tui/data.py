@@ -48,6 +48,16 @@ class MatchupData:
     history: list[q.ScorePoint] = field(default_factory=list)
     objectives: list[q.ObjectiveView] = field(default_factory=list)
     loaded_at: datetime | None = None
+    # How far the API's own clock is behind ours, when the match shown is a week that already ended
+    # by our clock (a replay, or last week kept in the database): ages and countdowns then count
+    # from the data's newest timestamp instead of showing "583 days ago" everywhere.
+    clock_offset: timedelta = timedelta(0)
+
+
+def api_clock_offset(end_time: datetime, data_time: datetime | None, now: datetime) -> timedelta:
+    if data_time is None or now <= end_time + timedelta(hours=1):
+        return timedelta(0)
+    return max(timedelta(0), now - data_time)
 
 
 def resolve_match(session: Session, match_id: str | None, team: str | None) -> q.MatchSummary | None:
@@ -67,6 +77,7 @@ def resolve_match(session: Session, match_id: str | None, team: str | None) -> q
 def load_matchup(store: Store, match_id: str | None, team: str | None, now: datetime,
                  history_points: int = 400) -> MatchupData:
     from warclaw.store import queries as q
+    from warclaw.store.models import Match
 
     with store.read() as s:
         m = resolve_match(s, match_id, team)
@@ -76,8 +87,10 @@ def load_matchup(store: Store, match_id: str | None, team: str | None, now: date
         if len(hist) > history_points:
             step = len(hist) / history_points
             hist = [hist[int(i * step)] for i in range(history_points)] + [hist[-1]]
+        row = s.get(Match, m.pk)
+        offset = api_clock_offset(m.end_time, row.data_time if row else None, now)
         return MatchupData(match=m, view=q.matchup(s, m.pk, now), skirmishes=q.skirmishes(s, m.pk),
-                           history=hist, objectives=q.objectives(s, m.pk), loaded_at=now)
+                           history=hist, objectives=q.objectives(s, m.pk), loaded_at=now, clock_offset=offset)
 
 
 def load_events(store: Store, match_pk: int | None, limit: int = 300) -> list[q.EventView]:
@@ -111,9 +124,10 @@ def skirmish_clock(view: dict[str, Any] | None, skirmishes: list[q.SkirmishView]
     start = datetime.fromisoformat(view["start_time"].replace("Z", "+00:00"))
     end = datetime.fromisoformat(view["end_time"].replace("Z", "+00:00"))
     total = max(1, round((end - start) / SKIRMISH))
-    number = min(total, max(len(skirmishes), int((now - start) / SKIRMISH) + 1, 1))
+    # The API lists the running skirmish last; the clock is the fallback before the first poll of one.
+    number = len(skirmishes) if skirmishes else min(total, max(1, int((now - start) / SKIRMISH) + 1))
     left = start + number * SKIRMISH - now
-    return number, total, left if left.total_seconds() > 0 else timedelta(0)
+    return number, total, left if timedelta(0) < left <= SKIRMISH else None
 
 
 def vp_projection(view: dict[str, Any] | None, skirmishes: list[q.SkirmishView],

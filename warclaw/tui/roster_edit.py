@@ -168,6 +168,17 @@ class RosterBook:
         self.reload()
         return not row.present
 
+    def cycle_mode(self) -> str:
+        """Switch the roster to the next game mode of the catalog (zerg, havoc, ...)."""
+        modes = sorted(self.catalog.modes)
+        current = self.mode if self.mode in modes else "zerg"
+        new = modes[(modes.index(current) + 1) % len(modes)] if current in modes else modes[0]
+        self._remember(f"mode {current}")
+        with self.store.write() as s:
+            rs.set_roster_mode(s, self.name, new)
+        self.reload()
+        return new
+
     def replace(self, data: dict[str, Any], what: str) -> None:
         """Replace every player (an import); undoable like any edit."""
         try:

@@ -96,7 +96,7 @@ class EventsScreen(WarclawScreen):
         if not self.is_mounted:
             return
         rows = self.rows()
-        now = self.wapp.clock()
+        now = self.wapp.data_now()
         title = Text()
         title.append(f"{len(rows)} events", style="bold")
         title.append(f"  kind: {KIND_LABEL.get(self.kind_filter or '', 'all')}"

@@ -59,7 +59,7 @@ class MapsScreen(WarclawScreen):
     def tick(self) -> None:
         """Capture protection counts down every second; times held move every 10 s."""
         self._ticks = getattr(self, "_ticks", 0) + 1
-        now = self.wapp.clock()
+        now = self.wapp.data_now()
         md = self.wapp.state.matchup
         protected = any(o.last_flipped and (now - o.last_flipped) < PROTECTION + timedelta(seconds=2)
                         for o in (md.objectives if md else []))
@@ -73,7 +73,7 @@ class MapsScreen(WarclawScreen):
             objs = [o for o in objs if o.map_type == self.map_filter]
         if self.type_filter:
             objs = [o for o in objs if o.type == self.type_filter]
-        now = self.wapp.clock()
+        now = self.wapp.data_now()
         keys = {
             "map": lambda o: (list(MAP_SHORT).index(o.map_type) if o.map_type in MAP_SHORT else 9,
                               TYPE_RANK.get(o.type, 9), o.name or ""),
@@ -87,7 +87,7 @@ class MapsScreen(WarclawScreen):
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
-        now = self.wapp.clock()
+        now = self.wapp.data_now()
         rows = self.rows()
         title = Text()
         title.append(f"{len(rows)} objectives", style="bold")
@@ -104,8 +104,8 @@ class MapsScreen(WarclawScreen):
             guild = f"[{o.guild_tag}]" if o.guild_tag else (o.claimed_by[:6] + "…" if o.claimed_by else "")
             table.add_row(
                 MAP_SHORT.get(o.map_type, o.map_type),
-                (o.name or o.objective_id)[:26],
-                o.type,
+                (o.name or o.objective_id)[:22],
+                o.type[:6],
                 Text(o.owner, style=TEAM_STYLE.get(o.owner, "")),
                 guild,
                 str(o.upgrade_tier),

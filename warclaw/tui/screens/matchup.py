@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
@@ -36,7 +38,6 @@ class MatchupScreen(WarclawScreen):
             return
         st = self.wapp.state
         md = st.matchup
-        now = self.wapp.clock()
         title = self.query_one("#match-title", Static)
         teams = self.query_one("#teams", DataTable)
         held = self.query_one("#held", DataTable)
@@ -61,9 +62,9 @@ class MatchupScreen(WarclawScreen):
             title.update(msg)
             self._chart([])
             return
-        title.update(self._title(view, md.skirmishes, now))
+        title.update(self._title(view, md.skirmishes, self.wapp.data_now()))
         self._shown = (view, md.skirmishes)
-        _number, total, _left = d.skirmish_clock(view, md.skirmishes, now)
+        _number, total, _left = d.skirmish_clock(view, md.skirmishes, self.wapp.data_now())
         proj = d.vp_projection(view, md.skirmishes, total)
         current = md.skirmishes[-1].scores if md.skirmishes else {}
         for team in view["teams"]:
@@ -85,7 +86,9 @@ class MatchupScreen(WarclawScreen):
         number, total, left = d.skirmish_clock(view, skirmishes, now)
         t = Text()
         t.append(f"Match {view['match_id']} {view['region'].upper()}", style="bold")
-        t.append(f"  skirmish {number}/{total}, {d.span_text(left)} left")
+        t.append(f"  skirmish {number}/{total}" + (f", {d.span_text(left)} left" if left else ""))
+        if self.wapp.state.matchup.clock_offset > timedelta(hours=1):
+            t.append("  replayed week", style="dim")
         stale = view["stale_seconds"]
         if not d.daemon_alive(self.wapp.state.status):
             t.append("  STALE: last known state", style="bold black on yellow")
@@ -96,7 +99,7 @@ class MatchupScreen(WarclawScreen):
     def tick(self) -> None:
         shown = getattr(self, "_shown", None)
         if shown and self.is_mounted:
-            self.query_one("#match-title", Static).update(self._title(*shown, self.wapp.clock()))
+            self.query_one("#match-title", Static).update(self._title(*shown, self.wapp.data_now()))
 
     def _chart(self, history: list) -> None:
         chart = self.query_one("#chart", PlotextPlot)

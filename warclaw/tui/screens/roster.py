@@ -23,6 +23,7 @@ class RosterScreen(WarclawScreen):
         Binding("u", "app.undo", "Undo", id="roster.undo"),
         Binding("o", "app.optimize", "Optimize", id="roster.optimize"),
         Binding("ctrl+z", "app.undo", "Undo", show=False, id="roster.undo2"),
+        Binding("m", "app.cycle_mode", "Mode", id="roster.mode"),
         Binding("i", "app.import_roster", "Import", id="roster.import"),
         Binding("w", "app.export_roster", "Export", id="roster.export"),
     ]
