@@ -14,14 +14,19 @@ from warclaw.errors import UserError
 SHIPPED_CATALOG = "catalog.toml"
 
 
-def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+def read_text(path: str | Path, what: str, encoding: str = "utf-8") -> str:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding=encoding)
     except FileNotFoundError:
         raise UserError(f"{p}: {what} file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"{p}: cannot read {what} file: {getattr(e, 'strerror', None) or e}") from None
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    p = Path(path)
+    text = read_text(p, what)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -30,12 +35,7 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
 
 def read_json(path: str | Path, what: str) -> Any:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{p}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{p}: cannot read {what} file: {getattr(e, 'strerror', None) or e}") from None
+    text = read_text(p, what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:

@@ -18,7 +18,7 @@ import tomli_w
 
 from warclaw.engine import Catalog, roster_from_mapping
 from warclaw.errors import UserError
-from warclaw.files import read_toml
+from warclaw.files import read_text, read_toml
 
 CSV_COLUMNS = ["name", "builds", "commander", "lock_party", "lock_build", "with", "present"]
 TRUE = {"yes", "y", "true", "1", "x"}
@@ -97,12 +97,7 @@ def read_roster_file(path: str | Path, catalog: Catalog) -> dict[str, Any]:
     """A roster mapping from a .toml or .csv file, validated against the catalog."""
     p = Path(path)
     if p.suffix.lower() == ".csv":
-        try:
-            text = p.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise UserError(f"{p}: roster file not found") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise UserError(f"{p}: cannot read roster file: {getattr(e, 'strerror', None) or e}") from None
+        text = read_text(p, "roster", encoding="utf-8-sig")  # sheets saved by Excel start with a BOM
         data, rows = _csv_rows(text, str(p))
         try:
             roster_from_mapping(data, catalog, source=str(p))

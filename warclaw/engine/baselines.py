@@ -68,6 +68,28 @@ class _State:
         squad = _squad_value(pb, self.squad + sq) - _squad_value(pb, self.squad)
         return float(party + squad + sum(pb.pref[m][b] for m, b in zip(members, builds, strict=True)))
 
+    def place(self, members: list[int], targets, party: list[int], build: list[str]) -> bool:
+        """Put a unit in the target party where it adds most, each member choosing the build that
+        adds most given the ones before; False if no target has room."""
+        best: tuple[float, int, list[str]] | None = None
+        for g in targets:
+            if self.count[g] + len(members) > self.pb.size:
+                continue
+            chosen: list[str] = []
+            for m in members:
+                chosen.append(max(self.pb.options[m],
+                                  key=lambda b, m=m: self.gain(g, [*chosen, b], [*members[:len(chosen)], m])))
+            gain = self.gain(g, chosen, members)
+            if best is None or gain > best[0] + 1e-12:
+                best = (gain, g, chosen)
+        if best is None:
+            return False
+        _, g, chosen = best
+        self.add(g, chosen)
+        for m, b in zip(members, chosen, strict=True):
+            party[m], build[m] = g, b
+        return True
+
     def add(self, g: int, builds: list[str]) -> None:
         for b in builds:
             self.sums[g] += self.pb.build_vec[b]
@@ -87,22 +109,8 @@ def greedy(pb: Problem) -> Assign | None:
         return (label is None, -len(members), -best, members)
 
     for members, label in sorted(_units(pb), key=strength):
-        best: tuple[float, int, list[str]] | None = None
-        for g in ([label - 1] if label else range(pb.parties)):
-            if st.count[g] + len(members) > pb.size:
-                continue
-            chosen: list[str] = []
-            for m in members:  # members pick one after another, each seeing the previous ones
-                chosen.append(max(pb.options[m], key=lambda b, m=m: st.gain(g, [*chosen, b], [*members[:len(chosen)], m])))
-            gain = st.gain(g, chosen, members)
-            if best is None or gain > best[0] + 1e-12:
-                best = (gain, g, chosen)
-        if best is None:
+        if not st.place(members, [label - 1] if label else range(pb.parties), party, build):
             return None
-        _, g, chosen = best
-        st.add(g, chosen)
-        for m, b in zip(members, chosen, strict=True):
-            party[m], build[m] = g, b
     return Assign(party, build)
 
 
@@ -212,20 +220,6 @@ def complete(pb: Problem, fixed: dict[int, tuple[int, str]]) -> Assign | None:
             continue
         anchor = {fixed[m][0] for m in members if m in fixed}
         targets = [label - 1] if label else (sorted(anchor) if anchor else range(pb.parties))
-        best: tuple[float, int, list[str]] | None = None
-        for g in targets:
-            if st.count[g] + len(rest) > pb.size:
-                continue
-            chosen: list[str] = []
-            for m in rest:
-                chosen.append(max(pb.options[m], key=lambda b, m=m: st.gain(g, [*chosen, b], [*rest[:len(chosen)], m])))
-            gain = st.gain(g, chosen, rest)
-            if best is None or gain > best[0] + 1e-12:
-                best = (gain, g, chosen)
-        if best is None:
+        if not st.place(rest, targets, party, build):
             return None
-        _, g, chosen = best
-        st.add(g, chosen)
-        for m, b in zip(rest, chosen, strict=True):
-            party[m], build[m] = g, b
     return Assign(party, build)
