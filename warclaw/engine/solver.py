@@ -32,6 +32,8 @@ from warclaw.engine.score import ScoreBreakdown, score_plan
 # tighten the incumbent on the LP's support, then filter again.
 FILTER_LIMIT = 60_000
 EPS = 1e-6
+# Seconds for CP-SAT over the generated columns; past it, reduced-cost filtering does better.
+WORKING_BUDGET = 2.0
 
 PlanCallback = Callable[[Plan, float, float, float], None]  # plan, score, bound, seconds since start
 
@@ -185,7 +187,7 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
         stats["working_columns"] = len(working)
         hint = (base, emit.best.build) if base else None
         remaining = deadline - time.perf_counter()
-        ip = solve_ip(pb, cols, lay, working, min(remaining, max(0.5, 0.25 * remaining)), seed, hint, emit.take,
+        ip = solve_ip(pb, cols, lay, working, min(remaining, WORKING_BUDGET), seed, hint, emit.take,
                       stopper, workers, upper=lp.value)
         if ip.assign is not None:
             emit.offer(ip.assign)
