@@ -65,6 +65,7 @@ class DaemonConfig(_Section):
     build_check_seconds: float = Field(600.0, ge=30, le=86_400)
     guild_poll_seconds: float = Field(60.0, ge=5, le=86_400)
     account_poll_seconds: float = Field(3600.0, ge=60, le=86_400)
+    player_keys_poll_seconds: float = Field(3600.0, ge=60, le=86_400)
     heartbeat_seconds: float = Field(10.0, ge=1, le=300)
     # Longest wait between attempts while an endpoint keeps failing.
     backoff_max_seconds: float = Field(300.0, ge=5, le=3600)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from warclaw.config import Config
 from warclaw.daemon.backoff import backoff, jittered
+from warclaw.daemon.roster_keys import KeyRefresher
 from warclaw.gw2api import (
     Gw2ApiError,
     Gw2Client,
@@ -97,6 +98,7 @@ class SyncService:
         self.stop = asyncio.Event()
         self.started_at = utcnow()
         self._tier_yaks: dict[str, list[int]] | None = None
+        self.keys = KeyRefresher(store, lambda: self.config, lambda: self.client.limiter, DAEMON_RETRY)
         self.pollers = {
             p.name: p
             for p in (
@@ -105,6 +107,8 @@ class SyncService:
                 Poller("guilds", lambda: self.config.daemon.guild_poll_seconds, self._fetch_guilds, self._store_guilds),
                 Poller("account", lambda: self.config.daemon.account_poll_seconds, self._fetch_account,
                        self._store_account, enabled=lambda: self.client.key is not None),
+                Poller("player_keys", lambda: self.config.daemon.player_keys_poll_seconds, self.keys.fetch,
+                       self.keys.store_results),
             )
         }
 
@@ -149,7 +153,7 @@ class SyncService:
     async def cycle_once(self) -> dict[str, str | None]:
         """One poll of every endpoint family (``warclaw sync --once``); name -> error or None."""
         out: dict[str, str | None] = {}
-        for name in ("static", "matches", "guilds", "account"):
+        for name in ("static", "matches", "guilds", "account", "player_keys"):
             p = self.pollers[name]
             if p.enabled():
                 out[name] = await self._attempt(p)

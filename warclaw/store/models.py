@@ -247,9 +247,51 @@ class RosterPlayer(Base):
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     # For the account issue: which GW2 account / stored API key this player is (never the key itself).
     account: Mapped[str | None] = mapped_column(String(80))
-    api_key_ref: Mapped[str | None] = mapped_column(String(80))
+    api_key_ref: Mapped[str | None] = mapped_column(String(80))  # str(api_keys.id)
+    guild_rank: Mapped[str | None] = mapped_column(String(80))  # from `roster import-guild`
+    # The builds the daemon appended from the key's characters (kept so a refresh can replace them
+    # without touching the player's own list, which always comes first).
+    derived_builds: Mapped[list[Any]] = mapped_column(default=list)
 
     roster: Mapped[Roster] = relationship(back_populates="players")
+
+
+class ApiKeyRecord(Base):
+    """A player's GW2 API key (``warclaw roster add-key``). The secret is only ever read to send it
+    to the API; everything shown to people uses ``ApiKey(secret).masked``."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(512), unique=True)
+    token_name: Mapped[str | None] = mapped_column(String(200))
+    permissions: Mapped[list[Any]] = mapped_column(default=list)
+    account: Mapped[str | None] = mapped_column(String(80))
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="ok")  # ok | suspect | revoked
+    invalid_count: Mapped[int] = mapped_column(Integer, default=0)  # refusals in a row
+    first_invalid_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(400))
+    added_at: Mapped[datetime]
+    checked_at: Mapped[datetime | None]  # last attempt
+    refreshed_at: Mapped[datetime | None]  # last successful refresh
+
+    characters: Mapped[list[AccountCharacter]] = relationship(
+        back_populates="key", cascade="all, delete-orphan", order_by="AccountCharacter.position"
+    )
+
+
+class AccountCharacter(Base):
+    """A character of a registered key's account, as of the key's last refresh."""
+
+    __tablename__ = "account_characters"
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the API's order
+    profession: Mapped[str] = mapped_column(String(40))
+    level: Mapped[int] = mapped_column(Integer)
+    elite_specs: Mapped[list[Any]] = mapped_column(default=list)  # catalog spec ids seen; [] = not told
+
+    key: Mapped[ApiKeyRecord] = relationship(back_populates="characters")
 
 
 class SavedPlan(Base):
