@@ -149,3 +149,30 @@ async def test_roster_and_optimizer_load_on_first_visit(store, make_app, tmp_pat
         await settle(app, pilot)
         assert app.book is not None
         assert column(app, "players", 0) == ["Solo.1"]
+
+
+async def test_api_key_is_saved_masked_and_linked(store, make_app) -> None:
+    from warclaw.store.keys import list_keys
+
+    key = "C0FFEE00-1111-2222-3333-44445555666677778888-9999-AAAA-BBBB-CCCCDDDDEEEE"
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_roster(app, pilot)
+        first = column(app, "players", 0)[0]
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, PathPrompt)
+        app.screen.query_one(Input).value = "not-a-key"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert any("not an API key" in n.message for n in app._notifications)
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one(Input).value = key
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = " ".join(n.message for n in app._notifications)
+        assert "C0FF…EEEE" in shown and key not in shown
+    with store.read() as s:
+        keys = list_keys(s)
+    assert [(k.masked, k.players) for k in keys] == [("C0FF…EEEE", [f"default/{first}"])]

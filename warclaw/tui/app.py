@@ -8,6 +8,7 @@ workers that stream each improving plan back with ``call_from_thread``.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -440,6 +441,28 @@ class WarclawApp(App):
             self._edit(partial(self.book.toggle_present, pid),
                        lambda present: f"{name} {'present' if present else 'absent'}")
 
+    def action_add_key(self) -> None:
+        """Register the selected player's API key. The TUI never calls the GW2 API: the key is
+        stored (file mode 0600) and the daemon checks it at its next key refresh."""
+        pid = self._selected_player_id()
+        if pid is None:
+            return
+        assert self.book is not None
+        name, roster, store = self.book.by_id(pid).name, self.book.name, self.store
+
+        def entered(secret: str | None) -> None:
+            if not secret:
+                return
+            from warclaw.store.keys import mask
+
+            if not API_KEY_SHAPE.fullmatch(secret):
+                self.notify("not an API key: expected 8-4-4-4-20-4-4-4-12 hex groups (from your account's "
+                            "Applications page)", title="not saved", severity="error", timeout=6)
+                return
+            self._edit(partial(save_player_key, store, roster, name, secret),
+                       lambda _r: f"{name}: key {mask(secret)} saved; the daemon checks it at its next key refresh")
+        self.push_screen(PathPrompt(f"API key for {name} (needs account + characters)", "", password=True), entered)
+
     def action_undo(self) -> None:
         if not self.engine_ready():
             return
@@ -674,3 +697,16 @@ def run(store: Store | Callable[[], Store], catalog: Catalog | None = None, **kw
         if app._open_store is not None and app.store is not None:
             app.store.close()
     return int(code or 0)
+
+
+API_KEY_SHAPE = re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{20}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+
+
+def save_player_key(store: Store, roster: str, player: str, secret: str) -> int:
+    from warclaw.store.keys import link_player, protect_sqlite_file, save_key
+
+    with store.write() as s:
+        key_id = save_key(s, secret, token_name=None, permissions=[])
+        link_player(s, roster, player, key_id)
+    protect_sqlite_file(store.url)
+    return key_id

@@ -120,19 +120,20 @@ class PlayerForm(ModalScreen[dict | None]):
 
 
 class PathPrompt(ModalScreen[str | None]):
-    """Ask for a file path (import/export), with a default."""
+    """Ask for one line: a file path (import/export) with a default, or a secret."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, default: str):
+    def __init__(self, title: str, default: str, *, password: bool = False):
         super().__init__()
         self.title_text = title
         self.default = default
+        self.password = password  # secrets (API keys) are never shown on screen
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Label(self.title_text, id="form-title")
-            yield Input(self.default, id="f-path", compact=True)
+            yield Input(self.default, id="f-path", compact=True, password=self.password)
             yield Label("Enter accept · Esc cancel", id="form-help")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

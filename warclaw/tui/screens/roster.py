@@ -20,6 +20,7 @@ class RosterScreen(WarclawScreen):
         Binding("d", "app.delete_player", "Del", id="roster.delete"),
         Binding("c", "app.duplicate_player", "Dup", id="roster.duplicate"),
         Binding("x", "app.toggle_present", "Absent", id="roster.absent"),
+        Binding("k", "app.add_key", "API key", id="roster.key"),
         Binding("u", "app.undo", "Undo", id="roster.undo"),
         Binding("o", "app.optimize", "Optimize", id="roster.optimize"),
         Binding("ctrl+z", "app.undo", "Undo", show=False, id="roster.undo2"),
