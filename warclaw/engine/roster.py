@@ -140,25 +140,3 @@ def roster_from_mapping(data: Any, catalog: Catalog, source: str = "roster") -> 
                 raise RosterError(f"{source}: players ({p.name}).with: unknown player {w!r}")
     return Roster(players=tuple(players), mode=mode, source=source)
 
-
-def roster_to_mapping(roster: Roster) -> dict:
-    """The roster TOML shape (optional fields only when set)."""
-    out: dict[str, Any] = {}
-    if roster.mode:
-        out["mode"] = roster.mode
-    players = []
-    for p in roster.players:
-        d: dict[str, Any] = {"name": p.name, "builds": list(p.builds)}
-        if p.commander:
-            d["commander"] = True
-        if p.lock_party is not None:
-            d["lock_party"] = p.lock_party
-        if p.lock_build is not None:
-            d["lock_build"] = p.lock_build
-        if p.with_:
-            d["with"] = list(p.with_)
-        if not p.present:
-            d["present"] = False
-        players.append(d)
-    out["players"] = players
-    return out
