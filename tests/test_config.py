@@ -42,3 +42,10 @@ def test_env_var_names_the_config(tmp_path, monkeypatch):
     cfg.write_text('[engine]\ndefault_mode = "havoc"\n')
     monkeypatch.setenv("WARCLAW_CONFIG", str(cfg))
     assert load_config().engine.default_mode == "havoc"
+
+
+def test_bad_api_base_override_is_one_line(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "warclaw", "--db", str(tmp_path / "w.db"), "--api-base", "ftp://x",
+                          "sync", "--once"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip() == "warclaw: --api-base / WARCLAW_API_BASE: Value error, must start with http:// or https://"

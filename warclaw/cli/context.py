@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from warclaw.config import Config, load_config
+from pydantic import ValidationError
+
+from warclaw.config import ApiConfig, Config, load_config
+from warclaw.errors import ConfigError
 
 
 @dataclass
@@ -21,6 +24,9 @@ class Context:
             if self.db:
                 cfg.database.url = self.db
             if self.api_base:
-                cfg.api.base_url = self.api_base.rstrip("/")
+                try:
+                    cfg.api = ApiConfig.model_validate({**cfg.api.model_dump(), "base_url": self.api_base})
+                except ValidationError as e:
+                    raise ConfigError([f"--api-base / WARCLAW_API_BASE: {e.errors()[0]['msg']}"]) from None
             self._config = cfg
         return self._config
