@@ -35,21 +35,9 @@ class Columns:
     values: np.ndarray     # (ncol,) party term of the score
     block_of: np.ndarray   # (ncol,) block index
     blocks: list[Block]
-    slots: np.ndarray = None  # (ncol, party size): the class of each free place, C where empty
-
-    def __post_init__(self) -> None:
-        if self.slots is None:
-            # Pricing gathers one dual per free place: exact float64 at a fraction of a dense product.
-            width = int(self.counts.sum(axis=1).max()) if len(self.counts) else 0
-            c = self.counts.shape[1]
-            slots = np.full((len(self.counts), max(1, width)), c, dtype=np.int16)
-            remaining = self.counts.astype(np.int16)
-            for w in range(width):
-                has = remaining.any(axis=1)
-                first = np.argmax(remaining > 0, axis=1)
-                slots[has, w] = first[has]
-                remaining[np.flatnonzero(has), first[has]] -= 1
-            self.slots = slots
+    # (ncol, party size): the class of each free place, C where empty. Pricing gathers one dual
+    # per place: exact float64 at a fraction of a dense counts x duals product.
+    slots: np.ndarray
 
     def __len__(self) -> int:
         return len(self.values)
@@ -59,32 +47,38 @@ class TooManyColumns(Exception):
     pass
 
 
-def free_multisets(avail: np.ndarray, max_size: int) -> list[np.ndarray]:
-    """Count matrices of all class multisets of each size 0..max_size within the availability."""
+def free_multisets(avail: np.ndarray, max_size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Count matrices of all class multisets of each size 0..max_size within the availability,
+    and beside each the classes of its places in order (C pads the empty places)."""
     c = len(avail)
     out = [np.zeros((1, c), dtype=np.int8)]
+    slots = [np.full((1, max_size), c, dtype=np.int16)]
     last_max = np.full(1, -1)  # highest class used in each row, so each multiset is built once
-    for _ in range(max_size):
-        prev = out[-1]
-        rows, maxes = [], []
+    for size in range(max_size):
+        prev, prev_slots = out[-1], slots[-1]
+        rows, srows, maxes = [], [], []
         for k in range(c):
             sel = (last_max <= k) & (prev[:, k] < avail[k])
             if not sel.any():
                 continue
             r = prev[sel].copy()
             r[:, k] += 1
+            sr = prev_slots[sel].copy()
+            sr[:, size] = k
             rows.append(r)
+            srows.append(sr)
             maxes.append(np.full(len(r), k))
         if not rows:
             break
         out.append(np.concatenate(rows))
+        slots.append(np.concatenate(srows))
         last_max = np.concatenate(maxes)
-    return out
+    return out, slots
 
 
 def estimate(pb: Problem) -> int:
     avail = _avail(pb)
-    by_size = [len(m) for m in free_multisets(avail, pb.size)]
+    by_size = [len(m) for m in free_multisets(avail, pb.size)[0]]
     return sum(by_size) * (1 + sum(len(_configs(pb, g)) for g in range(len(pb.groups))))
 
 
@@ -102,8 +96,10 @@ def _configs(pb: Problem, g: int) -> list[tuple[int, ...]]:
 
 def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS) -> Columns:
     avail = _avail(pb)
-    by_size = free_multisets(avail, pb.size)
+    by_size, slots_by_size = free_multisets(avail, pb.size)
     cum = [np.concatenate(by_size[: s + 1]) for s in range(len(by_size))]
+    cum_slots = [np.concatenate(slots_by_size[: s + 1]) for s in range(len(by_size))]
+    cum_vals = [m.astype(float) @ pb.class_vec if len(pb.class_vec) else np.zeros((len(m), 0)) for m in cum]
     vecs = pb.class_vec
     labeled = [g for g, grp in enumerate(pb.groups) if grp.label is not None]
     unlabeled = [g for g, grp in enumerate(pb.groups) if grp.label is None]
@@ -124,14 +120,13 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS) -> Columns:
     configs = {g: _configs(pb, g) for g in range(len(pb.groups))}
 
     blocks: list[Block] = []
-    parts_counts, parts_values = [], []
+    parts_counts, parts_values, parts_slots = [], [], []
     total = 0
     for lab, combo in unit_sets:
         groups = ([lab] if lab is not None else []) + list(combo)
         used = sum(sizes[g] for g in groups)
         free_max = min(pb.size - used, len(cum) - 1)
-        counts = cum[free_max]
-        base_vals = counts.astype(float) @ vecs if len(vecs) else np.zeros((len(counts), 0))
+        counts, base_vals = cum[free_max], cum_vals[free_max]
         for cfg in itertools.product(*(configs[g] for g in groups)):
             base = np.zeros(len(pb.caps))
             for classes in cfg:
@@ -143,6 +138,8 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS) -> Columns:
             label = pb.groups[lab].label if lab is not None else None
             blocks.append(Block(label, tuple(zip(groups, cfg, strict=True)), total - len(counts), total))
             parts_counts.append(counts)
+            parts_slots.append(cum_slots[free_max])
             parts_values.append(pb.party_values(base_vals + base))
     block_of = np.repeat(np.arange(len(blocks)), [b.stop - b.start for b in blocks])
-    return Columns(np.concatenate(parts_counts), np.concatenate(parts_values), block_of, blocks)
+    return Columns(np.concatenate(parts_counts), np.concatenate(parts_values), block_of, blocks,
+                   np.concatenate(parts_slots))
