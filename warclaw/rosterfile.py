@@ -110,9 +110,14 @@ def read_roster_file(path: str | Path, catalog: Catalog) -> dict[str, Any]:
     return data
 
 
+def roster_text(data: dict[str, Any], path: Path) -> str:
+    """The file's text: CSV for a .csv name, the roster TOML otherwise."""
+    return roster_to_csv(data) if path.suffix.lower() == ".csv" else tomli_w.dumps(data)
+
+
 def write_roster_file(data: dict[str, Any], path: str | Path) -> None:
     p = Path(path)
-    text = roster_to_csv(data) if p.suffix.lower() == ".csv" else tomli_w.dumps(data)
+    text = roster_text(data, p)
     try:
         p.write_text(text, encoding="utf-8")
     except OSError as e:

@@ -176,3 +176,24 @@ async def test_api_key_is_saved_masked_and_linked(store, make_app) -> None:
     with store.read() as s:
         keys = list_keys(s)
     assert [(k.masked, k.players) for k in keys] == [("C0FF…EEEE", [f"default/{first}"])]
+
+
+async def test_signup_csv_import_and_csv_export(store, make_app, tmp_path) -> None:
+    sheet = tmp_path / "signup.csv"
+    sheet.write_text("name,builds,commander\nKip.42,druid;tempest,yes\nLio.7,firebrand,\n")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_roster(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#f-path", Input).value = str(sheet)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert [p["name"] for p in db_players(store)] == ["Kip.42", "Lio.7"]
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one("#f-path", Input).value = str(tmp_path / "out.csv")
+        await pilot.press("enter")
+        await settle(app, pilot)
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0].startswith("name,builds,commander") and lines[1].startswith("Kip.42,druid;tempest,yes")

@@ -18,7 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import tomli_w
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -507,12 +506,12 @@ class WarclawApp(App):
                 return
 
             def load() -> int:
-                from warclaw.files import read_toml
+                from warclaw.rosterfile import read_roster_file
 
-                book.replace(read_toml(path, "roster"), f"import {Path(path).name}")
+                book.replace(read_roster_file(Path(path).expanduser(), self.catalog), f"import {Path(path).name}")
                 return len(book.rows)
             self._edit(load, lambda n: f"imported {n} players from {path}")
-        self.push_screen(PathPrompt("Import roster TOML (replaces the players; u undoes)",
+        self.push_screen(PathPrompt("Import roster .toml or sign-up .csv (replaces the players; u undoes)",
                                     str(self.export_dir / f"{self.book.name}.toml")), chosen)
 
     def action_export_roster(self) -> None:
@@ -523,9 +522,11 @@ class WarclawApp(App):
 
         def chosen(path: str | None) -> None:
             if path:
-                text = tomli_w.dumps(book.mapping())
+                from warclaw.rosterfile import roster_text
+
+                text = roster_text(book.mapping(), Path(path))
                 self.run_worker(self._write_file(Path(path), text, "roster"), group="export", name="export")
-        self.push_screen(PathPrompt("Export roster TOML to", str(self.export_dir / f"{self.book.name}.toml")), chosen)
+        self.push_screen(PathPrompt("Export roster to (.toml or .csv)", str(self.export_dir / f"{self.book.name}.toml")), chosen)
 
     async def _write_file(self, path: Path, text: str, what: str) -> None:
         try:
