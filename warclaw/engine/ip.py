@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -60,12 +61,43 @@ def decode(pb: Problem, cols: Columns, chosen: list[tuple[int, int]], builds: li
 
 
 class _Stream(cp_model.CpSolverSolutionCallback):
-    def __init__(self, fn: Callable[[], None]):
+    def __init__(self, fn: Callable[[cp_model.CpSolverSolutionCallback], None]):
         super().__init__()
         self._fn = fn
 
     def on_solution_callback(self) -> None:
-        self._fn()
+        self._fn(self)
+
+
+STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}
+
+
+def run_cpsat(m: cp_model.CpModel, read: Callable[[Any], Assign], *, time_limit: float, built_from: float,
+              seed: int, workers: int, on_solution: Callable[[Assign, float, float], None] | None,
+              stop: threading.Event | None, params: dict | None = None) -> IPResult:
+    """Solve, streaming each solution (``read`` turns the solver or a callback into an Assign);
+    the time limit counts from ``built_from`` so building the model is part of it."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - built_from))
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    for k, v in (params or {}).items():
+        setattr(solver.parameters, k, v)
+    best: list[Assign | None] = [None]
+
+    def on_sol(cb: cp_model.CpSolverSolutionCallback) -> None:
+        best[0] = read(cb)
+        if on_solution:
+            on_solution(best[0], cb.objective_value / SCALE, cb.best_objective_bound / SCALE)
+        if stop is not None and stop.is_set():
+            cb.stop_search()
+
+    name = STATUS.get(solver.solve(m, _Stream(on_sol)), "unknown")
+    found = name in ("optimal", "feasible")
+    if best[0] is None and found:
+        best[0] = read(solver)
+    objective = solver.objective_value / SCALE if found else float("-inf")
+    return IPResult(name, best[0], objective, solver.best_objective_bound / SCALE)
 
 
 def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_limit: float, seed: int,
@@ -139,41 +171,14 @@ def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_l
         for k, (t, cap) in enumerate(tvars):
             total = sum(int(round(pb.build_squad[b][k] * SQUAD_SCALE)) for b in builds)
             m.add_hint(t, min(cap, total))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - built_from))
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
+    def read(src: Any) -> Assign:
+        builds = [""] * pb.n
+        for (p, b), var in x.items():
+            if src.value(var):
+                builds[p] = b
+        chosen = [(col, int(src.value(var))) for col, var in y.items() if src.value(var)]
+        return decode(pb, cols, chosen, builds)
+
     # Probing costs ~0.5 s per round here and buys nothing: the bound comes from the LP.
-    solver.parameters.cp_model_probing_level = 0
-    for k, v in (params or {}).items():
-        setattr(solver.parameters, k, v)
-    best: list[Assign | None] = [None]
-
-    def read() -> tuple[Assign, float, float]:
-        builds = [""] * pb.n
-        for (p, b), var in x.items():
-            if cb.value(var):
-                builds[p] = b
-        chosen = [(col, int(cb.value(var))) for col, var in y.items() if cb.value(var)]
-        return decode(pb, cols, chosen, builds), cb.objective_value / SCALE, cb.best_objective_bound / SCALE
-
-    def on_sol() -> None:
-        a, value, bound = read()
-        best[0] = a
-        if on_solution:
-            on_solution(a, value, bound)
-        if stop is not None and stop.is_set():
-            cb.stop_search()
-
-    cb = _Stream(on_sol)
-    status = solver.solve(m, cb)
-    name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(status, "unknown")
-    if best[0] is None and name in ("optimal", "feasible"):
-        builds = [""] * pb.n
-        for (p, b), var in x.items():
-            if solver.value(var):
-                builds[p] = b
-        chosen = [(col, int(solver.value(var))) for col, var in y.items() if solver.value(var)]
-        best[0] = decode(pb, cols, chosen, builds)
-    objective = solver.objective_value / SCALE if name in ("optimal", "feasible") else float("-inf")
-    return IPResult(name, best[0], objective, solver.best_objective_bound / SCALE)
+    return run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
+                     on_solution=on_solution, stop=stop, params={"cp_model_probing_level": 0, **(params or {})})

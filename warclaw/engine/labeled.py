@@ -10,24 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from ortools.sat.python import cp_model
 
 from warclaw.engine.baselines import Assign
-from warclaw.engine.ip import IPResult
+from warclaw.engine.ip import IPResult, run_cpsat
 from warclaw.engine.master import SCALE
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 COVER_SCALE = 1000
-
-
-class _Stream(cp_model.CpSolverSolutionCallback):
-    def __init__(self, fn: Callable[[cp_model.CpSolverSolutionCallback], None]):
-        super().__init__()
-        self._fn = fn
-
-    def on_solution_callback(self) -> None:
-        self._fn(self)
 
 
 def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[int, tuple[int, str]] | None = None,
@@ -93,29 +85,12 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
     if hint:
         for (p, b, g), var in x.items():
             m.add_hint(var, int(hint.party[p] == g and hint.build[p] == b))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - built_from))
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    best: list[Assign | None] = [None]
-
-    def read(src) -> Assign:
+    def read(src: Any) -> Assign:
         party, build = [0] * pb.n, [""] * pb.n
         for (p, b, g), var in x.items():
             if src.value(var):
                 party[p], build[p] = g, b
         return Assign(party, build)
 
-    def on_sol(cb) -> None:
-        best[0] = read(cb)
-        if on_solution:
-            on_solution(best[0], cb.objective_value / SCALE, cb.best_objective_bound / SCALE)
-        if stop is not None and stop.is_set():
-            cb.stop_search()
-
-    status = solver.solve(m, _Stream(on_sol))
-    name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(status, "unknown")
-    if best[0] is None and name in ("optimal", "feasible"):
-        best[0] = read(solver)
-    objective = solver.objective_value / SCALE if name in ("optimal", "feasible") else float("-inf")
-    return IPResult(name, best[0], objective, solver.best_objective_bound / SCALE)
+    return run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
+                     on_solution=on_solution, stop=stop)
