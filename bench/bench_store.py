@@ -34,7 +34,7 @@ from warclaw.gw2api.fake.scenario import make_scenario
 from warclaw.store import Store, queries
 from warclaw.store.ingest import apply_match
 from warclaw.store.models import Event, Match, ScoreSample
-from warclaw.store.status import daemon_status
+from warclaw.store.reader import Reader
 from warclaw.store.types import utcnow
 
 POLL_SECONDS = 30
@@ -227,23 +227,18 @@ def _time(fn, runs: int = 30) -> str:
 
 
 def latencies(store: Store, match_pks: list[int]) -> None:
+    """The TUI's reads, as it runs them: sqlite3 through a Reader, no SQLAlchemy."""
     pk = match_pks[0]
-
-    def q(fn):
-        def run():
-            with store.read() as s:
-                fn(s)
-        return run
-
-    print("TUI queries on the year database:")
-    print(f"  current matchup          {_time(q(lambda s: queries.matchup(s, pk, utcnow())))}")
-    print(f"  last 100 events (match)  {_time(q(lambda s: queries.recent_events(s, pk, limit=100)))}")
-    print(f"  last 100 events (all)    {_time(q(lambda s: queries.recent_events(s, limit=100)))}")
-    print(f"  score history (500 pts)  {_time(q(lambda s: queries.score_history(s, pk)))}")
-    print(f"  score history (all 20k)  {_time(q(lambda s: queries.score_history(s, pk, max_points=None)), runs=5)}")
-    print(f"  objectives of a match    {_time(q(lambda s: queries.objectives(s, pk)))}")
-    print(f"  daemon status            {_time(q(lambda s: daemon_status(s, utcnow())))}")
-    print(f"  data_version (change?)   {_time(store.data_version, runs=200)}")
+    with Reader.open(store.url) as r:
+        print("TUI queries on the year database:")
+        print(f"  current matchup          {_time(lambda: queries.matchup(r, pk, utcnow()))}")
+        print(f"  last 100 events (match)  {_time(lambda: queries.recent_events(r, pk, limit=100))}")
+        print(f"  last 100 events (all)    {_time(lambda: queries.recent_events(r, limit=100))}")
+        print(f"  score history (500 pts)  {_time(lambda: queries.score_history(r, pk))}")
+        print(f"  score history (all 20k)  {_time(lambda: queries.score_history(r, pk, max_points=None), runs=5)}")
+        print(f"  objectives of a match    {_time(lambda: queries.objectives(r, pk))}")
+        print(f"  daemon status            {_time(lambda: queries.daemon_status(r, utcnow()))}")
+        print(f"  data_version (change?)   {_time(r.data_version, runs=200)}")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import tomli_w
 
 from warclaw.gw2api.fake import DEFAULT_KEY, FakeGW2Api
 from warclaw.store import Store
+from warclaw.store.reader import Reader, open_reader
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
@@ -46,6 +47,7 @@ class Env:
         self.config = tmp / "config.toml"
         self.log = tmp / "daemon.log"
         self._reader: Store | None = None
+        self._sqlite_reader: Reader | None = None
         self.settings: dict[str, Any] = {
             "api": {"key": DEFAULT_KEY, "timeout_seconds": 1.0},
             "daemon": {
@@ -111,9 +113,19 @@ class Env:
         with self._reader.read() as s:
             return fn(s)
 
+    def read(self, fn: Callable[[Reader], Any]) -> Any:
+        """Run ``fn(reader)`` on one long-lived sqlite3 reader (the queries of warclaw.store.queries),
+        as the TUI reads."""
+        if self._sqlite_reader is None:
+            self._sqlite_reader = open_reader(f"sqlite:///{self.db}")
+        with self._sqlite_reader.snapshot():
+            return fn(self._sqlite_reader)
+
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
+        if self._sqlite_reader is not None:
+            self._sqlite_reader.close()
 
 
 @pytest.fixture

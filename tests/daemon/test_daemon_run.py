@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from warclaw.gw2api.fake import FakeGW2Api
 from warclaw.store.models import Event, Match, PollLog
-from warclaw.store.queries import find_match, matchup
-from warclaw.store.status import daemon_status
+from warclaw.store.queries import daemon_status, find_match, matchup
 from warclaw.store.types import utcnow
 
 from .conftest import Daemon, Env, wait_for
@@ -38,12 +37,12 @@ def test_the_daemon_polls_derives_events_and_stops_cleanly(env, daemon):
     d.poke()
     keys = wait_for(lambda: event_keys(env), what="events after the scenario moved")
     assert len(keys) == len(set(keys))
-    st = env.query(lambda s: daemon_status(s, utcnow()))
+    st = env.read(lambda r: daemon_status(r, utcnow()))
     assert st.alive() and st.pid == d.proc.pid
     rc, out = d.terminate()
     assert rc == 0, out
     assert "SIGTERM: finishing the current write" in out
-    assert env.query(lambda s: daemon_status(s, utcnow())).state == "stopped"
+    assert env.read(lambda r: daemon_status(r, utcnow())).state == "stopped"
     with env.store() as st:
         assert st.integrity_check() == "ok"
 
@@ -63,7 +62,7 @@ def test_frozen_match_data_shows_as_stale_then_resyncs_without_duplicate_capture
     before = sorted(event_keys(env))
 
     def stale():
-        return env.query(lambda s: matchup(s, find_match(s, "2-1").pk, utcnow())["stale_seconds"])
+        return env.read(lambda r: matchup(r, find_match(r, "2-1").pk, utcnow())["stale_seconds"])
 
     for _ in range(3):  # 45 minutes of frozen data, polled
         env.api.advance(minutes=15)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from warclaw.store import queries
 from warclaw.store.ingest import apply_match, apply_objectives, guilds_to_fetch
 from warclaw.store.models import Event, ObjectiveState, ScoreSample
+from warclaw.store.reader import Reader
 
 from .factory import START, evolve, find_obj, iso, make_match
 
@@ -59,8 +60,8 @@ def test_frozen_data_counts_as_stale_and_writes_no_sample(store):
     r = ingest(store, m, T + timedelta(minutes=40))
     assert not r.changed
     assert count(store, ScoreSample) == samples
-    with store.read() as s:
-        view = queries.matchup(s, r.match_pk, T + timedelta(minutes=40))
+    with Reader.open(store.url) as reader:
+        view = queries.matchup(reader, r.match_pk, T + timedelta(minutes=40))
     assert view["stale_seconds"] == 40 * 60
     assert view["updated_at"] == iso(T + timedelta(minutes=40))
 
@@ -162,8 +163,8 @@ def test_a_new_week_is_a_new_match_and_a_reset_event(store):
     r = ingest(store, make_match(start=week2), week2 + timedelta(minutes=5))
     assert r.new
     assert events(store, "match_reset") == [("match_reset", None, None, None, week2)]
-    with store.read() as s:
-        assert queries.find_match(s, "2-1").start_time == week2
+    with Reader.open(store.url) as reader:
+        assert queries.find_match(reader, "2-1").start_time == week2
 
 
 def test_score_samples_are_written_only_on_change(store):

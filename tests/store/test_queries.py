@@ -34,10 +34,9 @@ def seed(store):
     return r.match_pk
 
 
-def test_matchup_has_the_documented_shape(store):
+def test_matchup_has_the_documented_shape(store, reader):
     pk = seed(store)
-    with store.read() as s:
-        view = queries.matchup(s, pk, T + timedelta(minutes=2))
+    view = queries.matchup(reader, pk, T + timedelta(minutes=2))
     assert set(view) == {
         "match_id",
         "region",
@@ -68,42 +67,39 @@ def test_matchup_has_the_documented_shape(store):
     assert center["objectives"] == {"red": 1, "green": 0, "blue": 1, "neutral": 1}
 
 
-def test_recent_events_newest_first_with_names(store):
+def test_recent_events_newest_first_with_names(store, reader):
     pk = seed(store)
-    with store.read() as s:
-        evs = queries.recent_events(s, pk, limit=10)
-        assert [e.kind for e in evs] == ["claimed", "captured"]
-        assert evs[0].guild_tag == "LoT" and evs[1].objective_name == "Mendon's Gap"
-        assert [e.kind for e in queries.recent_events(s, pk, kinds=["captured"])] == ["captured"]
-        assert queries.recent_events(s, pk, limit=1, before_id=evs[0].id)[0].id == evs[1].id
+    evs = queries.recent_events(reader, pk, limit=10)
+    assert [e.kind for e in evs] == ["claimed", "captured"]
+    assert evs[0].guild_tag == "LoT" and evs[1].objective_name == "Mendon's Gap"
+    assert [e.kind for e in queries.recent_events(reader, pk, kinds=["captured"])] == ["captured"]
+    assert queries.recent_events(reader, pk, limit=1, before_id=evs[0].id)[0].id == evs[1].id
 
 
-def test_score_history_and_objectives_view(store):
+def test_score_history_and_objectives_view(store, reader):
     pk = seed(store)
-    with store.read() as s:
-        hist = queries.score_history(s, pk)
-        assert [p.scores["blue"] for p in hist] == [0, 30]
-        objs = {o.objective_id: o for o in queries.objectives(s, pk, map_type="Center")}
-        assert (
-            objs["38-3"].guild_tag == "LoT"
-            and objs["38-3"].owner == "Red"
-            and objs["38-3"].name == "Mendon's Gap"
-        )
-        assert len(objs) == 4
+    hist = queries.score_history(reader, pk)
+    assert [p.scores["blue"] for p in hist] == [0, 30]
+    objs = {o.objective_id: o for o in queries.objectives(reader, pk, map_type="Center")}
+    assert (
+        objs["38-3"].guild_tag == "LoT"
+        and objs["38-3"].owner == "Red"
+        and objs["38-3"].name == "Mendon's Gap"
+    )
+    assert len(objs) == 4
 
 
-def test_find_match_by_id_team_id_or_team_name(store):
+def test_find_match_by_id_team_id_or_team_name(store, reader):
     seed(store)
-    with store.read() as s:
-        assert queries.find_match(s, "2-1").match_id == "2-1"
-        assert queries.find_match(s, "9-9") is None
-        assert queries.find_match(s, team="palawadan").match_id == "2-1"
-        assert queries.find_match(s, team="12007").match_id == "2-1"
-        assert queries.find_match(s, team="Nowhere") is None
-        assert [m.match_id for m in queries.list_matches(s)] == ["2-1"]
+    assert queries.find_match(reader, "2-1").match_id == "2-1"
+    assert queries.find_match(reader, "9-9") is None
+    assert queries.find_match(reader, team="palawadan").match_id == "2-1"
+    assert queries.find_match(reader, team="12007").match_id == "2-1"
+    assert queries.find_match(reader, team="Nowhere") is None
+    assert [m.match_id for m in queries.list_matches(reader)] == ["2-1"]
 
 
-def test_rollup_keeps_the_last_sample_of_each_old_skirmish(store):
+def test_rollup_keeps_the_last_sample_of_each_old_skirmish(store, reader):
     m = make_match()
     now = START
     for i in range(12):  # one sample every 30 minutes: four per skirmish, three skirmishes
@@ -115,12 +111,11 @@ def test_rollup_keeps_the_last_sample_of_each_old_skirmish(store):
         now += timedelta(minutes=30)
     deleted = rollup_samples(store, START + timedelta(days=2), full_resolution_days=1)
     assert deleted == 9
-    with store.read() as s:
-        assert [p.kills["red"] for p in queries.score_history(s, pk)] == [3, 7, 11]
+    assert [p.kills["red"] for p in queries.score_history(reader, pk)] == [3, 7, 11]
     assert rollup_samples(store, START + timedelta(days=2), full_resolution_days=1) == 0
 
 
-def test_score_history_is_thinned_to_max_points_keeping_the_newest(store):
+def test_score_history_is_thinned_to_max_points_keeping_the_newest(store, reader):
     m = make_match()
     now = START
     for i in range(10):
@@ -129,8 +124,7 @@ def test_score_history_is_thinned_to_max_points_keeping_the_newest(store):
         with store.write() as s:
             pk = apply_match(s, m, now).match_pk
         now += timedelta(minutes=1)
-    with store.read() as s:
-        assert len(queries.score_history(s, pk, max_points=None)) == 10
-        thin = queries.score_history(s, pk, max_points=4)
-        assert [p.kills["red"] for p in thin] == [0, 3, 6, 9]
-        assert [p.kills["red"] for p in queries.score_history(s, pk, since=START + timedelta(minutes=8))] == [8, 9]
+    assert len(queries.score_history(reader, pk, max_points=None)) == 10
+    thin = queries.score_history(reader, pk, max_points=4)
+    assert [p.kills["red"] for p in thin] == [0, 3, 6, 9]
+    assert [p.kills["red"] for p in queries.score_history(reader, pk, since=START + timedelta(minutes=8))] == [8, 9]

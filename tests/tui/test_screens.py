@@ -26,7 +26,11 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         assert red[1:7] == ["1,200", "10", "420", "36", "12", "3.00"]
         held = cells(app, "held")
         assert held[0][:5] == ["Eternal Battlegrounds", "1", "2", "1", "0"]
-        assert app.screen.query_one("#chart").plt is not None
+        # The plot is mounted with the first history (plotext is not imported for the first frame).
+        plot = app.screen.query_one("#score-plot")
+        await pilot.pause()
+        drawn = str(plot.render())
+        assert "War score" in drawn and any("\u2800" < ch <= "\u28ff" for ch in drawn)  # braille lines
 
 
 async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_app) -> None:

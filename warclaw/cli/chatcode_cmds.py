@@ -7,21 +7,10 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from warclaw.chatcode import (
-    BuildTemplate,
-    decode_build,
-    legend,
-    match_build,
-    profession_name,
-    skill_name,
-    slot_skill_names,
-    weapon_name,
-)
-from warclaw.chatcode.catalog_lookup import elite_spec, specialization_name
-from warclaw.chatcode.palettes import SLOT_NAMES
 from warclaw.cli.context import Context
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the chat-code tables load only when `warclaw build` runs, not for every command
+    from warclaw.chatcode import BuildTemplate
     from warclaw.engine import Catalog
 
 
@@ -41,6 +30,9 @@ def _catalog(ctx: Context) -> Catalog:
 
 
 def decoded_mapping(template: BuildTemplate, catalog: Catalog) -> dict[str, Any]:
+    from warclaw.chatcode import match_build, profession_name, weapon_name
+    from warclaw.chatcode.catalog_lookup import elite_spec, specialization_name
+
     """The ``--json`` shape of a decoded template."""
     elite = elite_spec(template, catalog)
     build_id, _, _ = match_build(template, catalog)
@@ -60,6 +52,17 @@ _TRAIT = {0: "-", 1: "top", 2: "mid", 3: "bot"}
 
 
 def _summary(template: BuildTemplate, catalog: Catalog) -> list[str]:
+    from warclaw.chatcode import (
+        legend,
+        match_build,
+        profession_name,
+        skill_name,
+        slot_skill_names,
+        weapon_name,
+    )
+    from warclaw.chatcode.catalog_lookup import specialization_name
+    from warclaw.chatcode.palettes import SLOT_NAMES
+
     lines = [f"profession   {profession_name(template.profession)}"]
     for i, s in enumerate(template.specializations, 1):
         name = (specialization_name(template, s.id, catalog) or f"#{s.id}") if s.id else "(none)"
@@ -89,6 +92,8 @@ def _summary(template: BuildTemplate, catalog: Catalog) -> list[str]:
 
 
 def cmd_build_decode(args: argparse.Namespace, ctx: Context) -> int:
+    from warclaw.chatcode import decode_build
+
     template = decode_build(args.code)  # ChatCodeError is a UserError: one line, exit 1
     catalog = _catalog(ctx)
     if args.json:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
-from warclaw.config import ApiConfig, Config, load_config
-from warclaw.errors import ConfigError
+from warclaw.config import Config, load_config, override
 
 
 @dataclass
@@ -24,9 +21,6 @@ class Context:
             if self.db:
                 cfg.database.url = self.db
             if self.api_base:
-                try:
-                    cfg.api = ApiConfig.model_validate({**cfg.api.model_dump(), "base_url": self.api_base})
-                except ValidationError as e:
-                    raise ConfigError([f"--api-base / WARCLAW_API_BASE: {e.errors()[0]['msg']}"]) from None
+                cfg.api = override(cfg.api, "--api-base / WARCLAW_API_BASE", base_url=self.api_base)
             self._config = cfg
         return self._config

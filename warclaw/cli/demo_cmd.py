@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from warclaw.cli.context import Context
@@ -67,6 +66,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
+    import urllib.request  # here, not at the top: every command builds the parser that imports this module
+
     from warclaw.gw2api.fake import DEFAULT_KEY
 
     tmp = Path(tempfile.mkdtemp(prefix="warclaw-demo-"))

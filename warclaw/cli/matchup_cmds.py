@@ -18,27 +18,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from warclaw.store import Store
-    from warclaw.store.queries import find_match, matchup
-    from warclaw.store.status import get_meta
-    from warclaw.store.types import utcnow
+    from datetime import UTC, datetime
+
+    from warclaw.store.queries import find_match, matchup, read_meta
+    from warclaw.store.reader import open_reader
 
     cfg = ctx.config
-    with Store.open(cfg.database_url()) as store, store.read() as s:
-        team = cfg.daemon.team or get_meta(s, "account_team_id")
+    # sqlite3 only: SQLAlchemy is imported just to create or upgrade the schema when that is due.
+    with open_reader(cfg.database_url()) as reader, reader.snapshot():
+        team = cfg.daemon.team or read_meta(reader, "account_team_id")
         if args.match:
-            found = find_match(s, args.match)
+            found = find_match(reader, args.match)
             if found is None:
                 raise UserError(f"match {args.match!r} is not in the database (ids look like 2-1; see `warclaw sync --once`)")
         elif team:
-            found = find_match(s, team=team)
+            found = find_match(reader, team=team)
             if found is None:
                 raise UserError(f"team {team!r} is in no match of the database: run the daemon or `warclaw sync --once` first")
         else:
-            found = find_match(s)
+            found = find_match(reader)
             if found is None:
                 raise UserError("no matchup in the database yet: start `warclaw daemon start` or run `warclaw sync --once`")
-        view = matchup(s, found.pk, utcnow())
+        view = matchup(reader, found.pk, datetime.now(UTC))
     assert view is not None
     print(json.dumps(view, indent=2) if args.json else render(view))
     return 0

@@ -26,12 +26,21 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     cfg = ctx.config
     sample = Path(str(resources.files("warclaw.data").joinpath("sample-roster.toml")))
 
-    def open_store():  # called by the app on its database thread, after the first frame
+    url, busy_ms = cfg.database_url(), cfg.database.busy_timeout_ms
+
+    # Both are called by the app on its database thread, after the first frame: the reader (sqlite3)
+    # for the screens; the store (SQLAlchemy) only for roster edits, or once if the schema is due.
+    def open_reader():
+        from warclaw.store.reader import Reader
+
+        return Reader.open(url, busy_timeout_ms=busy_ms)
+
+    def open_store():
         from warclaw.store import Store
 
-        return Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms)
+        return Store.open(url, busy_timeout_ms=busy_ms)
 
-    return run_app(open_store, None, catalog_path=cfg.engine.catalog or None,
+    return run_app(open_store, None, reader=open_reader, catalog_path=cfg.engine.catalog or None,
                    match_id=getattr(args, "match", None), team=cfg.daemon.team or None,
                    roster_name=getattr(args, "roster", None) or "default", seed_roster=sample,
                    default_mode=cfg.engine.default_mode, time_limit=cfg.engine.time_limit_seconds,

@@ -119,15 +119,16 @@ def signal_running(ctx: Context, sig: signal.Signals, what: str) -> int:
 
 def status(ctx: Context) -> int:
     """Print whether the daemon runs, its heartbeat and each endpoint's last poll; 0 if running."""
-    from warclaw.store import Store
-    from warclaw.store.status import daemon_status
-    from warclaw.store.types import utcnow
+    from datetime import UTC, datetime
+
+    from warclaw.store.queries import daemon_status
+    from warclaw.store.reader import open_reader
 
     cfg = _control_config(ctx)
     pid = PidFile(pidfile_path(cfg)).running_pid()
     print(f"daemon: {'running, pid ' + str(pid) if pid else 'not running'} (pidfile {pidfile_path(cfg)})")
-    with Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as store, store.read() as s:
-        st = daemon_status(s, utcnow())
+    with open_reader(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as reader:
+        st = daemon_status(reader, datetime.now(UTC))
     if st.beat_at is None:
         print("heartbeat: none yet (the daemon never ran against this database)")
     else:

@@ -13,35 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from warclaw.errors import UserError
-
-DEFAULT_BUSY_TIMEOUT_MS = 15_000
-
-
-class StoreError(UserError):
-    """The database cannot be used: unreachable, read-only, full, or newer than this code."""
+from warclaw.store.errors import StoreError, describe_error
+from warclaw.store.reader import DEFAULT_BUSY_TIMEOUT_MS
 
 
 def describe_db_error(url: str, err: BaseException) -> str:
     """One line for a person, naming the database and what is wrong with it."""
-    orig = getattr(err, "orig", err)
-    msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    low = msg.lower()
-    where = safe_url(url)
-    if "readonly" in low or "read-only" in low:
-        return f"database {where} is read-only: {msg}"
-    if "disk is full" in low or "disk full" in low:
-        return f"database {where}: the disk is full ({msg})"
-    if "unable to open" in low:
-        return f"database {where} cannot be opened: {msg} (does the directory exist and is it writable?)"
-    if "locked" in low:
-        return f"database {where} stayed locked by another process: {msg}"
-    return f"database {where}: {msg}"
+    return describe_error(safe_url(url), err)
 
 
 def safe_url(url: str) -> str:
@@ -114,7 +97,6 @@ class Store:
         self._read = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
-        self._watch_conn = None
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
@@ -148,31 +130,6 @@ class Store:
         with self._write() as session, session.begin():
             yield session
 
-    def data_version(self) -> int:
-        """A number that changes whenever another connection commits (SQLite ``data_version``).
-
-        The TUI polls this cheaply to know the daemon wrote something. On other databases it falls
-        back to a count of recent changes, which is also cheap.
-        """
-        if self.is_sqlite:
-            if self._watch_conn is None:
-                self._watch_conn = self.engine.raw_connection()
-            cur = self._watch_conn.cursor()
-            try:
-                cur.execute("PRAGMA data_version")
-                return int(cur.fetchone()[0])
-            finally:
-                cur.close()
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                text(
-                    "SELECT (SELECT COALESCE(MAX(id), 0) FROM events)"
-                    " + (SELECT COUNT(*) FROM matches)"
-                    " + (SELECT COALESCE(SUM(consecutive_failures), 0) FROM poll_log)"
-                )
-            ).scalar_one()
-            return int(row)
-
     def integrity_check(self) -> str:
         """``ok`` when SQLite finds nothing wrong (always ``ok`` on other databases)."""
         if not self.is_sqlite:
@@ -181,9 +138,6 @@ class Store:
             return "\n".join(r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check"))
 
     def close(self) -> None:
-        if self._watch_conn is not None:
-            self._watch_conn.close()
-            self._watch_conn = None
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -24,7 +24,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from warclaw.store.models import (
-    COLORS,
     Event,
     Guild,
     Match,
@@ -36,6 +35,7 @@ from warclaw.store.models import (
     Skirmish,
     Team,
 )
+from warclaw.store.schema import COLORS
 from warclaw.store.types import parse_api_time
 
 # Yaks needed to reach tiers 1, 2, 3 when /v2/wvw/upgrades has not been read yet. The API lists

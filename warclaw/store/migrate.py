@@ -8,43 +8,23 @@ PostgreSQL).
 from __future__ import annotations
 
 import fcntl
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
+
+from warclaw.store.schema import MIGRATIONS_DIR, fast_head, revisions_on_disk
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
     from warclaw.store.db import Store
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Alembic keeps its running context in module globals: one migration per process at a time.
 _THREAD_LOCK = threading.Lock()
 _PG_LOCK_KEY = 0x57A2C1A7  # any constant shared by every warclaw process
-
-
-def _revisions_on_disk() -> dict[str, str | None]:
-    """revision -> down_revision, read from the migration files without importing Alembic
-    (it costs ~15 MB and 0.4 s, and a database already at head needs none of it)."""
-    out: dict[str, str | None] = {}
-    for f in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        body = f.read_text(encoding="utf-8")
-        rev = re.search(r'^revision\s*=\s*"([^"]+)"', body, re.M)
-        down = re.search(r'^down_revision\s*=\s*(?:"([^"]+)"|None)', body, re.M)
-        if rev and down:
-            out[rev.group(1)] = down.group(1)
-    return out
-
-
-def _fast_head() -> str | None:
-    revs = _revisions_on_disk()
-    heads = set(revs) - {d for d in revs.values() if d}
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _db_revision(store: Store) -> str | None:
@@ -79,10 +59,11 @@ def current_revision(store: Store) -> str | None:
 
 def check_schema(store: Store) -> str | None:
     """The database's revision; raises StoreError if this code does not know it (newer schema)."""
-    from warclaw.store.db import StoreError, safe_url
+    from warclaw.store.db import safe_url
+    from warclaw.store.errors import StoreError, newer_schema_message
 
     rev = _db_revision(store)
-    if rev is None or rev in _revisions_on_disk():
+    if rev is None or rev in revisions_on_disk():
         return rev
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
@@ -93,10 +74,7 @@ def check_schema(store: Store) -> str | None:
     except CommandError:
         known = None
     if known is None:
-        raise StoreError(
-            f"database {safe_url(store.url)} has schema revision {rev}, newer than this warclaw "
-            f"knows (latest {head_revision()}): upgrade warclaw, or point --db at another database"
-        )
+        raise StoreError(newer_schema_message(safe_url(store.url), rev, head_revision()))
     return rev
 
 
@@ -134,7 +112,7 @@ def _migration_lock(store: Store) -> Iterator[None]:
 
 def upgrade_schema(store: Store) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
-    fast = _fast_head()
+    fast = fast_head()  # from the files: no Alembic needed
     if fast is not None and _db_revision(store) == fast:
         return fast, fast  # the common case: nothing to do, and no lock or Alembic needed
     with _THREAD_LOCK, _migration_lock(store):

@@ -1,5 +1,8 @@
-"""Read queries for the TUI and the CLI. Each takes a Session (``with store.read() as s:``) and
-returns plain dataclasses or dicts, never ORM objects, so results outlive the session.
+"""Read queries for the TUI and the CLI, in SQL on a :class:`~warclaw.store.reader.Reader` (the
+standard library's ``sqlite3``: no SQLAlchemy). Each returns plain dataclasses or dicts.
+
+Wrap several queries in ``with reader.snapshot():`` to read them from one state of the database.
+The table and column names are those of :mod:`warclaw.store.models` (not imported here).
 """
 
 from __future__ import annotations
@@ -8,26 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
-from warclaw.store.models import (
-    COLORS,
-    Event,
-    Guild,
-    Match,
-    MatchTeam,
-    Objective,
-    ObjectiveState,
-    ScoreSample,
-    Skirmish,
-    Team,
-)
+from warclaw.store.reader import Reader, from_db_json, from_db_time, to_db_time
+from warclaw.store.schema import COLORS
 
 OWNERS = {"Red": "red", "Green": "green", "Blue": "blue"}
 MAP_ORDER = {"Center": 0, "RedHome": 1, "BlueHome": 2, "GreenHome": 3}
 # Spawns cannot be captured; they would only inflate every team's count.
 UNCOUNTED_TYPES = ("Spawn",)
+DAEMON = "daemon"  # the heartbeat component of the sync daemon
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
 
 
 @dataclass(frozen=True)
@@ -40,71 +35,84 @@ class MatchSummary:
     end_time: datetime
 
 
-def _summary(m: Match) -> MatchSummary:
-    return MatchSummary(m.id, m.api_id, m.region, m.tier, m.start_time, m.end_time)
+_SUMMARY = "SELECT id, api_id, region, tier, start_time, end_time FROM matches"
 
 
-def list_matches(session: Session, region: str | None = None) -> list[MatchSummary]:
+def _summary(row: tuple[Any, ...]) -> MatchSummary:
+    pk, api_id, region, tier, start, end = row
+    return MatchSummary(pk, api_id, region, tier, from_db_time(start), from_db_time(end))  # type: ignore[arg-type]
+
+
+def list_matches(reader: Reader, region: str | None = None) -> list[MatchSummary]:
     """The newest week of every match id (one row per ``api_id``), ordered by id."""
-    q = select(Match).order_by(Match.api_id, Match.start_time.desc())
-    if region:
-        q = q.where(Match.region == region)
+    where, params = (" WHERE region = ?", [region]) if region else ("", [])
     seen: dict[str, MatchSummary] = {}
-    for m in session.scalars(q):
-        seen.setdefault(m.api_id, _summary(m))
+    for row in reader.rows(f"{_SUMMARY}{where} ORDER BY api_id, start_time DESC", params):
+        if row[1] not in seen:
+            seen[row[1]] = _summary(row)
     return list(seen.values())
 
 
-def team_ids_for(session: Session, team: str | int) -> list[int]:
+def team_ids_for(reader: Reader, team: str | int) -> list[int]:
     """Team or world ids matching a configured team: an id, or a name (case-insensitive)."""
     text = str(team).strip()
     if text.isdigit():
         return [int(text)]
-    rows = session.scalars(select(Team.id).where(Team.name.ilike(text)))
-    return list(rows)
+    return [r[0] for r in reader.rows("SELECT id FROM teams WHERE lower(name) LIKE lower(?)", [text])]
 
 
 def find_match(
-    session: Session, match_id: str | None = None, team: str | int | None = None
+    reader: Reader, match_id: str | None = None, team: str | int | None = None
 ) -> MatchSummary | None:
     """The newest week of match ``match_id``; else the match of ``team``; else the first match."""
-    q = select(Match).order_by(Match.start_time.desc(), Match.api_id)
+    where, params = "", []
     if match_id:
-        q = q.where(Match.api_id == match_id)
+        where, params = " WHERE api_id = ?", [match_id]
     elif team not in (None, ""):
-        ids = team_ids_for(session, team)  # type: ignore[arg-type]
+        ids = team_ids_for(reader, team)  # type: ignore[arg-type]
         if not ids:
             return None
-        sub = select(MatchTeam.match_id).where(or_(MatchTeam.team_id.in_(ids), MatchTeam.world_id.in_(ids)))
-        q = q.where(Match.id.in_(sub))
-    m = session.scalars(q.limit(1)).first()
-    return _summary(m) if m else None
+        where = (f" WHERE id IN (SELECT match_id FROM match_teams"
+                 f" WHERE team_id IN ({_marks(len(ids))}) OR world_id IN ({_marks(len(ids))}))")
+        params = [*ids, *ids]
+    row = reader.row(f"{_SUMMARY}{where} ORDER BY start_time DESC, api_id LIMIT 1", params)
+    return _summary(row) if row else None
+
+
+def match_data_time(reader: Reader, match_pk: int) -> datetime | None:
+    """The newest timestamp inside the match's data (the API's clock as far as we can tell)."""
+    return from_db_time(reader.scalar("SELECT data_time FROM matches WHERE id = ?", [match_pk]))
 
 
 def _iso(t: datetime | None) -> str | None:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
 
 
-def matchup(session: Session, match_pk: int, now: datetime) -> dict[str, Any] | None:
+def matchup(reader: Reader, match_pk: int, now: datetime) -> dict[str, Any] | None:
     """The current state of a match in the shape of ``warclaw matchup --json``.
 
     ``updated_at`` is the last successful poll; ``stale_seconds`` how long the API's data for the
     match has not changed (it freezes for up to an hour; kills alone change every few seconds in a
     live match, so a large value means frozen data or a stopped daemon).
     """
-    m = session.get(Match, match_pk)
-    if m is None:
-        return None
-    names = {
-        t.id: t.name for t in session.scalars(select(Team).where(Team.id.in_([t.team_id for t in m.teams])))
-    }
+    with reader.snapshot():
+        m = reader.row(
+            "SELECT api_id, region, start_time, end_time, polled_at, changed_at FROM matches WHERE id = ?",
+            [match_pk])
+        if m is None:
+            return None
+        api_id, region, start_time, end_time, polled_at, changed_at = m
+        teams = reader.rows(
+            "SELECT mt.color, mt.team_id, t.name, mt.score, mt.victory_points, mt.kills, mt.deaths"
+            " FROM match_teams mt LEFT JOIN teams t ON t.id = mt.team_id WHERE mt.match_id = ? ORDER BY mt.color",
+            [match_pk])
+        maps = reader.rows(
+            "SELECT map_type, scores, kills, deaths FROM match_maps WHERE match_id = ? ORDER BY map_type",
+            [match_pk])
+        states = reader.rows(
+            "SELECT map_type, owner, points_tick, type FROM objective_states WHERE match_id = ?", [match_pk])
     ppt = {c: 0 for c in COLORS}
     per_map: dict[str, dict[str, int]] = {}
-    states = session.execute(
-        select(
-            ObjectiveState.map_type, ObjectiveState.owner, ObjectiveState.points_tick, ObjectiveState.type
-        ).where(ObjectiveState.match_id == match_pk)
-    )
     for map_type, owner, tick, otype in states:
         color = OWNERS.get(owner)
         if color:
@@ -113,35 +121,39 @@ def matchup(session: Session, match_pk: int, now: datetime) -> dict[str, Any] | 
             continue
         counts = per_map.setdefault(map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0})
         counts[color or "neutral"] += 1
+    map_values = []
+    for map_type, scores, kills, deaths in maps:
+        s, k, d = (from_db_json(v) or {} for v in (scores, kills, deaths))
+        map_values.append((map_type, s, k, d))
     return {
-        "match_id": m.api_id,
-        "region": m.region,
-        "start_time": _iso(m.start_time),
-        "end_time": _iso(m.end_time),
-        "updated_at": _iso(m.polled_at),
-        "stale_seconds": max(0, int((now - m.changed_at).total_seconds())),
+        "match_id": api_id,
+        "region": region,
+        "start_time": _iso(from_db_time(start_time)),
+        "end_time": _iso(from_db_time(end_time)),
+        "updated_at": _iso(from_db_time(polled_at)),
+        "stale_seconds": max(0, int((now - from_db_time(changed_at)).total_seconds())),  # type: ignore[operator]
         "teams": [
             {
-                "color": t.color,
-                "team_id": t.team_id,
-                "name": names.get(t.team_id),
-                "score": t.score,
-                "victory_points": t.victory_points,
-                "kills": t.kills,
-                "deaths": t.deaths,
-                "ppt": ppt[t.color],
+                "color": color,
+                "team_id": team_id,
+                "name": name,
+                "score": score,
+                "victory_points": vp,
+                "kills": kills,
+                "deaths": deaths,
+                "ppt": ppt[color],
             }
-            for t in sorted(m.teams, key=lambda t: COLORS.index(t.color))
+            for color, team_id, name, score, vp, kills, deaths in sorted(teams, key=lambda t: COLORS.index(t[0]))
         ],
         "maps": [
             {
-                "type": mp.map_type,
-                "scores": {c: mp.scores.get(c, 0) for c in COLORS},
-                "kills": {c: mp.kills.get(c, 0) for c in COLORS},
-                "deaths": {c: mp.deaths.get(c, 0) for c in COLORS},
-                "objectives": per_map.get(mp.map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0}),
+                "type": map_type,
+                "scores": {c: s.get(c, 0) for c in COLORS},
+                "kills": {c: k.get(c, 0) for c in COLORS},
+                "deaths": {c: d.get(c, 0) for c in COLORS},
+                "objectives": per_map.get(map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0}),
             }
-            for mp in sorted(m.maps, key=lambda mp: (MAP_ORDER.get(mp.map_type, 9), mp.map_type))
+            for map_type, s, k, d in sorted(map_values, key=lambda mp: (MAP_ORDER.get(mp[0], 9), mp[0]))
         ],
     }
 
@@ -164,43 +176,49 @@ class EventView:
 
 
 def recent_events(
-    session: Session,
+    reader: Reader,
     match_pk: int | None = None,
     limit: int = 100,
     kinds: list[str] | None = None,
     before_id: int | None = None,
 ) -> list[EventView]:
     """Newest first. ``before_id`` pages further back (pass the last id of the previous page)."""
-    q = (
-        select(Event, Objective.name, Guild.name, Guild.tag)
-        .outerjoin(Objective, Objective.id == Event.objective_id)
-        .outerjoin(Guild, Guild.id == Event.guild_id)
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(limit)
-    )
+    where: list[str] = []
+    params: list[Any] = []
     if match_pk is not None:
-        q = q.where(Event.match_id == match_pk)
+        where.append("e.match_id = ?")
+        params.append(match_pk)
     if kinds:
-        q = q.where(Event.kind.in_(kinds))
+        where.append(f"e.kind IN ({_marks(len(kinds))})")
+        params.extend(kinds)
     if before_id is not None:
-        q = q.where(Event.id < before_id)
+        where.append("e.id < ?")
+        params.append(before_id)
+    sql = (
+        "SELECT e.id, e.match_id, e.occurred_at, e.kind, e.objective_id, o.name, e.map_type, e.team, e.prev_team,"
+        " e.guild_id, g.name, g.tag, e.detail"
+        " FROM events e LEFT JOIN objectives o ON o.id = e.objective_id LEFT JOIN guilds g ON g.id = e.guild_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?"
+    )
     return [
         EventView(
-            id=e.id,
-            match_pk=e.match_id,
-            occurred_at=e.occurred_at,
-            kind=e.kind,
-            objective_id=e.objective_id,
+            id=eid,
+            match_pk=mpk,
+            occurred_at=from_db_time(at),  # type: ignore[arg-type]
+            kind=kind,
+            objective_id=oid,
             objective_name=oname,
-            map_type=e.map_type,
-            team=e.team,
-            prev_team=e.prev_team,
-            guild_id=e.guild_id,
+            map_type=map_type,
+            team=team,
+            prev_team=prev,
+            guild_id=gid,
             guild_name=gname,
             guild_tag=gtag,
-            detail=dict(e.detail or {}),
+            detail=dict(from_db_json(detail) or {}),
         )
-        for e, oname, gname, gtag in session.execute(q)
+        for eid, mpk, at, kind, oid, oname, map_type, team, prev, gid, gname, gtag, detail
+        in reader.rows(sql, [*params, limit])
     ]
 
 
@@ -214,37 +232,44 @@ class ScorePoint:
     deaths: dict[str, int]
 
 
+_SAMPLE_COLUMNS = ", ".join(
+    ["sampled_at", "skirmish"] + [f"{c}_{k}" for k in ("score", "vp", "kills", "deaths") for c in COLORS])
+
+
 def score_history(
-    session: Session, match_pk: int, since: datetime | None = None, max_points: int | None = 500
+    reader: Reader, match_pk: int, since: datetime | None = None, max_points: int | None = 500
 ) -> list[ScorePoint]:
     """Score samples of a match, oldest first (full resolution recently, one per skirmish older).
 
     A week at full resolution is ~20,000 samples; a chart needs a few hundred, so by default every
     k-th sample is kept (always the newest), chosen in SQL. ``max_points=None`` returns them all.
     """
-    cols = [ScoreSample.sampled_at, ScoreSample.skirmish] + [
-        getattr(ScoreSample, f"{c}_{k}") for k in ("score", "vp", "kills", "deaths") for c in COLORS
-    ]
-    where = [ScoreSample.match_id == match_pk]
+    where = "match_id = ?"
+    params: list[Any] = [match_pk]
     if since is not None:
-        where.append(ScoreSample.sampled_at >= since)
-    step = 1
-    if max_points:
-        total = session.scalar(select(func.count()).select_from(ScoreSample).where(*where)) or 0
-        step = max(1, -(-total // max_points))
-    if step == 1:
-        q = select(*cols).where(*where).order_by(ScoreSample.sampled_at)
-    else:
-        # Number the rows newest first so that the newest sample is always kept.
-        rn = func.row_number().over(order_by=ScoreSample.sampled_at.desc()).label("rn")
-        sub = select(*cols, rn).where(*where).subquery()
-        q = select(*[sub.c[c.key] for c in cols]).where((sub.c.rn - 1) % step == 0).order_by(sub.c.sampled_at)
+        where += " AND sampled_at >= ?"
+        params.append(to_db_time(since))
+    with reader.snapshot():
+        step = 1
+        if max_points:
+            total = reader.scalar(f"SELECT count(*) FROM score_samples WHERE {where}", params) or 0
+            step = max(1, -(-total // max_points))
+        if step == 1:
+            rows = reader.rows(f"SELECT {_SAMPLE_COLUMNS} FROM score_samples WHERE {where} ORDER BY sampled_at",
+                               params)
+        else:
+            # Number the rows newest first so that the newest sample is always kept.
+            rows = reader.rows(
+                f"SELECT {_SAMPLE_COLUMNS} FROM (SELECT {_SAMPLE_COLUMNS},"
+                f" row_number() OVER (ORDER BY sampled_at DESC) AS rn FROM score_samples WHERE {where})"
+                " WHERE (rn - 1) % ? = 0 ORDER BY sampled_at",
+                [*params, step])
     out = []
-    for row in session.execute(q):
+    for row in rows:
         v = row[2:]
         out.append(
             ScorePoint(
-                at=row[0],
+                at=from_db_time(row[0]),  # type: ignore[arg-type]
                 skirmish=row[1],
                 scores=dict(zip(COLORS, v[0:3], strict=True)),
                 victory_points=dict(zip(COLORS, v[3:6], strict=True)),
@@ -262,13 +287,13 @@ class SkirmishView:
     map_scores: list[Any]
 
 
-def skirmishes(session: Session, match_pk: int) -> list[SkirmishView]:
-    rows = session.scalars(select(Skirmish).where(Skirmish.match_id == match_pk).order_by(Skirmish.number))
+def skirmishes(reader: Reader, match_pk: int) -> list[SkirmishView]:
+    rows = reader.rows(
+        "SELECT number, red_score, green_score, blue_score, map_scores FROM skirmishes"
+        " WHERE match_id = ? ORDER BY number", [match_pk])
     return [
-        SkirmishView(
-            s.number, {"red": s.red_score, "green": s.green_score, "blue": s.blue_score}, list(s.map_scores)
-        )
-        for s in rows
+        SkirmishView(number, {"red": red, "green": green, "blue": blue}, list(from_db_json(map_scores) or []))
+        for number, red, green, blue, map_scores in rows
     ]
 
 
@@ -290,33 +315,137 @@ class ObjectiveView:
     coord: list[Any] | None
 
 
-def objectives(session: Session, match_pk: int, map_type: str | None = None) -> list[ObjectiveView]:
+def objectives(reader: Reader, match_pk: int, map_type: str | None = None) -> list[ObjectiveView]:
     """Every objective of a match with its live state, static name and claiming guild."""
-    q = (
-        select(ObjectiveState, Objective.name, Objective.coord, Guild.name, Guild.tag)
-        .outerjoin(Objective, Objective.id == ObjectiveState.objective_id)
-        .outerjoin(Guild, Guild.id == ObjectiveState.claimed_by)
-        .where(ObjectiveState.match_id == match_pk)
-        .order_by(ObjectiveState.map_type, ObjectiveState.objective_id)
+    sql = (
+        "SELECT s.objective_id, o.name, s.type, s.map_type, s.owner, s.last_flipped, s.claimed_by, g.name, g.tag,"
+        " s.claimed_at, s.yaks_delivered, s.upgrade_tier, s.points_tick, o.coord"
+        " FROM objective_states s LEFT JOIN objectives o ON o.id = s.objective_id"
+        " LEFT JOIN guilds g ON g.id = s.claimed_by WHERE s.match_id = ?"
     )
+    params: list[Any] = [match_pk]
     if map_type:
-        q = q.where(ObjectiveState.map_type == map_type)
-    return [
-        ObjectiveView(
-            objective_id=s.objective_id,
+        sql += " AND s.map_type = ?"
+        params.append(map_type)
+    out = []
+    for (oid, name, otype, mtype, owner, flipped, claimed_by, gname, gtag, claimed_at, yaks, tier, tick,
+         coord) in reader.rows(sql + " ORDER BY s.map_type, s.objective_id", params):
+        coord = from_db_json(coord)
+        out.append(ObjectiveView(
+            objective_id=oid,
             name=name,
-            type=s.type,
-            map_type=s.map_type,
-            owner=s.owner,
-            last_flipped=s.last_flipped,
-            claimed_by=s.claimed_by,
+            type=otype,
+            map_type=mtype,
+            owner=owner,
+            last_flipped=from_db_time(flipped),
+            claimed_by=claimed_by,
             guild_name=gname,
             guild_tag=gtag,
-            claimed_at=s.claimed_at,
-            yaks_delivered=s.yaks_delivered,
-            upgrade_tier=s.upgrade_tier,
-            points_tick=s.points_tick,
+            claimed_at=from_db_time(claimed_at),
+            yaks_delivered=yaks,
+            upgrade_tier=tier,
+            points_tick=tick,
             coord=list(coord) if coord else None,
+        ))
+    return out
+
+
+# --- the daemon's status and small facts ------------------------------------------------------
+
+
+def read_meta(reader: Reader, key: str) -> str | None:
+    """A value of the ``meta`` table (the daemon writes them with ``status.set_meta``)."""
+    return reader.scalar("SELECT value FROM meta WHERE key = ?", [key])
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    endpoint: str
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    total_failures: int
+    next_attempt_at: datetime | None
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+@dataclass(frozen=True)
+class DaemonStatus:
+    """What the status bar needs: is the daemon alive, what is failing."""
+
+    pid: int | None
+    hostname: str | None
+    state: str | None  # running | stopping | stopped | None (never ran)
+    started_at: datetime | None
+    beat_at: datetime | None
+    heartbeat_age_seconds: float | None
+    detail: str | None
+    endpoints: list[EndpointStatus]
+
+    def alive(self, max_age_seconds: float = 90.0) -> bool:
+        return (
+            self.state == "running"
+            and self.heartbeat_age_seconds is not None
+            and self.heartbeat_age_seconds <= max_age_seconds
         )
-        for s, name, coord, gname, gtag in session.execute(q)
+
+
+def daemon_status(reader: Reader, now: datetime, component: str = DAEMON) -> DaemonStatus:
+    with reader.snapshot():
+        hb = reader.row("SELECT pid, hostname, state, started_at, beat_at, detail FROM heartbeats"
+                        " WHERE component = ?", [component])
+        polls = reader.rows(
+            "SELECT endpoint, last_attempt_at, last_success_at, last_error_at, last_error, consecutive_failures,"
+            " total_failures, next_attempt_at FROM poll_log ORDER BY endpoint")
+    endpoints = [
+        EndpointStatus(
+            endpoint=endpoint,
+            last_attempt_at=from_db_time(attempt),
+            last_success_at=from_db_time(success),
+            last_error_at=from_db_time(error_at),
+            last_error=error,
+            consecutive_failures=failures or 0,
+            total_failures=total or 0,
+            next_attempt_at=from_db_time(next_at),
+        )
+        for endpoint, attempt, success, error_at, error, failures, total, next_at in polls
     ]
+    if hb is None:
+        return DaemonStatus(None, None, None, None, None, None, None, endpoints)
+    pid, hostname, state, started_at, beat_at, detail = hb
+    beat = from_db_time(beat_at)
+    return DaemonStatus(
+        pid=pid,
+        hostname=hostname,
+        state=state,
+        started_at=from_db_time(started_at),
+        beat_at=beat,
+        heartbeat_age_seconds=max(0.0, (now - beat).total_seconds()),  # type: ignore[operator]
+        detail=detail,
+        endpoints=endpoints,
+    )
+
+
+def fingerprint(reader: Reader) -> dict[str, Any]:
+    """One cheap value per part of the data (newest change, event, beat, roster edit, plan), in one
+    statement: the TUI reloads a part only when its value changed after ``data_version`` moved."""
+    row = reader.row(
+        "SELECT (SELECT max(changed_at) FROM matches), (SELECT max(polled_at) FROM matches),"
+        " (SELECT max(id) FROM events), (SELECT max(beat_at) FROM heartbeats),"
+        " (SELECT max(last_attempt_at) FROM poll_log), (SELECT max(updated_at) FROM rosters),"
+        " (SELECT max(id) FROM saved_plans)")
+    assert row is not None
+    changed, polled, event, beat, attempt, roster, plan = row
+    return {
+        "match": from_db_time(changed),
+        "polled": from_db_time(polled),
+        "events": event,
+        "status": (from_db_time(beat), from_db_time(attempt)),
+        "roster": from_db_time(roster),
+        "plans": plan,
+    }

@@ -1,19 +1,20 @@
-"""The daemon's heartbeat and per-endpoint poll log (what the TUI status bar shows)."""
+"""The daemon's heartbeat, per-endpoint poll log and meta facts, written through SQLAlchemy.
+
+What the TUI status bar shows is read by ``queries.daemon_status`` (and ``queries.read_meta``) on
+the standard library's ``sqlite3``; ``get_meta`` here is for the daemon, inside its write sessions.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warclaw import __version__
 from warclaw.store.models import Heartbeat, Meta, PollLog
-
-DAEMON = "daemon"
+from warclaw.store.queries import DAEMON
 
 
 def beat(
@@ -77,69 +78,3 @@ def get_meta(session: Session, key: str) -> str | None:
 
 def set_meta(session: Session, key: str, value: str) -> None:
     session.merge(Meta(key=key, value=value))
-
-
-@dataclass(frozen=True)
-class EndpointStatus:
-    endpoint: str
-    last_attempt_at: datetime | None
-    last_success_at: datetime | None
-    last_error_at: datetime | None
-    last_error: str | None
-    consecutive_failures: int
-    total_failures: int
-    next_attempt_at: datetime | None
-
-    @property
-    def failing(self) -> bool:
-        return self.consecutive_failures > 0
-
-
-@dataclass(frozen=True)
-class DaemonStatus:
-    """What the status bar needs: is the daemon alive, what is failing."""
-
-    pid: int | None
-    hostname: str | None
-    state: str | None  # running | stopping | stopped | None (never ran)
-    started_at: datetime | None
-    beat_at: datetime | None
-    heartbeat_age_seconds: float | None
-    detail: str | None
-    endpoints: list[EndpointStatus]
-
-    def alive(self, max_age_seconds: float = 90.0) -> bool:
-        return (
-            self.state == "running"
-            and self.heartbeat_age_seconds is not None
-            and self.heartbeat_age_seconds <= max_age_seconds
-        )
-
-
-def daemon_status(session: Session, now: datetime, component: str = DAEMON) -> DaemonStatus:
-    hb = session.get(Heartbeat, component)
-    endpoints = [
-        EndpointStatus(
-            endpoint=p.endpoint,
-            last_attempt_at=p.last_attempt_at,
-            last_success_at=p.last_success_at,
-            last_error_at=p.last_error_at,
-            last_error=p.last_error,
-            consecutive_failures=p.consecutive_failures or 0,
-            total_failures=p.total_failures or 0,
-            next_attempt_at=p.next_attempt_at,
-        )
-        for p in session.scalars(select(PollLog).order_by(PollLog.endpoint))
-    ]
-    if hb is None:
-        return DaemonStatus(None, None, None, None, None, None, None, endpoints)
-    return DaemonStatus(
-        pid=hb.pid,
-        hostname=hb.hostname,
-        state=hb.state,
-        started_at=hb.started_at,
-        beat_at=hb.beat_at,
-        heartbeat_age_seconds=max(0.0, (now - hb.beat_at).total_seconds()),
-        detail=hb.detail,
-        endpoints=endpoints,
-    )

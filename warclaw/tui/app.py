@@ -34,6 +34,7 @@ from warclaw.tui.widgets import SCREENS, PathPrompt, PlayerForm, StatusBar
 if TYPE_CHECKING:  # the engine (OR-Tools, SciPy) is imported only when a roster screen needs it
     from warclaw.engine import Catalog, Roster
     from warclaw.store import Store
+    from warclaw.store.reader import Reader
     from warclaw.tui.roster_edit import RosterBook
 
 T = TypeVar("T")
@@ -80,17 +81,26 @@ class WarclawApp(App):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, store: Store | Callable[[], Store], catalog: Catalog | None = None, *, catalog_path: str | None = None,
+    def __init__(self, store: Store | Callable[[], Store] | None, catalog: Catalog | None = None, *,
+                 reader: Reader | Callable[[], Reader] | None = None, catalog_path: str | None = None,
                  match_id: str | None = None, team: str | None = None,
                  roster_name: str = "default", seed_roster: dict[str, Any] | Path | None = None,
                  default_mode: str = "zerg", time_limit: float = 10.0, replan_time_limit: float = 0.3,
                  clock: Callable[[], datetime] = utcnow, poll_interval: float = 0.25, live: bool = True,
                  export_dir: Path | None = None, start_screen: str = "matchup", seed: int = 0):
         super().__init__()
-        # A store, or a function that opens one: then SQLAlchemy is imported and the schema checked
-        # on the database thread after the first frame is painted.
+        # Reads (matchup, maps, events, status bar) go through a Reader: the standard library's
+        # sqlite3, no SQLAlchemy. The Store (SQLAlchemy) is for writes (rosters, plans, keys) and for
+        # creating or upgrading the schema, so it is opened only when first needed. Each may be
+        # given, or a function that opens it on the database thread after the first frame is
+        # painted; without a reader, one is opened on the store's URL.
         self._open_store = store if callable(store) else None
-        self.store: Store = None if self._open_store else store  # type: ignore[assignment]
+        self.store: Store | None = None if callable(store) else store
+        self._open_reader = reader if callable(reader) else None
+        self.reader: Reader | None = None if callable(reader) else reader
+        self._owns_store = False  # set when the app opens the store: then it closes it too
+        self._owns_reader = self.reader is None
+        self._closer: threading.Thread | None = None
         self.catalog = catalog
         self.match_id = match_id
         self.team = team
@@ -122,7 +132,9 @@ class WarclawApp(App):
         for key, cls in SCREEN_CLASSES.items():
             self.install_screen(cls(), key)
         self.push_screen(self.start_screen)
-        self.run_worker(self._initial_load(), group="load", name="initial load")
+        # After the first frame: opening the database imports modules on the database thread, and
+        # that import would hold the GIL while the first frame is being drawn.
+        self.call_after_refresh(lambda: self.run_worker(self._initial_load(), group="load", name="initial load"))
         if self.live:
             self.set_interval(self.poll_interval, self._tick, name="poll data_version")
             self.set_interval(1.0, self._clock_tick, name="clock")
@@ -131,6 +143,20 @@ class WarclawApp(App):
         if self._stop is not None:
             self._stop.set()
         self._db.shutdown(wait=False, cancel_futures=True)
+        # Close what the app opened once the database thread is idle (never under a running query).
+        self._closer = threading.Thread(target=self._close_when_idle, name="warclaw-db-close", daemon=True)
+        self._closer.start()
+
+    def _close_when_idle(self) -> None:
+        self._db.shutdown(wait=True)
+        self.close_connections()
+
+    def close_connections(self) -> None:
+        """Close the reader and the store if the app opened them (idempotent)."""
+        if self._owns_reader and self.reader is not None:
+            self.reader.close()
+        if self._owns_store and self.store is not None:
+            self.store.close()
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on the database thread and wait for it without blocking the UI."""
@@ -147,13 +173,13 @@ class WarclawApp(App):
     # --- loading ----------------------------------------------------------------------------
     async def _initial_load(self) -> None:
         try:
-            if self.store is None and self._open_store is not None:
+            if self.reader is None:
                 try:
-                    self.store = await self.db(self._open_store)
+                    self.reader = await self.db(self._connect_reader)
                 except UserError as e:  # unreachable or too new a database: say so and leave
                     self.exit(2, message=f"warclaw: {e}")
                     return
-            version, fp = await self.db(d.load_fingerprint, self.store)
+            version, fp = await self.db(d.load_fingerprint, self.reader)
             self.state.data_version, self.state.fingerprint = version, fp
             await self._reload({"match", "events", "status"})
             if self.catalog is not None or self.start_screen in ("roster", "squad"):
@@ -161,6 +187,40 @@ class WarclawApp(App):
         finally:
             self.loaded.set()
         self.refresh_views(PARTS)
+
+    def _connect_reader(self) -> Reader:
+        """On the database thread: the reader; when the schema is missing or older, the store is
+        opened first (it creates or upgrades the schema, and stays open for later writes)."""
+        from warclaw.store.reader import Reader, SchemaUpgradeDue
+
+        def connect() -> Reader:
+            if self._open_reader is not None:
+                return self._open_reader()
+            return Reader.open(self._ensure_store().url)
+
+        try:
+            return connect()
+        except SchemaUpgradeDue as e:
+            if self.store is not None:
+                raise  # a store is open, so the schema was just checked: someone changed it since
+            self._ensure_store(e.url)
+        return connect()
+
+    def _ensure_store(self, url: str | None = None) -> Store:
+        """On the database thread: the store for writes, opened (SQLAlchemy imported) on first use,
+        by the function given for it or else on the reader's URL."""
+        if self.store is None:
+            if self._open_store is not None:
+                self.store = self._open_store()
+            else:
+                from warclaw.store import Store
+
+                url = url or (self.reader.url if self.reader is not None else None)
+                if url is None:
+                    raise UserError("no database: give the app a store, a reader, or a function opening one")
+                self.store = Store.open(url)
+            self._owns_store = True
+        return self.store
 
     async def ensure_engine(self) -> bool:
         """Load the catalog and the roster (and so the optimizer) once, off the UI thread."""
@@ -183,7 +243,7 @@ class WarclawApp(App):
             seed = self.seed_roster
             if isinstance(seed, Path):
                 seed = tomllib.loads(seed.read_text(encoding="utf-8"))
-            book = RosterBook(self.store, self.catalog, self.roster_name)
+            book = RosterBook(self._ensure_store(), self.catalog, self.roster_name)
             book.ensure(seed)
             return book
 
@@ -230,22 +290,23 @@ class WarclawApp(App):
     def _latest_plan(self) -> dict | None:
         from warclaw.store import rosters as rs
 
-        with self.store.read() as s:
+        with self._ensure_store().read() as s:
             return rs.latest_plan(s, self.roster_name)
 
     def _tick(self) -> None:
-        if not self.loaded.is_set() or self.store is None:
+        if not self.loaded.is_set() or self.reader is None:
             return
         if any(w.group == "poll" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers):
             return
         self.run_worker(self._check_changes(), group="poll", name="refresh")
 
     async def _check_changes(self) -> None:
-        version = await self.db(self.store.data_version)
+        assert self.reader is not None
+        version = await self.db(self.reader.data_version)
         if version == self.state.data_version:
             return
         self.state.data_version = version
-        _, fp = await self.db(d.load_fingerprint, self.store)
+        _, fp = await self.db(d.load_fingerprint, self.reader)
         changed = {k for k, v in fp.items() if self.state.fingerprint.get(k) != v}
         self.state.fingerprint = fp
         await self._reload(changed)
@@ -255,14 +316,14 @@ class WarclawApp(App):
         parts: set[str] = set()
         now = self.clock()
         if changed & {"match", "polled"}:
-            self.state.matchup = await self.db(d.load_matchup, self.store, self.match_id, self.team, now)
+            self.state.matchup = await self.db(d.load_matchup, self.reader, self.match_id, self.team, now)
             parts.add("matchup")
         if changed & {"events", "match"}:
             pk = self.state.matchup.match.pk if self.state.matchup.match else None
-            self.state.events = await self.db(d.load_events, self.store, pk)
+            self.state.events = await self.db(d.load_events, self.reader, pk)
             parts.add("events")
         if changed & {"status", "polled"}:
-            self.state.status = await self.db(d.load_status, self.store, now)
+            self.state.status = await self.db(d.load_status, self.reader, now)
             self.state.status_loaded_at = now
             parts.add("status")
         if "roster" in changed and self.book is not None:
@@ -447,7 +508,7 @@ class WarclawApp(App):
         if pid is None:
             return
         assert self.book is not None
-        name, roster, store = self.book.by_id(pid).name, self.book.name, self.store
+        name, roster = self.book.by_id(pid).name, self.book.name
 
         def entered(secret: str | None) -> None:
             if not secret:
@@ -458,7 +519,7 @@ class WarclawApp(App):
                 self.notify("not an API key: expected 8-4-4-4-20-4-4-4-12 hex groups (from your account's "
                             "Applications page)", title="not saved", severity="error", timeout=6)
                 return
-            self._edit(partial(save_player_key, store, roster, name, secret),
+            self._edit(lambda: save_player_key(self._ensure_store(), roster, name, secret),
                        lambda _r: f"{name}: key {mask(secret)} saved; the daemon checks it at its next key refresh")
         self.push_screen(PathPrompt(f"API key for {name} (needs account + characters)", "", password=True), entered)
 
@@ -654,7 +715,7 @@ class WarclawApp(App):
     def _save_plan(self, mode: str, score: float, mapping: dict) -> None:
         from warclaw.store import rosters as rs
 
-        with self.store.write() as s:
+        with self._ensure_store().write() as s:
             rs.save_plan(s, self.roster_name, mode, score, mapping)
 
     # --- plan export ------------------------------------------------------------------------
@@ -689,14 +750,16 @@ class WarclawApp(App):
             self.notify(f"plan copied to the clipboard ({len(text.splitlines())} lines, OSC 52)", timeout=3)
 
 
-def run(store: Store | Callable[[], Store], catalog: Catalog | None = None, **kw: Any) -> int:
-    """Run the app; a store it opened itself (``store`` a function) is closed on exit."""
+def run(store: Store | Callable[[], Store] | None, catalog: Catalog | None = None, **kw: Any) -> int:
+    """Run the app; the reader and store it opened itself are closed on exit."""
     app = WarclawApp(store, catalog, **kw)
     try:
         code = app.run()
     finally:
-        if app._open_store is not None and app.store is not None:
-            app.store.close()
+        if app._closer is not None:
+            app._closer.join(timeout=5)
+        else:
+            app.close_connections()
     return int(code or 0)
 
 

@@ -1,8 +1,10 @@
 """Database reads for the TUI, run in workers (never on the UI thread).
 
-The store's queries give the matchup, events, objectives and daemon status; this module bundles
-them per screen and adds one query the store lacks: :func:`fingerprint`, a few cheap maxima that
-tell which part of the data changed after ``PRAGMA data_version`` moved.
+The store's queries (:mod:`warclaw.store.queries`, on a :class:`~warclaw.store.reader.Reader`: the
+standard library's ``sqlite3``, no SQLAlchemy) give the matchup, events, objectives, the daemon's
+status and the fingerprint, a few cheap maxima that tell which part of the data changed after
+``PRAGMA data_version`` moved; this module bundles them per screen, each bundle in one read
+transaction so that a screen shows one state of the database.
 """
 
 from __future__ import annotations
@@ -11,33 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # SQLAlchemy and the store load in a worker, after the first frame is painted
-    from sqlalchemy.orm import Session
-
-    from warclaw.store import Store
+if TYPE_CHECKING:  # the store loads in a worker, after the first frame is painted
     from warclaw.store import queries as q
-    from warclaw.store.status import DaemonStatus
+    from warclaw.store.queries import DaemonStatus
+    from warclaw.store.reader import Reader
 
 SKIRMISH = timedelta(hours=2)
 HEARTBEAT_MAX_AGE = 90.0  # seconds without a beat before the daemon counts as not running
 STALE_DATA_SECONDS = 600  # API data unchanged this long is marked stale
-
-
-def fingerprint(session: Session) -> dict[str, Any]:
-    """One cheap value per part of the data; a part is reloaded only when its value changes."""
-    from sqlalchemy import func, select
-
-    from warclaw.store.models import Event, Heartbeat, Match, PollLog, Roster, SavedPlan
-
-    return {
-        "match": session.scalar(select(func.max(Match.changed_at))),
-        "polled": session.scalar(select(func.max(Match.polled_at))),
-        "events": session.scalar(select(func.max(Event.id))),
-        "status": (session.scalar(select(func.max(Heartbeat.beat_at))),
-                   session.scalar(select(func.max(PollLog.last_attempt_at)))),
-        "roster": session.scalar(select(func.max(Roster.updated_at))),
-        "plans": session.scalar(select(func.max(SavedPlan.id))),
-    }
 
 
 @dataclass
@@ -60,57 +43,53 @@ def api_clock_offset(end_time: datetime, data_time: datetime | None, now: dateti
     return max(timedelta(0), now - data_time)
 
 
-def resolve_match(session: Session, match_id: str | None, team: str | None) -> q.MatchSummary | None:
+def resolve_match(reader: Reader, match_id: str | None, team: str | None) -> q.MatchSummary | None:
     from warclaw.store import queries as q
-    from warclaw.store.status import get_meta
 
     if match_id:
-        return q.find_match(session, match_id)
-    team = team or get_meta(session, "account_team_id")
+        return q.find_match(reader, match_id)
+    team = team or q.read_meta(reader, "account_team_id")
     if team:
-        found = q.find_match(session, team=team)
+        found = q.find_match(reader, team=team)
         if found:
             return found
-    return q.find_match(session)
+    return q.find_match(reader)
 
 
-def load_matchup(store: Store, match_id: str | None, team: str | None, now: datetime,
+def load_matchup(reader: Reader, match_id: str | None, team: str | None, now: datetime,
                  history_points: int = 400) -> MatchupData:
     from warclaw.store import queries as q
-    from warclaw.store.models import Match
 
-    with store.read() as s:
-        m = resolve_match(s, match_id, team)
+    with reader.snapshot():
+        m = resolve_match(reader, match_id, team)
         if m is None:
             return MatchupData(loaded_at=now)
-        hist = q.score_history(s, m.pk)
+        hist = q.score_history(reader, m.pk)
         if len(hist) > history_points:
             step = len(hist) / history_points
             hist = [hist[int(i * step)] for i in range(history_points)] + [hist[-1]]
-        row = s.get(Match, m.pk)
-        offset = api_clock_offset(m.end_time, row.data_time if row else None, now)
-        return MatchupData(match=m, view=q.matchup(s, m.pk, now), skirmishes=q.skirmishes(s, m.pk),
-                           history=hist, objectives=q.objectives(s, m.pk), loaded_at=now, clock_offset=offset)
+        offset = api_clock_offset(m.end_time, q.match_data_time(reader, m.pk), now)
+        return MatchupData(match=m, view=q.matchup(reader, m.pk, now), skirmishes=q.skirmishes(reader, m.pk),
+                           history=hist, objectives=q.objectives(reader, m.pk), loaded_at=now,
+                           clock_offset=offset)
 
 
-def load_events(store: Store, match_pk: int | None, limit: int = 300) -> list[q.EventView]:
+def load_events(reader: Reader, match_pk: int | None, limit: int = 300) -> list[q.EventView]:
     from warclaw.store import queries as q
 
-    with store.read() as s:
-        return q.recent_events(s, match_pk, limit=limit)
+    return q.recent_events(reader, match_pk, limit=limit)
 
 
-def load_status(store: Store, now: datetime) -> DaemonStatus:
-    from warclaw.store.status import daemon_status
+def load_status(reader: Reader, now: datetime) -> DaemonStatus:
+    from warclaw.store.queries import daemon_status
 
-    with store.read() as s:
-        return daemon_status(s, now)
+    return daemon_status(reader, now)
 
 
-def load_fingerprint(store: Store) -> tuple[int, dict[str, Any]]:
-    version = store.data_version()
-    with store.read() as s:
-        return version, fingerprint(s)
+def load_fingerprint(reader: Reader) -> tuple[int, dict[str, Any]]:
+    from warclaw.store.queries import fingerprint
+
+    return reader.data_version(), fingerprint(reader)
 
 
 # --- derived figures (pure) -------------------------------------------------------------------

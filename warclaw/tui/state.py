@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 from warclaw.tui.data import MatchupData
 
 if TYPE_CHECKING:
-    from warclaw.store.queries import EventView
-    from warclaw.store.status import DaemonStatus
+    from warclaw.store.queries import DaemonStatus, EventView
     from warclaw.tui.planner import PlanView
 
 # The parts of the state a screen can show; refreshes name the parts that changed.

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static
-from textual_plotext import PlotextPlot
 
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
@@ -26,7 +26,7 @@ class MatchupScreen(WarclawScreen):
         yield Static(id="match-title")
         yield DataTable(id="teams", cursor_type="none", zebra_stripes=False)
         yield DataTable(id="held", cursor_type="none")
-        yield PlotextPlot(id="chart")
+        yield Vertical(id="chart")  # the plot is mounted with the first score history
 
     def on_mount(self) -> None:
         self.query_one("#teams", DataTable).add_columns(
@@ -102,7 +102,15 @@ class MatchupScreen(WarclawScreen):
             self.query_one("#match-title", Static).update(self._title(*shown, self.wapp.data_now()))
 
     def _chart(self, history: list) -> None:
-        chart = self.query_one("#chart", PlotextPlot)
+        box = self.query_one("#chart", Vertical)
+        if not box.children:
+            if not history:
+                return
+            # Imported here: plotext costs ~40 ms and ~1.5 MB, which the first frame need not wait for.
+            from textual_plotext import PlotextPlot
+
+            box.mount(PlotextPlot(id="score-plot"))
+        chart = box.children[0]
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()

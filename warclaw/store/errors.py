@@ -1,0 +1,30 @@
+"""The store's error and its one-line wording, importable without SQLAlchemy (the TUI's reader)."""
+
+from __future__ import annotations
+
+from warclaw.errors import UserError
+
+
+class StoreError(UserError):
+    """The database cannot be used: unreachable, read-only, full, or newer than this code."""
+
+
+def describe_error(where: str, err: BaseException) -> str:
+    """One line for a person about database ``where`` (a path or a URL without password)."""
+    orig = getattr(err, "orig", err)
+    msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    low = msg.lower()
+    if "readonly" in low or "read-only" in low:
+        return f"database {where} is read-only: {msg}"
+    if "disk is full" in low or "disk full" in low:
+        return f"database {where}: the disk is full ({msg})"
+    if "unable to open" in low:
+        return f"database {where} cannot be opened: {msg} (does the directory exist and is it writable?)"
+    if "locked" in low:
+        return f"database {where} stayed locked by another process: {msg}"
+    return f"database {where}: {msg}"
+
+
+def newer_schema_message(where: str, revision: str, head: str | None) -> str:
+    return (f"database {where} has schema revision {revision}, newer than this warclaw knows "
+            f"(latest {head}): upgrade warclaw, or point --db at another database")
