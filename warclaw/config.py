@@ -100,11 +100,23 @@ class EngineConfig(_Section):
     seed: int = 0
 
 
+class TuiConfig(_Section):
+    # Key remapping: binding id -> key(s), e.g. {"squad.optimize" = "O", "app.quit" = "q,ctrl+q"}.
+    # The ids are listed on the TUI's help screen (F1); unknown ids are refused when the TUI starts.
+    keys: dict[str, str] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for action, key in self.keys.items():
+            if not key.strip() or any(not k.strip() for k in key.split(",")):
+                raise _FieldError(f"keys.{action}", f"expected a key such as \"O\" or \"ctrl+o\", got {_show(key)}")
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     database: DatabaseConfig = msgspec.field(default_factory=DatabaseConfig)
     daemon: DaemonConfig = msgspec.field(default_factory=DaemonConfig)
     engine: EngineConfig = msgspec.field(default_factory=EngineConfig)
+    tui: TuiConfig = msgspec.field(default_factory=TuiConfig)
     # Where the config was read from (None: defaults). Set by parse_config, never read from the file.
     source: str | None = None
 
@@ -115,11 +127,14 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _SECTIONS: dict[str, type[_Section]] = {"api": ApiConfig, "database": DatabaseConfig, "daemon": DaemonConfig,
-                                        "engine": EngineConfig}
+                                        "engine": EngineConfig, "tui": TuiConfig}
 _S = TypeVar("_S", bound=_Section)
 
 # msgspec's message: "Expected `float` >= 5.0 - at `$.match_poll_seconds`" (the path is optional).
 _MSGSPEC_ERROR = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+# msgspec's type names in its messages, as a TOML file calls them.
+_TOML_WORDS = {"`object`": "a table", "`str`": "a string", "`int`": "an integer", "`float`": "a number",
+               "`bool`": "true or false", "`array`": "an array"}
 _UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<key>[^`]*)`$")
 
 
@@ -177,6 +192,8 @@ def _problem(section: type[_Section], data: dict, err: msgspec.ValidationError) 
         expected = _expected(section, key, data[key])
         if expected:
             return key, expected
+    for word, toml in _TOML_WORDS.items():
+        msg = msg.replace(word, toml)
     return key, msg[:1].lower() + msg[1:]
 
 

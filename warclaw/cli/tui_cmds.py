@@ -21,9 +21,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from importlib import resources
     from pathlib import Path
 
+    from warclaw.tui.app import check_keymap
     from warclaw.tui.app import run as run_app
 
     cfg = ctx.config
+    check_keymap(cfg.tui.keys, cfg.source or "config")
     sample = Path(str(resources.files("warclaw.data").joinpath("sample-roster.toml")))
 
     url, busy_ms = cfg.database_url(), cfg.database.busy_timeout_ms
@@ -44,4 +46,4 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                    match_id=getattr(args, "match", None), team=cfg.daemon.team or None,
                    roster_name=getattr(args, "roster", None) or "default", seed_roster=sample,
                    default_mode=cfg.engine.default_mode, time_limit=cfg.engine.time_limit_seconds,
-                   seed=cfg.engine.seed)
+                   seed=cfg.engine.seed, keymap=cfg.tui.keys)

@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from warclaw.errors import UserError
+from warclaw.errors import ConfigError, UserError
 from warclaw.tui import data as d
 from warclaw.tui.screens import SCREEN_CLASSES
 from warclaw.tui.screens.base import WarclawScreen
-from warclaw.tui.state import PARTS, AppState
-from warclaw.tui.widgets import SCREENS, PathPrompt, PlayerForm, StatusBar
+from warclaw.tui.state import EVENTS_PAGE, PARTS, AppState
+from warclaw.tui.widgets import HELP_BINDING, SCREENS, PathPrompt, PlayerForm, StatusBar
 
 if TYPE_CHECKING:  # the engine (OR-Tools, SciPy) is imported only when a roster screen needs it
     from warclaw.engine import Catalog, Roster
@@ -46,6 +46,8 @@ def utcnow() -> datetime:
 # Palette titles for every binding id (the palette lists every action of the current screen).
 PALETTE_TITLES = {
     "app.refresh": ("Refresh now", "Reload everything from the database"),
+    "app.help": ("Keys of this screen", "Every key, what it does, and its id to remap it in the config"),
+    "events.older": ("Events: load older events", "300 more, further back in the match"),
     "roster.add": ("Roster: add player", "A new player, edited in a form"),
     "roster.edit": ("Roster: edit selected player", "Name, builds, locks, with, present"),
     "roster.delete": ("Roster: delete selected player", "Undo with u"),
@@ -78,6 +80,7 @@ class WarclawApp(App):
     BINDINGS = [
         *[Binding(str(i), f"show('{key}')", title, show=False, id=f"screen.{key}") for i, (key, title) in enumerate(SCREENS, 1)],
         Binding("r", "refresh", "Refresh", show=False, id="app.refresh"),
+        HELP_BINDING,  # shown on the tab line (right), not in the footer, which runs out of room
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -87,8 +90,13 @@ class WarclawApp(App):
                  roster_name: str = "default", seed_roster: dict[str, Any] | Path | None = None,
                  default_mode: str = "zerg", time_limit: float = 10.0, replan_time_limit: float = 0.3,
                  clock: Callable[[], datetime] = utcnow, poll_interval: float = 0.25, live: bool = True,
-                 export_dir: Path | None = None, start_screen: str = "matchup", seed: int = 0):
+                 export_dir: Path | None = None, start_screen: str = "matchup", seed: int = 0,
+                 keymap: dict[str, str] | None = None):
         super().__init__()
+        # Remapped keys by binding id (config [tui] keys); check_keymap() has refused unknown ids.
+        self.keymap = dict(keymap or {})
+        if self.keymap:
+            self.set_keymap(self.keymap)
         # Reads (matchup, maps, events, status bar) go through a Reader: the standard library's
         # sqlite3, no SQLAlchemy. The Store (SQLAlchemy) is for writes (rosters, plans, keys) and for
         # creating or upgrading the schema, so it is opened only when first needed. Each may be
@@ -320,7 +328,7 @@ class WarclawApp(App):
             parts.add("matchup")
         if changed & {"events", "match"}:
             pk = self.state.matchup.match.pk if self.state.matchup.match else None
-            self.state.events = await self.db(d.load_events, self.reader, pk)
+            self.state.events = await self.db(d.load_events, self.reader, pk, self.state.events_limit)
             parts.add("events")
         if changed & {"status", "polled"}:
             self.state.status = await self.db(d.load_status, self.reader, now)
@@ -340,10 +348,24 @@ class WarclawApp(App):
 
         self.run_worker(everything(), group="load", name="refresh")
 
+    def action_older_events(self) -> None:
+        if len(self.state.events) < self.state.events_limit:
+            self.notify("no older events: the whole match is loaded", timeout=2)
+            return
+        self.state.events_limit += EVENTS_PAGE
+        self.run_worker(self._reload({"events"}), group="load", name="older events")
+
     # --- rendering --------------------------------------------------------------------------
+    def _shown(self) -> Screen | None:
+        """The screen on top, or None while the app is shutting down (timers may still fire)."""
+        try:
+            return self.screen
+        except (ScreenStackError, UnknownModeError):
+            return None
+
     def refresh_views(self, parts: Iterable[str]) -> None:
         parts = set(parts)
-        screen = self.screen
+        screen = self._shown()
         if isinstance(screen, WarclawScreen) and screen.SHOWS & parts:
             screen.refresh_view()
         self.update_status_bar()
@@ -387,17 +409,28 @@ class WarclawApp(App):
     def _clock_tick(self) -> None:
         """Once a second: ages and countdowns move on without any database access."""
         self.update_status_bar()
-        if isinstance(self.screen, WarclawScreen):
-            self.screen.tick()
+        screen = self._shown()
+        if isinstance(screen, WarclawScreen):
+            screen.tick()
 
     def update_status_bar(self) -> None:
-        for bar in self.screen.query(StatusBar):
+        screen = self._shown()
+        if screen is None:
+            return
+        for bar in screen.query(StatusBar):
             bar.update(self.status_text())
 
     def action_show(self, key: str) -> None:
         if key in SCREEN_CLASSES and not (isinstance(self.screen, WarclawScreen) and self.screen.KEY == key):
             if isinstance(self.screen, WarclawScreen):
                 self.switch_screen(key)
+
+    def action_help(self) -> None:
+        from warclaw.tui.screens.help import HelpScreen, key_rows
+
+        if isinstance(self.screen, WarclawScreen):
+            title = dict(SCREENS).get(self.screen.KEY, "")
+            self.push_screen(HelpScreen(f"Keys on the {title} screen (Esc closes)", key_rows(self.screen)))
 
     # --- command palette --------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -413,7 +446,8 @@ class WarclawApp(App):
                 continue
             title, help_ = PALETTE_TITLES[b.id]
             seen.add(title)
-            yield SystemCommand(f"{title} ({b.key})", help_, partial(self._run_binding, b.action, screen))
+            key = self.keymap.get(b.id, b.key) if b.id else b.key
+            yield SystemCommand(f"{title} ({key})", help_, partial(self._run_binding, b.action, screen))
 
     def _command_applies(self, binding_id: str) -> bool:
         has_plan = bool(self.state.plan and self.state.plan.plan)
@@ -748,6 +782,22 @@ class WarclawApp(App):
         if text is not None:
             self.copy_to_clipboard(text)
             self.notify(f"plan copied to the clipboard ({len(text.splitlines())} lines, OSC 52)", timeout=3)
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a person may remap in the config (``[tui] keys``)."""
+    from warclaw.tui.screens.help import HelpScreen
+
+    classes = [WarclawApp, *SCREEN_CLASSES.values(), PlayerForm, PathPrompt, HelpScreen]
+    return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
+
+
+def check_keymap(keymap: dict[str, str], source: str) -> None:
+    """Refuse ids that no binding has, one line each, before the app starts."""
+    unknown = sorted(set(keymap) - binding_ids())
+    if unknown:
+        raise ConfigError([f"{source}: tui.keys.{i}: no such key binding (F1 in the TUI lists the ids, "
+                           f"e.g. squad.optimize)" for i in unknown])
 
 
 def run(store: Store | Callable[[], Store] | None, catalog: Catalog | None = None, **kw: Any) -> int:

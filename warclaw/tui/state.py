@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
 # The parts of the state a screen can show; refreshes name the parts that changed.
 PARTS = frozenset({"matchup", "events", "status", "roster", "plan"})
+EVENTS_PAGE = 300
 
 
 @dataclass
 class AppState:
     matchup: MatchupData = field(default_factory=MatchupData)
     events: list[EventView] = field(default_factory=list)
+    events_limit: int = EVENTS_PAGE     # the newest this many are loaded; `n` on Events adds a page
     status: DaemonStatus | None = None
     status_loaded_at: datetime | None = None
     data_version: int | None = None

@@ -17,6 +17,9 @@ TEAM_STYLE = {"red": "bold #ff6b6b", "green": "bold #69db7c", "blue": "bold #74c
               "Red": "#ff6b6b", "Green": "#69db7c", "Blue": "#74c0fc", "Neutral": "#adb5bd"}
 
 
+HELP_BINDING = Binding("f1", "help", "Keys", show=False, id="app.help")
+
+
 class NavBar(Static):
     """The screens and their keys, the current one highlighted (one line)."""
 
@@ -30,6 +33,14 @@ class NavBar(Static):
             style = "bold reverse" if key == self.current else "dim"
             t.append(f" {i} {title} ", style=style)
             t.append(" ")
+        # The way to every other key, where the footer cannot run out of room for it.
+        remapped = getattr(self.app, "keymap", {}).get(HELP_BINDING.id)
+        key = Binding(remapped.split(",")[0], "help") if remapped else HELP_BINDING
+        hint = f"{self.app.get_key_display(key)} keys "
+        room = self.size.width - t.cell_len - len(hint)
+        if room > 0:
+            t.append(" " * room)
+            t.append(hint, style="dim")
         return t
 
 

@@ -57,6 +57,7 @@ class EventsScreen(WarclawScreen):
     BINDINGS = [
         Binding("f", "cycle_kind", "Kind", id="events.kind"),
         Binding("m", "cycle_map", "Map", id="events.map"),
+        Binding("n", "app.older_events", "Older", id="events.older"),
     ]
 
     def __init__(self) -> None:
@@ -98,7 +99,10 @@ class EventsScreen(WarclawScreen):
         rows = self.rows()
         now = self.wapp.data_now()
         title = Text()
+        loaded = self.wapp.state.events
         title.append(f"{len(rows)} events", style="bold")
+        if len(loaded) >= self.wapp.state.events_limit:
+            title.append(f" (newest {len(loaded)}; n: older)", style="dim")
         title.append(f"  kind: {KIND_LABEL.get(self.kind_filter or '', 'all')}"
                      f"  map: {MAP_SHORT.get(self.map_filter or '', 'all')}  newest first")
         if not d.daemon_alive(self.wapp.state.status):
