@@ -141,3 +141,30 @@ async def test_mode_change_on_the_roster_replans(store, make_app) -> None:
         assert app.book.mode != "zerg"
         assert app.state.plan.result.mode == app.book.mode
         assert f"mode {app.book.mode}" in text(app, "roster-title")
+
+
+async def test_o_pressed_while_the_optimizer_loads_still_optimizes(store, tmp_path, monkeypatch) -> None:
+    import time
+
+    from warclaw.tui.app import WarclawApp
+    from warclaw.tui.roster_edit import RosterBook
+
+    ensure = RosterBook.ensure
+
+    def slow_ensure(self, seed):  # a slow machine: the load is still running when `o` arrives
+        time.sleep(0.5)
+        return ensure(self, seed)
+    monkeypatch.setattr(RosterBook, "ensure", slow_ensure)
+
+    from .conftest import TINY
+    from .fixtures import NOW
+
+    app = WarclawApp(store, None, seed_roster=TINY, clock=lambda: NOW, live=False, time_limit=5.0,
+                     export_dir=tmp_path)  # no catalog given: the engine loads on the first roster key
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        assert app.book is None
+        await pilot.press("5", "o")  # the Squad screen starts the load; `o` comes before it ends
+        assert app.book is None
+        await settle(app, pilot)
+        assert app.state.plan is not None and app.state.plan.result.status == "optimal"

@@ -264,12 +264,18 @@ class WarclawApp(App):
         await self._load_saved_plan()
         self.refresh_views({"roster", "plan"})
 
-    def engine_ready(self) -> bool:
-        """True when roster actions can run; otherwise start loading and say so."""
+    def engine_ready(self, then: Callable[[], None] | None = None) -> bool:
+        """True when roster actions can run; otherwise start loading, say so, and run ``then`` (the
+        action the key asked for) once loaded, so a key pressed during the load is not lost."""
         if self.book is not None:
             return True
         self.notify("loading the roster and the optimizer…", timeout=2)
-        self.run_worker(self.ensure_engine(), group="engine", name="load optimizer")
+
+        async def load() -> None:
+            if await self.ensure_engine() and then is not None:
+                then()
+
+        self.run_worker(load(), group="engine", name="load optimizer")
         return False
 
     async def _load_saved_plan(self) -> None:
@@ -494,7 +500,7 @@ class WarclawApp(App):
         self.run_worker(run(), group="edit", name="roster edit")
 
     def action_add_player(self) -> None:
-        if not self.engine_ready():
+        if not self.engine_ready(self.action_add_player):
             return
         assert self.book is not None
 
@@ -591,7 +597,7 @@ class WarclawApp(App):
         self._edit(partial(self.book.set_fields, row.id, **change), lambda _n: msg)
 
     def action_import_roster(self) -> None:
-        if not self.engine_ready():
+        if not self.engine_ready(self.action_import_roster):
             return
         assert self.book is not None
         book = self.book
@@ -610,7 +616,7 @@ class WarclawApp(App):
                                     str(self.export_dir / f"{self.book.name}.toml")), chosen)
 
     def action_export_roster(self) -> None:
-        if not self.engine_ready():
+        if not self.engine_ready(self.action_export_roster):
             return
         assert self.book is not None
         book = self.book
@@ -640,7 +646,7 @@ class WarclawApp(App):
         return roster.mode or self.default_mode
 
     def action_optimize(self) -> None:
-        if not self.engine_ready():
+        if not self.engine_ready(self.action_optimize):
             return
         assert self.book is not None
         try:
