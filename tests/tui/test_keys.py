@@ -19,9 +19,10 @@ async def test_f1_lists_the_screens_keys_with_ids_and_escape_closes(store, make_
         assert isinstance(app.screen, HelpScreen)
         rows = cells(app, "help-keys")
         by_id = {r[2]: (r[0], r[1]) for r in rows if r[2]}
-        assert by_id["events.kind"] == ("f", "Kind")
-        assert by_id["events.older"] == ("n", "Older")
+        assert by_id["events.kind"] == ("f", "Events: filter by kind")  # the palette's longer title
+        assert by_id["events.older"] == ("n", "Events: load older events")
         assert by_id["app.quit"] == ("q", "Quit")
+        assert by_id["screen.squad"] == ("5", "Squad")
         assert "squad.optimize" not in by_id  # only what works on the screen underneath
         await pilot.press("escape")
         assert app.screen.KEY == "events"

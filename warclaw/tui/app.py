@@ -436,7 +436,7 @@ class WarclawApp(App):
 
         if isinstance(self.screen, WarclawScreen):
             title = dict(SCREENS).get(self.screen.KEY, "")
-            self.push_screen(HelpScreen(f"Keys on the {title} screen (Esc closes)", key_rows(self.screen)))
+            self.push_screen(HelpScreen(f"Keys on the {title} screen (Esc closes)", key_rows(self.screen, {k: v[0] for k, v in PALETTE_TITLES.items()})))
 
     # --- command palette --------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

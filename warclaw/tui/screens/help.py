@@ -12,9 +12,11 @@ REMAP_HINT = ('Remap a key in the config file: [tui] keys = { "squad.optimize" =
               "(binding id = key). Ctrl+P finds every action by name.")
 
 
-def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
+def key_rows(screen: Screen, titles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(key as shown, description, binding id) of every binding active on ``screen``, keymap applied;
-    the focused widget's own keys (cursor movement...) come last, without an id."""
+    the focused widget's own keys (cursor movement...) come last, without an id. ``titles`` gives
+    longer descriptions by binding id than the footer has room for."""
+    titles = titles or {}
     app = screen.app
     ours: list[tuple[str, str, str]] = []
     widget: list[tuple[str, str, str]] = []
@@ -22,7 +24,7 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
         b = active.binding
         if not b.description:
             continue
-        row = (app.get_key_display(b), b.description, b.id or "")
+        row = (app.get_key_display(b), titles.get(b.id or "", b.description), b.id or "")
         (ours if b.id else widget).append(row)
     # This screen's own keys first, then the screen switches, then the app's (each as declared).
     group = {"screen": 1, "app": 2}

@@ -29,11 +29,11 @@ class SquadScreen(WarclawScreen):
     BINDINGS = [
         Binding("o", "app.optimize", "Optimize", id="squad.optimize"),
         Binding("escape", "app.stop_solve", "Stop", show=False, id="squad.stop"),
-        Binding("p", "lock_party", "Lock party", id="squad.lock_party"),
-        Binding("b", "lock_build", "Lock build", id="squad.lock_build"),
+        Binding("p", "lock_party", "Party lock", id="squad.lock_party"),
+        Binding("b", "lock_build", "Build lock", id="squad.lock_build"),
         Binding("x", "app.export_plan", "Export", id="squad.export"),
         Binding("y", "app.copy_plan", "Copy", id="squad.copy"),
-        Binding("h", "toggle_heat", "Heat map", id="squad.heat"),
+        Binding("h", "toggle_heat", "Heat", id="squad.heat"),
     ]
 
     def compose_body(self) -> ComposeResult:
