@@ -12,6 +12,7 @@ from warclaw.engine import optimize, roster_from_mapping, score_plan
 from warclaw.engine.baselines import Assign, objective, to_plan
 from warclaw.engine.catalog import merge_mappings
 from warclaw.engine.generate import generate_roster
+from warclaw.engine.plan import Plan
 from warclaw.engine.problem import build_problem
 from warclaw.engine.score import check_plan
 from warclaw.files import load_catalog, shipped_catalog_mapping
@@ -154,6 +155,22 @@ def test_replan_keeps_players_in_place(catalog):
     stayed = [n for n in res.plan.assignments if n in first.plan.assignments]
     assert len(res.breakdown.moved) <= 5 < len(stayed)
     assert res.breakdown.change == pytest.approx(4.0 * len(res.breakdown.moved))
+
+
+def test_replan_repairs_a_party_with_one_move_even_with_no_time_for_cp_sat(catalog):
+    # Seed 0, 50 players: when this player leaves, moving one other player gains ~16 points after
+    # the change penalty. The change-penalized local search finds it before CP-SAT starts.
+    data = generate_roster(50, 0, duos=3)
+    first = optimize(roster_from_mapping(data, catalog), catalog, "zerg", time_limit=20)
+    data["players"][17]["present"] = False
+    roster = roster_from_mapping(data, catalog)
+    present, mode = roster.present(), catalog.mode("zerg")
+    kept = Plan({p.name: first.plan.assignments[p.name] for p in present.players})
+    nobody_moves = score_plan(kept, present, catalog, mode, first.plan).score
+    res = optimize(roster, catalog, "zerg", time_limit=0.01, previous=first.plan)
+    assert check_plan(res.plan, present, catalog, mode) == []
+    assert 1 <= len(res.breakdown.moved) <= 2
+    assert res.score > nobody_moves + 10
 
 
 def test_absent_players_are_not_planned(catalog):

@@ -143,11 +143,23 @@ def random_reroll(pb: Problem, tries: int, seed: int = 0) -> tuple[Assign | None
     return best
 
 
-def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0.15) -> Assign:
+def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0.15,
+                 previous: dict[int, tuple[int, str]] | None = None, change_penalty: float = 0.0) -> Assign:
     """First-improvement moves, evaluated incrementally: change one player's build, move a free
-    player to a party with room, swap two free players. Stops at a local optimum or the budget."""
+    player to a party with room, swap two free players. Stops at a local optimum or the budget.
+
+    With ``previous`` (player -> (party, build) of the last plan), a player whose party or build
+    differs from it costs ``change_penalty``: a re-plan then finds the one or two moves that repair
+    a party a leaver emptied, which a short CP-SAT run over the whole squad can miss."""
     deadline = time.perf_counter() + budget
     a = a.copy()
+    prev = previous or {}
+
+    def cost(i: int, g: int, b: str) -> float:
+        """The change penalty player ``i`` pays in party ``g`` with build ``b``."""
+        was = prev.get(i)
+        return change_penalty if was is not None and was != (g, b) else 0.0
+
     sums = np.zeros((pb.parties, len(pb.caps)))
     squad = np.zeros(len(pb.squad_caps))
     for i in range(pb.n):
@@ -170,7 +182,8 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
                 new_sum = sums[g] - pb.build_vec[old] + pb.build_vec[b]
                 new_sq = squad - pb.build_squad[old] + pb.build_squad[b]
                 new_pv, new_sqv = float(pb.party_values(new_sum)), _squad_value(pb, new_sq)
-                delta = new_pv - pv[g] + new_sqv - sq + pb.pref[i][b] - pb.pref[i][old]
+                delta = (new_pv - pv[g] + new_sqv - sq + pb.pref[i][b] - pb.pref[i][old]
+                         - cost(i, g, b) + cost(i, g, old))
                 if delta > 1e-9:
                     sums[g], squad, pv[g], sq = new_sum, new_sq, new_pv, new_sqv
                     a.build[i], old, improved = b, b, True
@@ -180,22 +193,36 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
                 g = a.party[i]
                 if h == g:
                     continue
-                if counts[h] < pb.size:
-                    ng, nh = float(pb.party_values(sums[g] - vi)), float(pb.party_values(sums[h] + vi))
-                    if ng + nh - pv[g] - pv[h] > 1e-9:
+                bi = a.build[i]
+                if counts[h] < pb.size:  # move there, with the build that suits it best
+                    ng = float(pb.party_values(sums[g] - vi))
+                    best_b, best_delta, best_nh, best_sq = None, 1e-9, 0.0, 0.0
+                    for b in pb.options[i]:
+                        vb = pb.build_vec[b]
+                        nh = float(pb.party_values(sums[h] + vb))
+                        nsq = sq if b == bi else _squad_value(pb, squad - pb.build_squad[bi] + pb.build_squad[b])
+                        delta = (ng + nh - pv[g] - pv[h] + nsq - sq + pb.pref[i][b] - pb.pref[i][bi]
+                                 - cost(i, h, b) + cost(i, g, bi))
+                        if delta > best_delta:
+                            best_b, best_delta, best_nh, best_sq = b, delta, nh, nsq
+                    if best_b is not None:
+                        vb = pb.build_vec[best_b]
                         sums[g] -= vi
-                        sums[h] += vi
-                        pv[g], pv[h] = ng, nh
+                        sums[h] += vb
+                        squad += pb.build_squad[best_b] - pb.build_squad[bi]
+                        pv[g], pv[h], sq = ng, best_nh, best_sq
                         counts[g] -= 1
                         counts[h] += 1
-                        a.party[i], improved = h, True
+                        a.party[i], a.build[i], vi, improved = h, best_b, vb, True
                         continue
                 for j in free:
                     if a.party[j] != h:
                         continue
-                    vj = pb.build_vec[a.build[j]]
+                    bj = a.build[j]
+                    vj = pb.build_vec[bj]
                     ng, nh = float(pb.party_values(sums[g] - vi + vj)), float(pb.party_values(sums[h] + vi - vj))
-                    if ng + nh - pv[g] - pv[h] > 1e-9:
+                    moves = cost(i, h, bi) + cost(j, g, bj) - cost(i, g, bi) - cost(j, h, bj)
+                    if ng + nh - pv[g] - pv[h] - moves > 1e-9:
                         sums[g] += vj - vi
                         sums[h] += vi - vj
                         pv[g], pv[h] = ng, nh
