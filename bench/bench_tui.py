@@ -181,6 +181,7 @@ async def _replan_latency(db_url: str) -> tuple[list[float], list[float], float,
 def main() -> None:
     from tests.tui.fixtures import seed_matchup
     from warclaw.store import Store
+    from warclaw.tui.app import REPLAN_SECONDS
 
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/bench.db"
@@ -215,7 +216,7 @@ def main() -> None:
 
         rep, firsts, first, moved = asyncio.run(_replan_latency(db_url))
         print(f"Re-plan latency shown to the user after a roster edit, 50 players ({EDITS} edits: absent/present, "
-              f"join, leave; edit -> plan on screen, incl. database write; re-plan limit 0.3 s):")
+              f"join, leave; edit -> plan on screen, incl. database write; re-plan limit {REPLAN_SECONDS} s):")
         print(f"  first re-planned plan on screen: median {statistics.median(firsts):.3f} s, max {max(firsts):.3f} s"
               f" (goal <= 0.3 s)")
         print(f"  final re-plan on screen:         median {statistics.median(rep):.3f} s, max {max(rep):.3f} s; "
