@@ -2,7 +2,7 @@
 
 Nothing here blocks the UI thread: database reads and writes run one at a time on a dedicated
 thread (in submission order, so edits apply in the order they were typed), solves run in thread
-workers that stream each improving plan back with ``call_from_thread``.
+workers that stream each improving plan back to the UI thread without waiting for it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from warclaw.errors import ConfigError, UserError
 from warclaw.tui import data as d
-from warclaw.tui.screens import SCREEN_CLASSES
+from warclaw.tui.screens import SCREEN_PATHS, make_screen, screen_class
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.state import EVENTS_PAGE, PARTS, AppState
 from warclaw.tui.widgets import HELP_BINDING, SCREENS, PathPrompt, PlayerForm, StatusBar
@@ -137,12 +137,15 @@ class WarclawApp(App):
         self._plan_sig: Any = None
         self._solving_sig: Any = None
         self._last_plan = None  # the last feasible plan, the `previous` of the next re-plan
+        self._plan_waiting: tuple | None = None  # the newest streamed plan not drawn yet
+        self._plan_lock = threading.Lock()
         self.loaded = asyncio.Event()
 
     # --- lifecycle --------------------------------------------------------------------------
     def on_mount(self) -> None:
-        for key, cls in SCREEN_CLASSES.items():
-            self.install_screen(cls(), key)
+        self._ui_loop = asyncio.get_running_loop()
+        for key in SCREEN_PATHS:  # each built (and its module imported) when first shown
+            self.install_screen(partial(make_screen, key), key)  # type: ignore[arg-type]
         self.push_screen(self.start_screen)
         # After the first frame: opening the database imports modules on the database thread, and
         # that import would hold the GIL while the first frame is being drawn.
@@ -431,7 +434,7 @@ class WarclawApp(App):
             bar.update(self.status_text())
 
     def action_show(self, key: str) -> None:
-        if key in SCREEN_CLASSES and not (isinstance(self.screen, WarclawScreen) and self.screen.KEY == key):
+        if key in SCREEN_PATHS and not (isinstance(self.screen, WarclawScreen) and self.screen.KEY == key):
             if isinstance(self.screen, WarclawScreen):
                 self.switch_screen(key)
 
@@ -497,8 +500,8 @@ class WarclawApp(App):
             except UserError as e:
                 self.notify(str(e), title="not saved", severity="error", timeout=6)
                 return
-            self._maybe_replan()  # first: the solve starts while the screen re-renders
-            self.refresh_views({"roster"})
+            if not self._maybe_replan():  # a re-plan's first plan redraws the roster and the squad
+                self.refresh_views({"roster"})
             self.notify(done(result), timeout=3)
 
         self.run_worker(run(), group="edit", name="roster edit")
@@ -669,21 +672,23 @@ class WarclawApp(App):
             self._stop.set()
             self.notify("stopping: the best plan so far stays", timeout=2)
 
-    def _maybe_replan(self) -> None:
-        """After a roster change: re-plan with the change penalty if there is a plan to keep."""
+    def _maybe_replan(self) -> bool:
+        """After a roster change: re-plan with the change penalty if there is a plan to keep.
+        True when the views were re-rendered (a re-plan started, or the roster cannot be planned)."""
         if self.book is None:
-            return
+            return False
         try:
             roster = self.book.engine_roster()
         except UserError as e:
             self.state.roster_error = str(e)
-            self.refresh_views({"plan"})
-            return
+            self.refresh_views({"plan", "roster"})
+            return True
         self.state.roster_error = None
         sig = self._sig(roster)
         if self._last_plan is None or sig == self._plan_sig or (self.state.solving and sig == self._solving_sig):
-            return
+            return False
         self.start_solve(roster, self._last_plan, "re-planning")
+        return True
 
     def start_solve(self, roster: Roster, previous, kind: str) -> None:
         from warclaw.tui.planner import solve
@@ -705,24 +710,41 @@ class WarclawApp(App):
 
         def work() -> None:
             def improved(res) -> None:
-                self._from_thread(self._on_improved, token, res, previous, kind)
+                # Only the newest plan is drawn: plans that arrive while the screen is busy replace
+                # the one waiting, instead of queueing a render each.
+                with self._plan_lock:
+                    waiting = self._plan_waiting is not None
+                    self._plan_waiting = (token, res, previous, kind)
+                if not waiting:
+                    self._from_thread(self._draw_waiting_plan)
             res = solve(roster, catalog, self._mode(roster), previous=previous, time_limit=limit, stop=stop,
                         on_improved=improved, seed=self.solve_seed)
             self._from_thread(self._on_solved, token, res, previous, kind, sig, roster)
 
-        self.refresh_views({"plan"})
+        if previous is None:
+            self.refresh_views({"plan", "roster"})  # "optimizing…" until the first plan arrives
+        # A re-plan's first plan comes within milliseconds and redraws both screens: drawing the old
+        # plan now would only compete with the solver's model building for the interpreter.
         self.run_worker(work, thread=True, group="solve", name=kind)
 
     def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Hand ``fn(*args)`` to the UI thread without waiting for it: the solver thread must not
+        stall on a busy screen (``call_from_thread`` waits), or a re-plan overruns its time limit."""
         try:
-            self.call_from_thread(fn, *args)
+            self._ui_loop.call_soon_threadsafe(partial(fn, *args))
         except RuntimeError:
             pass  # the app is closing
+
+    def _draw_waiting_plan(self) -> None:
+        with self._plan_lock:
+            waiting, self._plan_waiting = self._plan_waiting, None
+        if waiting is not None:
+            self._on_improved(*waiting)
 
     def _on_improved(self, token: int, res, previous, kind: str) -> None:
         from warclaw.tui.planner import PlanView
 
-        if token != self._token or res.plan is None:
+        if token != self._token or res.plan is None or not self.state.solving:
             return
         if self.state.first_plan_seconds is None:
             self.state.first_plan_seconds = time.perf_counter() - self.state.edit_started_at
@@ -798,7 +820,7 @@ def binding_ids() -> set[str]:
     """Every binding id a person may remap in the config (``[tui] keys``)."""
     from warclaw.tui.screens.help import HelpScreen
 
-    classes = [WarclawApp, *SCREEN_CLASSES.values(), PlayerForm, PathPrompt, HelpScreen]
+    classes = [WarclawApp, *map(screen_class, SCREEN_PATHS), PlayerForm, PathPrompt, HelpScreen]
     return {b.id for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id}
 
 

@@ -1,12 +1,28 @@
-"""One screen per task: Matchup, Maps, Events, Roster, Squad."""
+"""One screen per task: Matchup, Maps, Events, Roster, Squad.
 
-from warclaw.tui.screens.events import EventsScreen
-from warclaw.tui.screens.maps import MapsScreen
-from warclaw.tui.screens.matchup import MatchupScreen
-from warclaw.tui.screens.roster import RosterScreen
-from warclaw.tui.screens.squad import SquadScreen
+A screen's module is imported the first time it is shown, so the first frame (the Matchup screen)
+does not wait for the other four.
+"""
 
-SCREEN_CLASSES = {"matchup": MatchupScreen, "maps": MapsScreen, "events": EventsScreen,
-                  "roster": RosterScreen, "squad": SquadScreen}
+from __future__ import annotations
 
-__all__ = ["SCREEN_CLASSES", "EventsScreen", "MapsScreen", "MatchupScreen", "RosterScreen", "SquadScreen"]
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warclaw.tui.screens.base import WarclawScreen
+
+SCREEN_PATHS = {"matchup": "matchup:MatchupScreen", "maps": "maps:MapsScreen", "events": "events:EventsScreen",
+                "roster": "roster:RosterScreen", "squad": "squad:SquadScreen"}
+
+
+def screen_class(key: str) -> type[WarclawScreen]:
+    module, name = SCREEN_PATHS[key].split(":")
+    return getattr(importlib.import_module(f"warclaw.tui.screens.{module}"), name)
+
+
+def make_screen(key: str) -> WarclawScreen:
+    return screen_class(key)()
+
+
+__all__ = ["SCREEN_PATHS", "make_screen", "screen_class"]
