@@ -34,6 +34,11 @@ FILTER_LIMIT = 60_000
 EPS = 1e-6
 # Seconds for CP-SAT over the generated columns; past it, reduced-cost filtering does better.
 WORKING_BUDGET = 2.0
+# Before the full filtered model: models over the compositions whose reduced cost is within this
+# share of the gap (when that is between NARROW_MIN and NARROW_MAX compositions), NARROW_BUDGET s each.
+NARROW_SHARES = (0.25,)
+NARROW_MIN, NARROW_MAX = 500, 8000
+NARROW_BUDGET = 1.5
 
 PlanCallback = Callable[[Plan, float, float, float], None]  # plan, score, bound, seconds since start
 
@@ -179,23 +184,42 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
         return "infeasible", 0.0
     emit.bound = lp.value
     stopper = _StopAt(emit, lp.value, stop)
+
+    def search(columns: np.ndarray, budget: float):
+        """CP-SAT over ``columns`` plus the incumbent's, hinted with the incumbent."""
+        hint_cols = locate(pb, cols, emit.best) if emit.best is not None else None
+        subset = np.union1d(columns, [c for c, _ in (hint_cols or [])]).astype(np.int64)
+        hint = (hint_cols, emit.best.build) if hint_cols else None
+        ip = solve_ip(pb, cols, lay, subset, budget, seed, hint, emit.take, stopper, workers, upper=lp.value)
+        if ip.assign is not None:
+            emit.offer(ip.assign)
+        return ip
+
     if lp.value - emit.value > EPS:
         # The columns the generation brought in hold near-optimal parties: CP-SAT over them, with
         # the LP bound as a constraint, usually meets that bound, which is then the proof.
-        base = locate(pb, cols, emit.best) if emit.best is not None else None
-        working = np.union1d(np.array(lp.working, dtype=np.int64), [c for c, _ in (base or [])]).astype(np.int64)
+        working = np.array(lp.working, dtype=np.int64)
         stats["working_columns"] = len(working)
-        hint = (base, emit.best.build) if base else None
-        remaining = deadline - time.perf_counter()
-        ip = solve_ip(pb, cols, lay, working, min(remaining, WORKING_BUDGET), seed, hint, emit.take,
-                      stopper, workers, upper=lp.value)
-        if ip.assign is not None:
-            emit.offer(ip.assign)
+        search(working, min(deadline - time.perf_counter(), WORKING_BUDGET))
     gap = lp.value - emit.value
     if gap <= EPS:
         return "optimal", lp.value
     if stop is not None and stop.is_set():
         return "feasible", lp.value
+    # When the LP bound is tight, the plan that meets it is usually made of compositions with a
+    # reduced cost far below the gap: a small CP-SAT model over those finds it in a fraction of
+    # the time the full filtered model takes to presolve. Meeting the bound is the proof.
+    for share in NARROW_SHARES:
+        narrow = np.flatnonzero(lp.reduced <= share * (lp.value - emit.value) + EPS)
+        if not NARROW_MIN <= len(narrow) <= NARROW_MAX:
+            continue
+        stats.setdefault("narrow_columns", []).append(int(len(narrow)))
+        search(narrow, min(deadline - time.perf_counter(), NARROW_BUDGET))
+        if lp.value - emit.value <= EPS:
+            return "optimal", lp.value
+        if (stop is not None and stop.is_set()) or time.perf_counter() >= deadline:
+            return "feasible", lp.value
+    gap = lp.value - emit.value
     # Reduced-cost filtering: a composition whose reduced cost exceeds the gap is in no better plan.
     keep = np.flatnonzero(lp.reduced <= gap + EPS)
     stats["kept_columns"] = int(len(keep))
@@ -203,14 +227,8 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
     if truncated:
         keep = keep[np.argpartition(lp.reduced[keep], FILTER_LIMIT)[:FILTER_LIMIT]]
         stats["truncated"] = True
-    hint_cols = locate(pb, cols, emit.best) if emit.best is not None else None
-    subset = np.union1d(keep, [c for c, _ in (hint_cols or [])]).astype(np.int64)
-    hint = (hint_cols, emit.best.build) if hint_cols else None
-    ip = solve_ip(pb, cols, lay, subset, deadline - time.perf_counter(), seed, hint, emit.take, stopper, workers,
-                  upper=lp.value)
+    ip = search(keep, deadline - time.perf_counter())
     stats["ip_status"] = ip.status
-    if ip.assign is not None:
-        emit.offer(ip.assign)
     if emit.best is None:
         stats["reason"] = f"no plan satisfies the locks and 'with' groups in {pb.parties} parties"
         return "infeasible", 0.0
