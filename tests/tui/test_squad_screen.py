@@ -144,15 +144,16 @@ async def test_mode_change_on_the_roster_replans(store, make_app) -> None:
 
 
 async def test_o_pressed_while_the_optimizer_loads_still_optimizes(store, tmp_path, monkeypatch) -> None:
-    import time
+    import threading
 
     from warclaw.tui.app import WarclawApp
     from warclaw.tui.roster_edit import RosterBook
 
     ensure = RosterBook.ensure
+    loading = threading.Event()
 
     def slow_ensure(self, seed):  # a slow machine: the load is still running when `o` arrives
-        time.sleep(0.5)
+        loading.wait(10)
         return ensure(self, seed)
     monkeypatch.setattr(RosterBook, "ensure", slow_ensure)
 
@@ -166,5 +167,6 @@ async def test_o_pressed_while_the_optimizer_loads_still_optimizes(store, tmp_pa
         assert app.book is None
         await pilot.press("5", "o")  # the Squad screen starts the load; `o` comes before it ends
         assert app.book is None
+        loading.set()
         await settle(app, pilot)
         assert app.state.plan is not None and app.state.plan.result.status == "optimal"
