@@ -285,7 +285,8 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
     if start is not None:
         emit.offer(start, value(start))
         # One or two moves often repair what a leaver broke; found in milliseconds, before CP-SAT.
-        better = local_search(pb, start, previous=prev, change_penalty=penalty)
+        better = local_search(pb, start, previous=prev, change_penalty=penalty,
+                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
         emit.offer(better, value(better))
     res = solve_labeled(pb, deadline - time.perf_counter(), seed, previous=prev, change_penalty=penalty,
                         hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers)
