@@ -28,8 +28,8 @@ from warclaw.errors import ConfigError, UserError
 from warclaw.tui import data as d
 from warclaw.tui.screens import SCREEN_PATHS, make_screen, screen_class
 from warclaw.tui.screens.base import WarclawScreen
-from warclaw.tui.state import EVENTS_PAGE, PARTS, AppState
-from warclaw.tui.widgets import HELP_BINDING, SCREENS, PathPrompt, PlayerForm, StatusBar
+from warclaw.tui.state import PARTS, AppState
+from warclaw.tui.widgets import HELP_BINDING, SCREENS, PathPrompt, PlayerForm, StatusBar, effective_key
 
 if TYPE_CHECKING:  # the engine (OR-Tools, SciPy) is imported only when a roster screen needs it
     from warclaw.engine import Catalog, Roster
@@ -365,7 +365,7 @@ class WarclawApp(App):
         if len(self.state.events) < self.state.events_limit:
             self.notify("no older events: the whole match is loaded", timeout=2)
             return
-        self.state.events_limit += EVENTS_PAGE
+        self.state.events_limit += d.EVENTS_PAGE
         self.run_worker(self._reload({"events"}), group="load", name="older events")
 
     # --- rendering --------------------------------------------------------------------------
@@ -459,8 +459,7 @@ class WarclawApp(App):
                 continue
             title, help_ = PALETTE_TITLES[b.id]
             seen.add(title)
-            key = self.keymap.get(b.id, b.key) if b.id else b.key
-            yield SystemCommand(f"{title} ({key})", help_, partial(self._run_binding, b.action, screen))
+            yield SystemCommand(f"{title} ({effective_key(self, b)})", help_, partial(self._run_binding, b.action, screen))
 
     def _command_applies(self, binding_id: str) -> bool:
         has_plan = bool(self.state.plan and self.state.plan.plan)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the store loads in a worker, after the first frame is paint
 SKIRMISH = timedelta(hours=2)
 HEARTBEAT_MAX_AGE = 90.0  # seconds without a beat before the daemon counts as not running
 STALE_DATA_SECONDS = 600  # API data unchanged this long is marked stale
+EVENTS_PAGE = 300  # events loaded at first, and added by each `n` on the Events screen
 
 
 @dataclass
@@ -74,7 +75,7 @@ def load_matchup(reader: Reader, match_id: str | None, team: str | None, now: da
                            clock_offset=offset)
 
 
-def load_events(reader: Reader, match_pk: int | None, limit: int = 300) -> list[q.EventView]:
+def load_events(reader: Reader, match_pk: int | None, limit: int = EVENTS_PAGE) -> list[q.EventView]:
     from warclaw.store import queries as q
 
     return q.recent_events(reader, match_pk, limit=limit)

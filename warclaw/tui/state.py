@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from warclaw.tui.data import MatchupData
+from warclaw.tui.data import EVENTS_PAGE, MatchupData
 
 if TYPE_CHECKING:
     from warclaw.store.queries import DaemonStatus, EventView
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 # The parts of the state a screen can show; refreshes name the parts that changed.
 PARTS = frozenset({"matchup", "events", "status", "roster", "plan"})
-EVENTS_PAGE = 300
 
 
 @dataclass

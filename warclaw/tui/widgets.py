@@ -20,6 +20,12 @@ TEAM_STYLE = {"red": "bold #ff6b6b", "green": "bold #69db7c", "blue": "bold #74c
 HELP_BINDING = Binding("f1", "help", "Keys", show=False, id="app.help")
 
 
+def effective_key(app: Any, binding: Binding) -> str:
+    """The key(s) of ``binding`` after the config's remapping (``app.keymap``, by binding id)."""
+    keymap = getattr(app, "keymap", {})
+    return keymap.get(binding.id, binding.key) if binding.id else binding.key
+
+
 class NavBar(Static):
     """The screens and their keys, the current one highlighted (one line)."""
 
@@ -34,8 +40,7 @@ class NavBar(Static):
             t.append(f" {i} {title} ", style=style)
             t.append(" ")
         # The way to every other key, where the footer cannot run out of room for it.
-        remapped = getattr(self.app, "keymap", {}).get(HELP_BINDING.id)
-        key = Binding(remapped.split(",")[0], "help") if remapped else HELP_BINDING
+        key = Binding(effective_key(self.app, HELP_BINDING).split(",")[0], "help")
         hint = f"{self.app.get_key_display(key)} keys "
         room = self.size.width - t.cell_len - len(hint)
         if room > 0:
