@@ -1,0 +1,61 @@
+"""The shared facts: secrets masked wherever they appear, untrusted text that cannot drive a terminal."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
+
+from warclaw.common import clean, markup_safe, mask, parse_api_time, scrub_secrets
+
+KEY = "ABCDEF12-3456-7890-ABCD-EF1234567890ABCDEF12-3456-7890-ABCD-EF1234567890"
+
+
+def test_mask_shows_only_the_ends():
+    assert mask(KEY) == "ABCD…7890"
+    assert mask("short") == "…"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'[api] base_url = "{KEY}"',
+        f"error: {KEY[:57]} is not a URL",  # a key cut short in an error message
+        f"key={KEY.lower()}",
+    ],
+)
+def test_scrub_secrets_masks_keys_and_fragments_in_any_text(text):
+    out = scrub_secrets(text)
+    assert KEY[8:40].lower() not in out.lower()
+    assert "…" in out
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["\x1b]0;pwned\x07title", "\x1b[2J\x1b[Hclear", "a\x1bcb", "nul\x00x", "new\nline", "\x9bCSI", "bidi\u202eevil"],
+)
+def test_clean_leaves_no_control_bytes(hostile):
+    out = clean(hostile)
+    assert "\x1b" not in out and "\x9b" not in out and "\n" not in out and "\x00" not in out and "\u202e" not in out
+    assert out.isprintable()
+
+
+def test_clean_keeps_printable_text_and_cuts_with_an_ellipsis():
+    assert clean("Aelin.1234 [TAG]") == "Aelin.1234 [TAG]"
+    assert clean("x" * 10, max_len=5) == "xxxx…"
+
+
+@given(st.text())
+def test_markup_safe_renders_exactly_the_cleaned_text(s):
+    assert Text.from_markup(markup_safe(s)).plain == clean(s)
+
+
+@pytest.mark.parametrize("tag", ["[/]", "[b]", "\\", "[link=x]y[/link]", "\\[b]"])
+def test_markup_safe_guild_tags(tag):
+    assert Text.from_markup(f"[bold]{markup_safe(tag)}[/bold]").plain == tag
+
+
+def test_parse_api_time_is_utc():
+    t = parse_api_time("2025-04-18T18:00:00Z")
+    assert t.utcoffset().total_seconds() == 0 and t.hour == 18

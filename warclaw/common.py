@@ -1,0 +1,94 @@
+"""Facts every part of Warclaw shares: secrets and their masks, untrusted text, API times, team colours.
+
+This module imports only the standard library so that the engine, the store, the daemon, the API
+client and the TUI may all use it without breaking the one-way dependencies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+# --- secrets -------------------------------------------------------------------------------------
+
+# Classic GW2 API keys: a GUID followed by a second GUID whose last group is split
+# (8-4-4-4-20-4-4-4-12), upper-case hex. Subtokens from /v2/createsubtoken are JWTs.
+_HEX = "[0-9A-Fa-f]"
+CLASSIC_KEY = re.compile(
+    rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{20}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
+)
+JWT_KEY = re.compile(r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
+# A key pasted into the wrong place may be cut or reflowed; any run of 20+ hex digits and dashes
+# that holds at least one full GUID-sized group is treated as key material too.
+_KEYISH = re.compile(rf"{_HEX}{{8}}-(?:{_HEX}{{4}}-){{2,}}[0-9A-Fa-f-]{{4,}}")
+
+
+def mask(secret: str) -> str:
+    """``ABCD…1234``; short strings are fully hidden so that nothing useful leaks."""
+    if len(secret) < 12:
+        return "…"
+    return f"{secret[:4]}…{secret[-4:]}"
+
+
+def scrub_secrets(text: str) -> str:
+    """Mask anything in ``text`` that looks like a GW2 API key (classic, subtoken or a fragment)."""
+    text = CLASSIC_KEY.sub(lambda m: mask(m.group(0)), text)
+    text = JWT_KEY.sub(lambda m: mask(m.group(0)), text)
+    return _KEYISH.sub(lambda m: mask(m.group(0)), text)
+
+
+# --- untrusted text ------------------------------------------------------------------------------
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes.
+_ESCAPE_SEQ = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control pictures": ␀ ␊ ␛ ...
+    if code == 0x7F:
+        return "\u2421"
+    return f"\\u{code:04x}"
+
+
+def clean(text: object, max_len: int | None = None) -> str:
+    """Untrusted text made safe to show on a terminal, in a log line or in a table cell.
+
+    Escape sequences are dropped; any other control character (C0, DEL, C1, bidi overrides) is
+    shown as a visible stand-in, so nothing from the API or a roster file can move the cursor,
+    retitle the terminal or clear the screen. ``max_len`` cuts with an ellipsis.
+    """
+    s = text if isinstance(text, str) else str(text)
+    if s.isprintable():
+        out = s
+    else:
+        s = _ESCAPE_SEQ.sub("", s)
+        out = "".join(
+            ch if ch.isprintable() or (ch == " ") else (_visible(ch) if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch)
+            for ch in s
+        )
+    if max_len is not None and len(out) > max_len:
+        out = out[: max(0, max_len - 1)] + "…"
+    return out
+
+
+def markup_safe(text: object, max_len: int | None = None) -> str:
+    """:func:`clean` text, with Rich/Textual markup escaped, for interpolation into markup."""
+    s = _BACKSLASHES_BEFORE_BRACKET.sub(lambda m: m.group(1) * 2 + r"\[", clean(text, max_len))
+    # A trailing backslash would escape whatever markup the caller puts after the text.
+    return s + "\\" if s.endswith("\\") else s
+
+
+_BACKSLASHES_BEFORE_BRACKET = re.compile(r"(\\*)\[")
+
+
+# --- API times and teams -------------------------------------------------------------------------
+
+COLORS = ("red", "blue", "green")
+
+
+def parse_api_time(value: str) -> datetime:
+    """An API timestamp (``2025-04-18T18:00:00Z``) as an aware UTC datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
