@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
+from warclaw.engine import abbrev
 from warclaw.engine.plan import plan_parties_mapping
 from warclaw.engine.score import ScoreBreakdown
 from warclaw.engine.solver import SolveResult
-
-SHORT = {
-    "stability": "stab", "quickness": "quick", "alacrity": "alac", "might": "might", "fury": "fury",
-    "protection": "prot", "resistance": "resi", "aegis": "aegis", "regeneration": "regen", "vigor": "vigor",
-    "superspeed": "sspd", "resolution": "reso", "swiftness": "swift", "heal": "heal", "cleanse": "clns",
-}
 
 
 def result_mapping(res: SolveResult) -> dict:
@@ -50,7 +45,7 @@ def plan_text(res: SolveResult, commanders: set[str] = frozenset()) -> str:
         for name, build in sorted(members, key=lambda m: m[0] not in commanders):
             tag = " (commander)" if name in commanders else ""
             lines.append(f"  {name:<22} {build}{tag}")
-        low = [f"{SHORT.get(k, k)} {v:.0%}" for k, v in cov.get(g, {}).items() if v < 1]
+        low = [f"{abbrev.cap(k)} {v:.0%}" for k, v in cov.get(g, {}).items() if v < 1]
         lines.append("  below target: " + (", ".join(low) if low else "none"))
     if res.breakdown and res.breakdown.deficits:
         lines.append("Deficits:")

@@ -11,14 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
+from warclaw.engine.abbrev import CAP3
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import coverage_style
 
-CAP3 = {
-    "stability": "stb", "quickness": "qck", "alacrity": "alc", "might": "mgt", "fury": "fur",
-    "protection": "prt", "resistance": "res", "aegis": "aeg", "regeneration": "rgn", "vigor": "vig",
-    "superspeed": "ssp", "resolution": "rso", "swiftness": "swf", "heal": "hel", "cleanse": "cln",
-}
 WIDE = 150  # from this width the party grid and heat map sit side by side
 
 
