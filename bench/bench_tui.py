@@ -78,7 +78,7 @@ def _child(kind: str, config_path: str) -> None:
                 await self.loaded.wait()
                 if kind == "squad":  # open the Squad screen: loads the catalog, roster and optimizer
                     self.action_show("squad")
-                    await self.ensure_engine()
+                    await self.planner.ensure_engine()
                 self.call_after_refresh(self._done)
 
             def _done(self) -> None:
@@ -155,16 +155,16 @@ async def _replan_latency(db_url: str) -> tuple[list[float], list[float], float,
         moved = 0
         for i in range(EDITS):
             await asyncio.sleep(0.3)  # a person's pace: the previous plan's save has landed
-            rows = app.book.rows
+            rows = app.planner.book.rows
             target = rows[(7 * i + 3) % len(rows)]
             if i % 2 == 0:
-                app._edit(partial(app.book.toggle_present, target.id), lambda _r: "")
+                app.planner.edit(partial(app.planner.book.toggle_present, target.id), lambda _r: "")
             else:  # a new player joins, or the last one leaves
                 if i % 4 == 1:
-                    app._edit(partial(app.book.add, {"name": f"Join.{i:04d}", "builds": ["firebrand", "scrapper"]}),
+                    app.planner.edit(partial(app.planner.book.add, {"name": f"Join.{i:04d}", "builds": ["firebrand", "scrapper"]}),
                               lambda _r: "")
                 else:
-                    app._edit(partial(app.book.delete, rows[-1].id), lambda _r: "")
+                    app.planner.edit(partial(app.planner.book.delete, rows[-1].id), lambda _r: "")
             before = app.state.solves_done
             t0 = time.perf_counter()
             while app.state.solves_done == before or app.state.solving:
@@ -181,7 +181,7 @@ async def _replan_latency(db_url: str) -> tuple[list[float], list[float], float,
 def main() -> None:
     from tests.tui.fixtures import seed_matchup
     from warclaw.store import Store
-    from warclaw.tui.app import REPLAN_SECONDS
+    from warclaw.tui.planner import REPLAN_SECONDS
 
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/bench.db"

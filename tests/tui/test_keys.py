@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from warclaw.errors import ConfigError
-from warclaw.tui.app import binding_ids, check_keymap
+from warclaw.tui.commands import commands
+from warclaw.tui.keys import binding_ids, check_keymap
 from warclaw.tui.screens.help import HelpScreen
 
 from .helpers import cells, settle, text
@@ -42,7 +43,7 @@ async def test_keymap_from_config_moves_a_key_everywhere_it_is_shown(store, make
         by_id = {r[2]: r[0] for r in cells(app, "help-keys") if r[2]}
         assert by_id["events.kind"] == "k"
         await pilot.press("escape")
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in commands(app.screen)]
         assert "Events: filter by kind (k)" in titles
 
 
@@ -64,7 +65,7 @@ async def test_n_loads_older_events_page_by_page(store, make_app) -> None:
         total = len(app.state.events)
         assert total == 5
         app.state.events_limit = 2  # pages of 2 for the test: reload with the smaller limit
-        await app._reload({"events"})
+        await app.reload({"events"})
         await pilot.press("3")
         assert len(cells(app, "events")) == 2
         assert "(newest 2; n: older)" in text(app, "events-title")

@@ -39,13 +39,13 @@ async def test_screens_read_without_a_store_until_the_roster_is_edited(store, db
         for key in "23":
             await pilot.press(key)
             await pilot.pause()
-        assert calls == ["reader"] and app.store is None
+        assert calls == ["reader"] and app.database.store is None
         await pilot.press("4")  # the roster screen: the engine and the store load now
         await settle(app, pilot)
-        assert calls == ["reader", "store"] and app.store is not None and app.book is not None
-    app._closer.join(5)  # what the app opened is closed once its database thread is idle
+        assert calls == ["reader", "store"] and app.database.store is not None and app.planner.book is not None
+    app.database.closer.join(5)  # what the app opened is closed once its database thread is idle
     with pytest.raises(sqlite3.ProgrammingError):
-        app.reader.conn.execute("SELECT 1")
+        app.database.reader.conn.execute("SELECT 1")
 
 
 async def test_a_fresh_database_gets_its_schema_from_the_store_then_is_read(tmp_path, catalog) -> None:
@@ -57,7 +57,7 @@ async def test_a_fresh_database_gets_its_schema_from_the_store_then_is_read(tmp_
         await settle(app, pilot)
         assert calls == ["reader", "store", "reader"]
         assert "warclaw daemon start" in text(app, "match-title")
-        assert isinstance(app.reader, Reader) and app.store is not None  # kept for later writes
+        assert isinstance(app.database.reader, Reader) and app.database.store is not None  # kept for later writes
     assert (tmp_path / "new" / "warclaw.db").exists()
 
 

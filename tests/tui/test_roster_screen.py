@@ -141,13 +141,13 @@ async def test_roster_and_optimizer_load_on_first_visit(store, make_app, tmp_pat
     seed = tmp_path / "seed.toml"
     seed.write_text('mode = "zerg"\n[[players]]\nname = "Solo.1"\nbuilds = ["weaver-dps"]\n')
     app = make_app(store, seed_roster=seed)
-    app.catalog = None  # as `warclaw tui` starts: no engine until a roster screen opens
+    app.planner.catalog = None  # as `warclaw tui` starts: no engine until a roster screen opens
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert app.book is None
+        assert app.planner.book is None
         await pilot.press("4")
         await settle(app, pilot)
-        assert app.book is not None
+        assert app.planner.book is not None
         assert column(app, "players", 0) == ["Solo.1"]
 
 

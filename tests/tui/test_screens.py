@@ -7,6 +7,7 @@ from datetime import timedelta
 from textual.command import CommandPalette
 
 from warclaw.store.status import beat
+from warclaw.tui.commands import commands
 
 from .fixtures import NOW
 from .helpers import cells, column, settle, status, text
@@ -113,7 +114,7 @@ async def test_number_keys_switch_screens_and_palette_lists_actions(store, make_
             await pilot.press(key)
             assert app.screen.KEY == name
         await pilot.press("4")
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in commands(app.screen)]
         for expected in ("Show Squad (5)", "Roster: add player (a)", "Roster: delete selected player (d)",
                          "Roster: import TOML (i)", "Squad: optimize (o)", "Refresh now (r)"):
             assert expected in titles

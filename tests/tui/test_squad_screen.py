@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from warclaw.store import rosters as rs
+from warclaw.tui.commands import commands
 
 from .helpers import cells, column, settle, text
 
@@ -13,12 +14,12 @@ async def optimize(app, pilot) -> None:
     await settle(app, pilot)
     await pilot.press("5")
     seen: list[float] = []
-    app_on_improved = app._on_improved
+    improved = app.planner._improved
 
-    def spy(token, res, previous, kind):
+    def spy(token, res):
         seen.append(res.score)
-        app_on_improved(token, res, previous, kind)
-    app._on_improved = spy
+        improved(token, res)
+    app.planner._improved = spy
     await pilot.press("o")
     await settle(app, pilot)
     assert seen, "no improving plan was shown while solving"
@@ -79,14 +80,14 @@ async def test_lock_party_and_build_from_the_squad_screen(store, make_app) -> No
         await settle(app, pilot)
         await pilot.press("b")
         await settle(app, pilot)
-        row = next(r for r in app.book.rows if r.name == name)
+        row = next(r for r in app.planner.book.rows if r.name == name)
         assert (row.lock_party, row.lock_build) == (a.party, a.build)
         assert app.state.plan.plan.assignments[name] == a
         locked = next(r for r in cells(app, "parties") if r[1] == name)
         assert locked[3] == f"P{a.party} B"
         await pilot.press("p", "b")  # unlock both
         await settle(app, pilot)
-        row = next(r for r in app.book.rows if r.name == name)
+        row = next(r for r in app.planner.book.rows if r.name == name)
         assert (row.lock_party, row.lock_build) == (None, None)
 
 
@@ -104,7 +105,7 @@ async def test_export_plan_to_file_and_clipboard(store, make_app, tmp_path) -> N
         await settle(app, pilot)
         written = (tmp_path / "squad-default.txt").read_text()
         assert written.strip() == app.clipboard.strip()
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in commands(app.screen)]
         assert "Squad: export plan to a file (x)" in titles
 
 
@@ -122,11 +123,11 @@ async def test_infeasible_roster_says_why(store, make_app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await optimize(app, pilot)
         # lock two players of a `with` pair to different parties: no plan can honour it
-        bran = next(r for r in app.book.rows if r.name == "Bran.5678")
-        cora = next(r for r in app.book.rows if r.name == "Cora.9012")
-        await app.db(partial(app.book.set_fields, bran.id, lock_party=1))
-        await app.db(partial(app.book.set_fields, cora.id, lock_party=2))
-        app._maybe_replan()
+        bran = next(r for r in app.planner.book.rows if r.name == "Bran.5678")
+        cora = next(r for r in app.planner.book.rows if r.name == "Cora.9012")
+        await app.database.run(partial(app.planner.book.set_fields, bran.id, lock_party=1))
+        await app.database.run(partial(app.planner.book.set_fields, cora.id, lock_party=2))
+        app.planner.maybe_replan()
         await settle(app, pilot)
         assert app.state.plan.plan is None
         assert "No plan:" in text(app, "squad-title")
@@ -138,9 +139,9 @@ async def test_mode_change_on_the_roster_replans(store, make_app) -> None:
         await optimize(app, pilot)
         await pilot.press("4", "m")
         await settle(app, pilot)
-        assert app.book.mode != "zerg"
-        assert app.state.plan.result.mode == app.book.mode
-        assert f"mode {app.book.mode}" in text(app, "roster-title")
+        assert app.planner.book.mode != "zerg"
+        assert app.state.plan.result.mode == app.planner.book.mode
+        assert f"mode {app.planner.book.mode}" in text(app, "roster-title")
 
 
 async def test_o_pressed_while_the_optimizer_loads_still_optimizes(store, tmp_path, monkeypatch) -> None:
@@ -164,9 +165,9 @@ async def test_o_pressed_while_the_optimizer_loads_still_optimizes(store, tmp_pa
                      export_dir=tmp_path)  # no catalog given: the engine loads on the first roster key
     async with app.run_test(size=(80, 24)) as pilot:
         await app.loaded.wait()
-        assert app.book is None
+        assert app.planner.book is None
         await pilot.press("5", "o")  # the Squad screen starts the load; `o` comes before it ends
-        assert app.book is None
+        assert app.planner.book is None
         loading.set()
         await settle(app, pilot)
         assert app.state.plan is not None and app.state.plan.result.status == "optimal"

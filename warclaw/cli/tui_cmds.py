@@ -21,8 +21,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from importlib import resources
     from pathlib import Path
 
-    from warclaw.tui.app import check_keymap
     from warclaw.tui.app import run as run_app
+    from warclaw.tui.keys import check_keymap
 
     cfg = ctx.config
     check_keymap(cfg.tui.keys, cfg.source or "config")

@@ -199,3 +199,17 @@ class RosterBook:
             rs.save_roster(s, self.name, snapshot)
         self.reload()
         return what
+
+
+API_KEY_SHAPE = re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{20}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+
+
+def save_player_key(store: Store, roster: str, player: str, secret: str) -> int:
+    """Store a player's API key (file mode 0600) linked to his roster entry; the daemon checks it."""
+    from warclaw.store.keys import link_player, protect_sqlite_file, save_key
+
+    with store.write() as s:
+        key_id = save_key(s, secret, token_name=None, permissions=[])
+        link_player(s, roster, player, key_id)
+    protect_sqlite_file(store.url)
+    return key_id

@@ -10,7 +10,7 @@ from warclaw.tui.data import EVENTS_PAGE, MatchupData
 
 if TYPE_CHECKING:
     from warclaw.store.queries import DaemonStatus, EventView
-    from warclaw.tui.planner import PlanView
+    from warclaw.tui.plans import PlanView
 
 # The parts of the state a screen can show; refreshes name the parts that changed.
 PARTS = frozenset({"matchup", "events", "status", "roster", "plan"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -12,7 +12,8 @@ from textual.widgets import Footer
 from warclaw.tui.widgets import NavBar, StatusBar
 
 if TYPE_CHECKING:
-    from warclaw.tui.app import WarclawApp
+    from warclaw.tui.context import AppContext
+    from warclaw.tui.planner import Planner
 
 
 class WarclawScreen(Screen):
@@ -22,8 +23,12 @@ class WarclawScreen(Screen):
     NEEDS_ENGINE = False  # the roster screens load the catalog and optimizer on first visit
 
     @property
-    def wapp(self) -> WarclawApp:
-        return self.app  # type: ignore[return-value]
+    def wapp(self) -> AppContext:
+        return cast("AppContext", self.app)
+
+    @property
+    def planner(self) -> Planner:
+        return self.wapp.planner
 
     def compose(self) -> ComposeResult:
         yield NavBar(self.KEY, id="nav")
@@ -36,8 +41,8 @@ class WarclawScreen(Screen):
         raise NotImplementedError
 
     def on_screen_resume(self) -> None:
-        if self.NEEDS_ENGINE and self.wapp.book is None:
-            self.wapp.run_worker(self.wapp.ensure_engine(), group="engine", name="load optimizer")
+        if self.NEEDS_ENGINE and self.planner.book is None:
+            self.app.run_worker(self.planner.ensure_engine(), group="engine", name="load optimizer")
         self.refresh_view()
         self.wapp.update_status_bar()
 
@@ -46,3 +51,7 @@ class WarclawScreen(Screen):
 
     def tick(self) -> None:
         """Called every second while shown: update what depends on the clock only."""
+
+    def command_applies(self, binding_id: str) -> bool:
+        """Whether the palette offers this screen's binding now (e.g. no Export without a plan)."""
+        return True

@@ -57,7 +57,7 @@ class EventsScreen(WarclawScreen):
     BINDINGS = [
         Binding("f", "cycle_kind", "Kind", id="events.kind"),
         Binding("m", "cycle_map", "Map", id="events.map"),
-        Binding("n", "app.older_events", "Older", id="events.older"),
+        Binding("n", "older_events", "Older", id="events.older"),
     ]
 
     def __init__(self) -> None:
@@ -79,6 +79,14 @@ class EventsScreen(WarclawScreen):
     def action_cycle_map(self) -> None:
         self.map_filter = MAP_FILTERS[(MAP_FILTERS.index(self.map_filter) + 1) % len(MAP_FILTERS)]
         self.refresh_view()
+
+    def action_older_events(self) -> None:
+        st = self.wapp.state
+        if len(st.events) < st.events_limit:
+            self.notify("no older events: the whole match is loaded", timeout=2)
+            return
+        st.events_limit += d.EVENTS_PAGE
+        self.run_worker(self.wapp.reload({"events"}), group="load", name="older events")
 
     def tick(self) -> None:
         self._ticks = getattr(self, "_ticks", 0) + 1

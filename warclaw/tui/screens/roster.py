@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from warclaw.tui.screens.base import WarclawScreen
+from warclaw.tui.screens.planning import PlanningScreen
+from warclaw.tui.widgets import PathPrompt, PlayerForm
 
 
-class RosterScreen(WarclawScreen):
+class RosterScreen(PlanningScreen):
     KEY = "roster"
-    NEEDS_ENGINE = True
-    SHOWS = frozenset({"roster", "plan"})
     BINDINGS = [
-        Binding("a", "app.add_player", "Add", id="roster.add"),
-        Binding("e", "app.edit_player", "Edit", id="roster.edit"),
-        Binding("d", "app.delete_player", "Del", id="roster.delete"),
-        Binding("c", "app.duplicate_player", "Dup", id="roster.duplicate"),
-        Binding("x", "app.toggle_present", "Absent", id="roster.absent"),
-        Binding("k", "app.add_key", "API key", id="roster.key"),
-        Binding("u", "app.undo", "Undo", id="roster.undo"),
-        Binding("o", "app.optimize", "Optimize", id="roster.optimize"),
-        Binding("ctrl+z", "app.undo", "Undo", show=False, id="roster.undo2"),
-        Binding("m", "app.cycle_mode", "Mode", id="roster.mode"),
-        Binding("i", "app.import_roster", "Import", id="roster.import"),
-        Binding("w", "app.export_roster", "Export", id="roster.export"),
+        Binding("a", "add_player", "Add", id="roster.add"),
+        Binding("e", "edit_player", "Edit", id="roster.edit"),
+        Binding("d", "delete_player", "Del", id="roster.delete"),
+        Binding("c", "duplicate_player", "Dup", id="roster.duplicate"),
+        Binding("x", "toggle_present", "Absent", id="roster.absent"),
+        Binding("k", "add_key", "API key", id="roster.key"),
+        Binding("u", "undo", "Undo", id="roster.undo"),
+        Binding("o", "optimize", "Optimize", id="roster.optimize"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="roster.undo2"),
+        Binding("m", "cycle_mode", "Mode", id="roster.mode"),
+        Binding("i", "import_roster", "Import", id="roster.import"),
+        Binding("w", "export_roster", "Export", id="roster.export"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -43,14 +45,142 @@ class RosterScreen(WarclawScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return int(key.value) if key.value is not None else None
 
-    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
-        self.wapp.action_edit_player()
+    def _selected(self) -> int | None:
+        """The selected player's id, once the roster is loaded and not empty (else says why)."""
+        if not self.planner.ready():
+            return None
+        pid = self.selected_id()
+        if pid is None:
+            self.notify("the roster is empty: press a to add a player", severity="warning")
+        return pid
 
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_edit_player()
+
+    # --- actions ----------------------------------------------------------------------------
+    def action_add_player(self) -> None:
+        if not self.planner.ready(self.action_add_player):
+            return
+        book = self.planner.book
+        assert book is not None
+
+        def saved(player: dict | None) -> None:
+            if player:
+                self.planner.edit(partial(book.add, player), lambda n: f"added {n}")
+        self.app.push_screen(PlayerForm("Add player", {"present": True}, book.check_player), saved)
+
+    def action_edit_player(self) -> None:
+        pid = self._selected()
+        if pid is None:
+            return
+        from warclaw.tui.roster_edit import row_dict
+
+        book = self.planner.book
+        assert book is not None
+        row = book.by_id(pid)
+
+        def saved(player: dict | None) -> None:
+            if player:
+                self.planner.edit(partial(book.update, pid, player), lambda n: f"saved {n}")
+        self.app.push_screen(PlayerForm(f"Edit {row.name}", row_dict(row), partial(book.check_player, replacing=pid)),
+                             saved)
+
+    def action_delete_player(self) -> None:
+        pid = self._selected()
+        if pid is not None:
+            assert self.planner.book is not None
+            self.planner.edit(partial(self.planner.book.delete, pid), lambda n: f"deleted {n} (u to undo)")
+
+    def action_duplicate_player(self) -> None:
+        pid = self._selected()
+        if pid is not None:
+            assert self.planner.book is not None
+            self.planner.edit(partial(self.planner.book.duplicate, pid), lambda n: f"added {n}: press e to rename")
+
+    def action_toggle_present(self) -> None:
+        pid = self._selected()
+        if pid is not None:
+            book = self.planner.book
+            assert book is not None
+            name = book.by_id(pid).name
+            self.planner.edit(partial(book.toggle_present, pid),
+                              lambda present: f"{name} {'present' if present else 'absent'}")
+
+    def action_add_key(self) -> None:
+        """Register the selected player's API key. The TUI never calls the GW2 API: the key is
+        stored (file mode 0600) and the daemon checks it at its next key refresh."""
+        pid = self._selected()
+        if pid is None:
+            return
+        from warclaw.tui.roster_edit import API_KEY_SHAPE, save_player_key
+
+        book = self.planner.book
+        assert book is not None
+        name, roster = book.by_id(pid).name, book.name
+        database = self.wapp.database
+
+        def entered(secret: str | None) -> None:
+            if not secret:
+                return
+            from warclaw.common import mask
+
+            if not API_KEY_SHAPE.fullmatch(secret):
+                self.notify("not an API key: expected 8-4-4-4-20-4-4-4-12 hex groups (from your account's "
+                            "Applications page)", title="not saved", severity="error", timeout=6)
+                return
+            self.planner.edit(lambda: save_player_key(database.ensure_store(), roster, name, secret),
+                              lambda _r: f"{name}: key {mask(secret)} saved; the daemon checks it at its next "
+                                         "key refresh")
+        self.app.push_screen(PathPrompt(f"API key for {name} (needs account + characters)", "", password=True),
+                             entered)
+
+    def action_cycle_mode(self) -> None:
+        if not self.planner.ready():
+            return
+        book = self.planner.book
+        assert book is not None
+        self.planner.edit(book.cycle_mode, lambda mode: f"mode {mode}: the squad is re-planned for it")
+
+    def action_import_roster(self) -> None:
+        if not self.planner.ready(self.action_import_roster):
+            return
+        book = self.planner.book
+        assert book is not None
+        catalog = self.planner.catalog
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+
+            def load() -> int:
+                from warclaw.rosterfile import read_roster_file
+
+                book.replace(read_roster_file(Path(path).expanduser(), catalog), f"import {Path(path).name}")
+                return len(book.rows)
+            self.planner.edit(load, lambda n: f"imported {n} players from {path}")
+        self.app.push_screen(PathPrompt("Import roster .toml or sign-up .csv (replaces the players; u undoes)",
+                                        str(self.wapp.export_dir / f"{book.name}.toml")), chosen)
+
+    def action_export_roster(self) -> None:
+        if not self.planner.ready(self.action_export_roster):
+            return
+        book = self.planner.book
+        assert book is not None
+
+        def chosen(path: str | None) -> None:
+            if path:
+                from warclaw.rosterfile import roster_text
+
+                self.write_file(Path(path), roster_text(book.mapping(), Path(path)), "roster")
+        self.app.push_screen(PathPrompt("Export roster to (.toml or .csv)",
+                                        str(self.wapp.export_dir / f"{book.name}.toml")), chosen)
+
+    # --- rendering --------------------------------------------------------------------------
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
         st = self.wapp.state
-        book = self.wapp.book
+        book = self.planner.book
         rows = list(book.rows) if book else []
         moved = st.plan.moved if st.plan else set()
         here = sum(1 for r in rows if r.present)

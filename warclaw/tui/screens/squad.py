@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from functools import partial
+from pathlib import Path
 
 from rich.text import Text
 from textual import events
@@ -12,23 +14,21 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from warclaw.engine.abbrev import CAP3
-from warclaw.tui.screens.base import WarclawScreen
-from warclaw.tui.widgets import coverage_style
+from warclaw.tui.screens.planning import PlanningScreen
+from warclaw.tui.widgets import PathPrompt, coverage_style
 
 WIDE = 150  # from this width the party grid and heat map sit side by side
 
 
-class SquadScreen(WarclawScreen):
+class SquadScreen(PlanningScreen):
     KEY = "squad"
-    NEEDS_ENGINE = True
-    SHOWS = frozenset({"plan", "roster"})
     BINDINGS = [
-        Binding("o", "app.optimize", "Optimize", id="squad.optimize"),
-        Binding("escape", "app.stop_solve", "Stop", show=False, id="squad.stop"),
+        Binding("o", "optimize", "Optimize", id="squad.optimize"),
+        Binding("escape", "stop_solve", "Stop", show=False, id="squad.stop"),
         Binding("p", "lock_party", "Party lock", id="squad.lock_party"),
         Binding("b", "lock_build", "Build lock", id="squad.lock_build"),
-        Binding("x", "app.export_plan", "Export", id="squad.export"),
-        Binding("y", "app.copy_plan", "Copy", id="squad.copy"),
+        Binding("x", "export_plan", "Export", id="squad.export"),
+        Binding("y", "copy_plan", "Copy", id="squad.copy"),
         Binding("h", "toggle_heat", "Heat", id="squad.heat"),
     ]
 
@@ -59,14 +59,62 @@ class SquadScreen(WarclawScreen):
         return key.value
 
     def action_lock_party(self) -> None:
-        name = self.selected_name()
-        if name:
-            self.wapp.action_toggle_lock(name, "party")
+        self._toggle_lock("party")
 
     def action_lock_build(self) -> None:
+        self._toggle_lock("build")
+
+    def _toggle_lock(self, what: str) -> None:
+        """Lock the selected player to the party (or build) the plan gives him, or unlock it."""
         name = self.selected_name()
-        if name:
-            self.wapp.action_toggle_lock(name, "build")
+        pv = self.wapp.state.plan
+        book = self.planner.book
+        if not name or book is None:
+            return
+        row = next((r for r in book.rows if r.name == name), None)
+        if row is None or pv is None or pv.plan is None or name not in pv.plan.assignments:
+            return
+        a = pv.plan.assignments[name]
+        if what == "party":
+            value = None if row.lock_party is not None else a.party
+            change = {"lock_party": value}
+            msg = f"{name}: party {'unlocked' if value is None else f'locked to {value}'}"
+        else:
+            value = None if row.lock_build else a.build
+            change = {"lock_build": value}
+            msg = f"{name}: build {'unlocked' if value is None else f'locked to {value}'}"
+        self.planner.edit(partial(book.set_fields, row.id, **change), lambda _n: msg)
+
+    def _plan_text(self) -> str | None:
+        text = self.planner.plan_text()
+        if text is None:
+            self.notify("no plan yet: press o on the Squad screen", severity="warning")
+        return text
+
+    def action_export_plan(self) -> None:
+        text = self._plan_text()
+        if text is None:
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.write_file(Path(path), text + "\n", "plan")
+        self.app.push_screen(PathPrompt("Export plan (text for Discord) to",
+                                        str(self.wapp.export_dir / f"squad-{self.planner.roster_name}.txt")), chosen)
+
+    def action_copy_plan(self) -> None:
+        text = self._plan_text()
+        if text is not None:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"plan copied to the clipboard ({len(text.splitlines())} lines, OSC 52)", timeout=3)
+
+    def command_applies(self, binding_id: str) -> bool:
+        has_plan = bool(self.wapp.state.plan and self.wapp.state.plan.plan)
+        if binding_id in ("squad.export", "squad.copy", "squad.lock_party", "squad.lock_build"):
+            return has_plan
+        if binding_id == "squad.stop":
+            return bool(self.wapp.state.solving)
+        return super().command_applies(binding_id)
 
     def refresh_view(self) -> None:
         if not self.is_mounted:
@@ -82,7 +130,7 @@ class SquadScreen(WarclawScreen):
         heat.clear()
         if pv is None or pv.plan is None:
             t = Text()
-            if self.wapp.book is None:
+            if self.planner.book is None:
                 t.append("Loading the roster and the optimizer…", style="bold cyan")
             elif pv is not None and pv.result.reason:
                 t.append(f"No plan: {pv.result.reason}", style="bold red")
@@ -115,7 +163,7 @@ class SquadScreen(WarclawScreen):
         t.append(f"  {len(r.plan.assignments)} players, {len(r.plan.parties())} parties, {r.mode}")
         title.update(t)
 
-        book = self.wapp.book
+        book = self.planner.book
         locks = {row.name: row for row in (book.rows if book else [])}
         for g, members in r.plan.parties().items():
             for i, (name, build) in enumerate(members):
