@@ -31,8 +31,21 @@ def mask(secret: str) -> str:
     return f"{secret[:4]}…{secret[-4:]}"
 
 
+# A Discord webhook URL is a password: whoever has it can post as the webhook. Its secret part is the
+# token after the numeric id (https://discord.com/api/webhooks/<id>/<token>, also /api/v10/...); the
+# pattern matches the path anywhere, so a URL inside an error message or a bare path is caught too.
+WEBHOOK_PATH = re.compile(r"(/webhooks/\d{1,25}/)([A-Za-z0-9_-]{8,})")
+
+
+def mask_webhook_url(url: str) -> str:
+    """``https://discord.com/api/webhooks/1234/abcd…wxyz``: the token masked, the rest kept to tell webhooks apart."""
+    return WEBHOOK_PATH.sub(lambda m: m.group(1) + mask(m.group(2)), url)
+
+
 def scrub_secrets(text: str) -> str:
-    """Mask anything in ``text`` that looks like a GW2 API key (classic, subtoken or a fragment)."""
+    """Mask anything in ``text`` that looks like a GW2 API key (classic, subtoken or a fragment) or
+    a Discord webhook token."""
+    text = mask_webhook_url(text)
     text = CLASSIC_KEY.sub(lambda m: mask(m.group(0)), text)
     text = JWT_KEY.sub(lambda m: mask(m.group(0)), text)
     return _KEYISH.sub(lambda m: mask(m.group(0)), text)

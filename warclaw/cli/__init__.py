@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "warclaw.cli.chatcode_cmds",
     "warclaw.cli.roster_cmds",
     "warclaw.cli.demo_cmd",
+    "warclaw.cli.discord_cmds",
 ]
 
 

@@ -9,9 +9,13 @@ are made terminal-safe (:func:`warclaw.common.clean`) and cannot close the code 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from warclaw.common import clean
 from warclaw.engine import abbrev
-from warclaw.engine.solver import SolveResult
+
+if TYPE_CHECKING:  # only the type: posting a finished plan need not load the solvers
+    from warclaw.engine.solver import SolveResult
 
 # Discord's limit for a message's content (https://discord.com/developers/docs/resources/message).
 MESSAGE_LIMIT = 2000
