@@ -45,9 +45,9 @@ def set_revision(path, rev: str) -> None:
     con.close()
 
 
-@pytest.mark.parametrize("url", ["postgresql://u:secret@db/warclaw", "nonsense://::", "just-a-word"])
-def test_only_sqlite_urls_are_read(url):
-    with pytest.raises(StoreError, match="SQLite databases only") as e:
+@pytest.mark.parametrize("url", ["mysql://u:secret@db/warclaw", "nonsense://::", "just-a-word"])
+def test_only_sqlite_and_postgresql_urls_are_read(url):
+    with pytest.raises(StoreError, match="SQLite and PostgreSQL databases only") as e:
         Reader.open(url)
     assert "\n" not in str(e.value) and "secret" not in str(e.value)
 

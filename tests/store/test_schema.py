@@ -65,3 +65,53 @@ def test_processes_opening_a_fresh_database_together_do_not_race(tmp_path, db_ur
     with Store.open(db_url) as s:
         assert current_revision(s) == head_revision()
         assert s.integrity_check() == "ok"
+
+
+def test_the_readers_and_alembic_know_the_same_revisions():
+    from alembic.script import ScriptDirectory
+
+    from warclaw.store import schema
+    from warclaw.store.migrate import _alembic_config
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert {s.revision: s.down_revision for s in script.walk_revisions()} == schema.revisions()
+    assert schema.head() == script.get_current_head() == head_revision()
+
+
+def test_learning_the_revisions_imports_neither_sqlalchemy_nor_alembic():
+    code = ("import sys; from warclaw.store import schema; h = schema.head(); "
+            "print(h, [m for m in ('sqlalchemy', 'alembic') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [head_revision(), "[]"]
+
+
+def test_a_migration_generated_from_the_template_is_accepted_by_the_readers(tmp_path, monkeypatch):
+    """`alembic revision` with the project's own template (single-quoted ids, as Mako's repr writes
+    them): Alembic upgrades to it, and the sqlite3 reader opens the database at that revision."""
+    import shutil
+
+    from alembic import command
+
+    from warclaw.store import migrate, schema
+    from warclaw.store.reader import Reader
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(schema, "MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
+    schema.revisions.cache_clear()
+    try:
+        before = schema.head()
+        command.revision(migrate._alembic_config(), message="a column for the future", rev_id="a1b2c3d4e5f6")
+        generated = next(scripts.glob("versions/a1b2c3d4e5f6_*.py")).read_text()
+        assert "revision = 'a1b2c3d4e5f6'" in generated and f"down_revision = '{before}'" in generated
+        schema.revisions.cache_clear()
+        assert schema.head() == "a1b2c3d4e5f6" and schema.revisions()["a1b2c3d4e5f6"] == before
+
+        url = f"sqlite:///{tmp_path / 'warclaw.db'}"
+        with Store.open(url) as s:  # created at the new head through Alembic
+            assert current_revision(s) == "a1b2c3d4e5f6"
+        with Reader.open(url) as r:
+            assert r.revision == "a1b2c3d4e5f6"
+    finally:
+        schema.revisions.cache_clear()

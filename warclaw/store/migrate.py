@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
-from warclaw.store.schema import MIGRATIONS_DIR, fast_head, revisions_on_disk
+from warclaw.store import schema
+from warclaw.store.schema import MIGRATIONS_DIR
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -63,19 +64,9 @@ def check_schema(store: Store) -> str | None:
     from warclaw.store.errors import StoreError, newer_schema_message
 
     rev = _db_revision(store)
-    if rev is None or rev in revisions_on_disk():
+    if rev is None or schema.is_known(rev):
         return rev
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
-
-    script = ScriptDirectory.from_config(_alembic_config())
-    try:
-        known = script.get_revision(rev)
-    except CommandError:
-        known = None
-    if known is None:
-        raise StoreError(newer_schema_message(safe_url(store.url), rev, head_revision()))
-    return rev
+    raise StoreError(newer_schema_message(safe_url(store.url), rev, schema.head()))
 
 
 @contextmanager
@@ -112,7 +103,7 @@ def _migration_lock(store: Store) -> Iterator[None]:
 
 def upgrade_schema(store: Store) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
-    fast = fast_head()  # from the files: no Alembic needed
+    fast = schema.head()  # from the migration modules: no Alembic needed
     if fast is not None and _db_revision(store) == fast:
         return fast, fast  # the common case: nothing to do, and no lock or Alembic needed
     with _THREAD_LOCK, _migration_lock(store):

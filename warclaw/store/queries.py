@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from warclaw.store.reader import Reader, from_db_json, from_db_time, to_db_time
+from warclaw.store.reader import Reader, from_db_json, from_db_time
 from warclaw.store.schema import COLORS
 
 OWNERS = {"Red": "red", "Green": "green", "Blue": "blue"}
@@ -248,7 +248,7 @@ def score_history(
     params: list[Any] = [match_pk]
     if since is not None:
         where += " AND sampled_at >= ?"
-        params.append(to_db_time(since))
+        params.append(reader.db_time(since))
     with reader.snapshot():
         step = 1
         if max_points:
@@ -262,7 +262,7 @@ def score_history(
             rows = reader.rows(
                 f"SELECT {_SAMPLE_COLUMNS} FROM (SELECT {_SAMPLE_COLUMNS},"
                 f" row_number() OVER (ORDER BY sampled_at DESC) AS rn FROM score_samples WHERE {where})"
-                " WHERE (rn - 1) % ? = 0 ORDER BY sampled_at",
+                " AS numbered WHERE (rn - 1) % ? = 0 ORDER BY sampled_at",
                 [*params, step])
     out = []
     for row in rows:

@@ -5,10 +5,9 @@ Revises:
 Create Date: 2026-11-23
 """
 
+# SQLAlchemy and Alembic are imported inside upgrade()/downgrade(): the readers import this
+# module to learn `revision` and `down_revision` (warclaw.store.schema) and must stay light.
 from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -17,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    import sqlalchemy as sa
+    from alembic import op
+
     op.create_table(
         "guilds",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -276,6 +278,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    from alembic import op
+
     op.drop_table("skirmishes")
     with op.batch_alter_table("score_samples", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_score_samples_match_id_sampled_at"))

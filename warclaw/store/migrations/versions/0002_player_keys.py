@@ -5,10 +5,9 @@ Revises: 0001
 Create Date: 2026-11-23
 """
 
+# SQLAlchemy and Alembic are imported inside upgrade()/downgrade(): the readers import this
+# module to learn `revision` and `down_revision` (warclaw.store.schema) and must stay light.
 from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -17,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    import sqlalchemy as sa
+    from alembic import op
+
     op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,6 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    from alembic import op
+
     with op.batch_alter_table("roster_players") as batch:
         batch.drop_column("derived_builds")
         batch.drop_column("guild_rank")
