@@ -55,14 +55,9 @@ def _mode(ctx: Context, catalog, roster, explicit: str | None):
 def cmd_catalog(args: argparse.Namespace, ctx: Context) -> int:
     catalog = _catalog(ctx)
     if args.json:
-        out = {
-            "meta": catalog.meta,
-            "specs": {k: vars(s) for k, s in catalog.specs.items()},
-            "builds": {k: {**vars(b), "roles": list(b.roles), "modes": list(b.modes), "sources": list(b.sources)}
-                       for k, b in catalog.builds.items()},
-            "modes": {k: vars(m) for k, m in catalog.modes.items()},
-        }
-        json.dump(out, sys.stdout, indent=2)
+        from warclaw.engine.report import catalog_mapping
+
+        json.dump(catalog_mapping(catalog), sys.stdout, indent=2)
         print()
         return 0
     print(f"{'build':<24} {'spec':<14} {'confidence':<13} {'party (top boons)':<44} squad")

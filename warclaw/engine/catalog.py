@@ -44,6 +44,18 @@ class Build:
     modes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     notes: str = ""
+    utility: tuple[str, ...] = ()      # squad utility tags (stealth, portal, reflect, ...)
+
+
+@dataclass(frozen=True)
+class PartySlot:
+    """A place every party should fill: ``count`` members whose build is in ``builds``."""
+
+    slot: str
+    count: int
+    weight: float
+    required: bool
+    builds: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,17 @@ class Mode:
     change_penalty: float
     description: str = ""
     confidence: str = "estimate"
+    party_slots: tuple[PartySlot, ...] = ()
+    squad_utility_min: dict[str, int] = field(default_factory=dict)
+    squad_utility_weights: dict[str, float] = field(default_factory=dict)
+
+    def counted_utilities(self) -> tuple[str, ...]:
+        """Utilities that count: a minimum above 0 and a weight."""
+        return tuple(u for u, m in self.squad_utility_min.items()
+                     if m > 0 and self.squad_utility_weights.get(u, 0) != 0)
+
+    def counted_slots(self) -> tuple[PartySlot, ...]:
+        return tuple(s for s in self.party_slots if s.weight != 0)
 
     def counted_party_caps(self) -> tuple[str, ...]:
         """Capabilities that count: a target above 0 and a weight (a missing one does not count)."""
@@ -104,8 +127,8 @@ def _num(where: str, value: Any, lo: float | None = None, hi: float | None = Non
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise CatalogError(f"{where}: expected a number, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
-        raise CatalogError(f"{where}: expected a number in {rng}, got {value!r}")
+        rng = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+        raise CatalogError(f"{where}: expected a number {rng}, got {value!r}")
     return float(value)
 
 
@@ -162,10 +185,51 @@ def _build(bid: str, d: Any, specs: dict[str, Spec], source: str) -> Build:
         roles=_strs(f"{w}.roles", d.get("roles", [])), party=party, squad=squad,
         confidence=str(d.get("confidence", "estimate")), modes=_strs(f"{w}.modes", d.get("modes", [])),
         sources=_strs(f"{w}.sources", d.get("sources", [])), notes=str(d.get("notes", "")),
+        utility=_strs(f"{w}.utility", d.get("utility", [])),
     )
 
 
-def _mode(mid: str, d: Any, source: str) -> Mode:
+SLOT_KEYS = ("slot", "count", "weight", "required", "builds")
+
+
+def _int(where: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise CatalogError(f"{where}: expected an integer {lo}..{hi}, got {value!r}")
+    return value
+
+
+def _slots(where: str, value: Any, builds: dict[str, Build], size: int) -> tuple[PartySlot, ...]:
+    if not isinstance(value, list):
+        raise CatalogError(f"{where}: expected a list of {{slot, count, weight, required, builds}}")
+    out, seen = [], set()
+    for i, d in enumerate(value):
+        w = f"{where}[{i}]"
+        d = _table(w, d)
+        unknown = sorted(set(d) - set(SLOT_KEYS) - {"note"})
+        if unknown:
+            raise CatalogError(f"{w}.{unknown[0]}: unknown field; expected: {', '.join(SLOT_KEYS)}")
+        name = _str(f"{w}.slot", d.get("slot"))
+        if name in seen:
+            raise CatalogError(f"{w}.slot: slot {name!r} is listed twice")
+        seen.add(name)
+        required = d.get("required", False)
+        if not isinstance(required, bool):
+            raise CatalogError(f"{w}.required: expected true or false, got {required!r}")
+        members = _strs(f"{w}.builds", d.get("builds", []))
+        for b in members:
+            if b not in builds:
+                raise CatalogError(f"{w}.builds: unknown build {b!r}")
+        out.append(PartySlot(slot=name, count=_int(f"{w}.count", d.get("count", 1), 1, size),
+                             weight=_num(f"{w}.weight", d.get("weight", 0.0), 0.0), required=required,
+                             builds=members))
+    return tuple(out)
+
+
+def _utility_min(where: str, value: Any) -> dict[str, int]:
+    return {k: _int(f"{where}.{k}", v, 0, 1000) for k, v in _table(where, value).items()}
+
+
+def _mode(mid: str, d: Any, source: str, builds: dict[str, Build]) -> Mode:
     w = f"{source}: modes.{mid}"
     d = _table(w, d)
     size = d.get("party_size", 5)
@@ -180,12 +244,42 @@ def _mode(mid: str, d: Any, source: str) -> Mode:
         preference_weight=_num(f"{w}.preference_weight", d.get("preference_weight", 0.0), 0.0),
         change_penalty=_num(f"{w}.change_penalty", d.get("change_penalty", 0.0), 0.0),
         description=str(d.get("description", "")), confidence=str(d.get("confidence", "estimate")),
+        party_slots=_slots(f"{w}.party_slots", d.get("party_slots", []), builds, size),
+        squad_utility_min=_utility_min(f"{w}.squad_utility_min", d.get("squad_utility_min", {})),
+        squad_utility_weights=_caps(f"{w}.squad_utility_weights", d.get("squad_utility_weights", {}), None, 0.0, None),
     )
+
+
+def _slots_by_name(data: dict, override: dict) -> dict:
+    """A user file may give a mode's ``party_slots`` as a table keyed by slot name
+    (``[modes.zerg.party_slots.heal] weight = 50``): each entry is merged over the shipped slot of
+    that name (a new name adds a slot), so one weight can be tuned without repeating the list."""
+    override = copy.deepcopy(override)
+    for mid, mode in (override.get("modes") or {}).items():
+        if not isinstance(mode, dict) or not isinstance(mode.get("party_slots"), dict):
+            continue
+        base = ((data.get("modes") or {}).get(mid) or {}).get("party_slots") or []
+        slots = [dict(s) for s in base if isinstance(s, dict)]
+        for name, fields in mode["party_slots"].items():
+            if not isinstance(fields, dict):
+                raise CatalogError(f"modes.{mid}.party_slots.{name}: expected a table of slot fields")
+            hit = next((s for s in slots if s.get("slot") == name), None)
+            if hit is None:
+                slots.append({"slot": name, **fields})
+            else:
+                hit.update(fields)
+        mode["party_slots"] = slots
+    return override
 
 
 def catalog_from_mapping(data: dict, override: dict | None = None, source: str = "catalog",
                          override_source: str = "user catalog") -> Catalog:
     """Validate a catalog mapping, with an optional user override merged over it."""
+    if override:
+        try:
+            override = _slots_by_name(data, override)
+        except CatalogError as e:
+            raise CatalogError(f"{override_source}: {e}") from None
     merged = merge_mappings(data, override) if override else data
     # Errors in the merged result come from the override when it touched that entry.
     def src(section: str, key: str) -> str:
@@ -195,7 +289,7 @@ def catalog_from_mapping(data: dict, override: dict | None = None, source: str =
         _table(f"{source}: {section}", merged.get(section, {}))
     specs = {k: _spec(k, v, src("specs", k)) for k, v in merged.get("specs", {}).items()}
     builds = {k: _build(k, v, specs, src("builds", k)) for k, v in merged.get("builds", {}).items()}
-    modes = {k: _mode(k, v, src("modes", k)) for k, v in merged.get("modes", {}).items()}
+    modes = {k: _mode(k, v, src("modes", k), builds) for k, v in merged.get("modes", {}).items()}
     if not builds:
         raise CatalogError(f"{source}: builds: the catalog has no builds")
     if not modes:

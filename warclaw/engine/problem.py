@@ -35,12 +35,12 @@ class Problem:
     n: int
     parties: int
     size: int
-    caps: tuple[str, ...]
-    targets: np.ndarray          # (K,)
+    caps: tuple[str, ...]        # counted boons, then "slot:<name>" per party slot
+    targets: np.ndarray          # (K,) boon targets, slot counts
     weights: np.ndarray          # (K,)
-    squad_caps: tuple[str, ...]
-    squad_cap: np.ndarray        # (S,) S_k · N/10, in rating points
-    squad_coef: np.ndarray       # (S,) W_k / S_k: score per rating point below the cap
+    squad_caps: tuple[str, ...]  # counted squad ratings, then "utility:<tag>"
+    squad_cap: np.ndarray        # (S,) S_k · N/10 rating points; m_u for a utility
+    squad_coef: np.ndarray       # (S,) W_k / S_k (U_u / m_u): score per unit below the cap
     options: list[list[str]]     # per player: build ids it may take
     pref: list[dict[str, float]]  # per player: build -> preference term
     build_vec: dict[str, np.ndarray]    # party vector over caps, clipped at the targets
@@ -65,12 +65,22 @@ def build_problem(roster: Roster, catalog: Catalog, mode: Mode) -> Problem:
     n = len(players)
     size = mode.party_size
     parties = party_count(n, size)
-    caps = mode.counted_party_caps()
-    targets = np.array([mode.party_targets[k] for k in caps], dtype=float)
-    weights = np.array([mode.party_weights[k] for k in caps], dtype=float)
-    squad_caps = mode.counted_squad_caps()
-    squad_cap = np.array([mode.squad_targets[k] * n / 10 for k in squad_caps], dtype=float)
-    squad_coef = np.array([mode.squad_weights[k] / mode.squad_targets[k] for k in squad_caps], dtype=float)
+    # Party slots are capabilities like the boons: slot s is the capability "slot:s", a build in
+    # its list gives 1, the target is the slot's count. Squad utilities are squad capabilities
+    # "utility:u" capped at m_u. Every solver then prices both terms with no special case.
+    slots = mode.counted_slots()
+    boons = mode.counted_party_caps()
+    caps = boons + tuple(f"slot:{sl.slot}" for sl in slots)
+    targets = np.array([mode.party_targets[k] for k in boons] + [float(sl.count) for sl in slots], dtype=float)
+    weights = np.array([mode.party_weights[k] for k in boons] + [sl.weight for sl in slots], dtype=float)
+    utilities = mode.counted_utilities()
+    squad_boons = mode.counted_squad_caps()
+    squad_caps = squad_boons + tuple(f"utility:{u}" for u in utilities)
+    squad_cap = np.array([mode.squad_targets[k] * n / 10 for k in squad_boons]
+                         + [float(mode.squad_utility_min[u]) for u in utilities], dtype=float)
+    squad_coef = np.array([mode.squad_weights[k] / mode.squad_targets[k] for k in squad_boons]
+                          + [mode.squad_utility_weights[u] / mode.squad_utility_min[u] for u in utilities],
+                          dtype=float)
 
     options, pref = [], []
     used: set[str] = set()
@@ -82,9 +92,11 @@ def build_problem(roster: Roster, catalog: Catalog, mode: Mode) -> Problem:
     build_vec, build_squad, class_of, class_rows = {}, {}, {}, {}
     for b in sorted(used):
         build = catalog.builds[b]
-        vec = np.minimum(np.array([build.party.get(k, 0.0) for k in caps], dtype=float), targets)
+        vec = np.minimum(np.array([build.party.get(k, 0.0) for k in boons]
+                                  + [float(b in sl.builds) for sl in slots], dtype=float), targets)
         build_vec[b] = vec
-        build_squad[b] = np.array([build.squad.get(k, 0.0) for k in squad_caps], dtype=float)
+        build_squad[b] = np.array([build.squad.get(k, 0.0) for k in squad_boons]
+                                  + [float(u in build.utility) for u in utilities], dtype=float)
         key = tuple(np.round(vec, 9))
         class_of[b] = class_rows.setdefault(key, len(class_rows))
     class_vec = np.array(list(class_rows), dtype=float).reshape(len(class_rows), len(caps))

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from warclaw.engine import abbrev
+from warclaw.engine.catalog import Catalog
 from warclaw.engine.plan import plan_parties_mapping
 from warclaw.engine.score import ScoreBreakdown
 from warclaw.engine.solver import SolveResult
+
+
+def catalog_mapping(catalog: Catalog) -> dict:
+    """The resolved catalog as JSON (`warclaw catalog --json`); tuples become lists."""
+    return {
+        "meta": catalog.meta,
+        "specs": {k: dataclasses.asdict(s) for k, s in catalog.specs.items()},
+        "builds": {k: dataclasses.asdict(b) for k, b in catalog.builds.items()},
+        "modes": {k: dataclasses.asdict(m) for k, m in catalog.modes.items()},
+    }
 
 
 def result_mapping(res: SolveResult) -> dict:
@@ -13,9 +26,13 @@ def result_mapping(res: SolveResult) -> dict:
     if res.plan is not None and res.breakdown is not None:
         for party in plan_parties_mapping(res.plan):
             cov = res.breakdown.coverage.get(party["number"], {})
-            parties.append({**party, "coverage": {k: round(v, 4) for k, v in cov.items()}})
+            parties.append({**party, "coverage": {k: round(v, 4) for k, v in cov.items()},
+                            "slots": res.breakdown.slot_counts.get(party["number"], {})})
+    sb = res.breakdown
     return {
         "status": res.status, "score": round(res.score, 6), "bound": round(res.bound, 6),
+        "breakdown": {k: round(getattr(sb, k), 6) for k in ("party", "slots", "squad", "utility", "preference", "change")}
+        if sb else None,
         "solve_seconds": round(res.solve_seconds, 4), "mode": res.mode, "parties": parties,
         "deficits": res.breakdown.deficits if res.breakdown else [], "reason": res.reason,
     }
@@ -25,9 +42,12 @@ def score_mapping(sb: ScoreBreakdown) -> dict:
     return {
         "score": round(sb.score, 6), "valid": not sb.violations, "violations": sb.violations,
         "party": round(sb.party, 6), "squad": round(sb.squad, 6), "preference": round(sb.preference, 6),
+        "slots": round(sb.slots, 6), "utility": round(sb.utility, 6),
         "change": round(sb.change, 6), "moved": sb.moved,
-        "parties": [{"number": g, "coverage": {k: round(v, 4) for k, v in cov.items()}} for g, cov in sb.coverage.items()],
+        "parties": [{"number": g, "coverage": {k: round(v, 4) for k, v in cov.items()},
+                     "slots": sb.slot_counts.get(g, {})} for g, cov in sb.coverage.items()],
         "squad_totals": {k: {"total": t, "target": tg} for k, (t, tg) in sb.squad_totals.items()},
+        "utility_totals": {u: {"total": n, "min": m} for u, (n, m) in sb.utility_totals.items()},
         "deficits": sb.deficits,
     }
 

@@ -1,9 +1,16 @@
-"""The score a plan earns (the issue's exact formula) and the checks of its hard constraints.
+"""The score a plan earns (score v2, the one formula `warclaw score`, `optimize` and the TUI use)
+and the checks of its hard constraints.
 
-    score = Σ_g Σ_k w_k · min(1, Σ_{p∈g} party_k(b(p)) / T_k)
-          + Σ_k W_k · (N/10) · min(1, Σ_p squad_k(b(p)) / (S_k · N/10))
-          + Σ_p pref / (1 + rank(p, b(p)))
+    score = Σ_g Σ_k w_k · min(1, Σ_{p∈g} party_k(b(p)) / T_k)          party boons
+          + Σ_g Σ_s W_s · min(1, n(g, s) / c_s)                         party slots
+          + Σ_k W_k · (N/10) · min(1, Σ_p squad_k(b(p)) / (S_k · N/10))  squad ratings
+          + Σ_u U_u · min(1, n(u) / m_u)                                squad utilities
+          + Σ_p pref / (1 + rank(p, b(p)))                              preference
           − penalty · |players whose build or party differs from the previous plan|
+
+g runs over all P = ceil(N / party size) parties; n(g, s) counts the members of party g whose
+build is in slot s's list (a build listed in several slots counts in each); n(u) counts the squad
+members whose build has utility tag u.
 """
 
 from __future__ import annotations
@@ -28,6 +35,10 @@ class ScoreBreakdown:
     change: float
     coverage: dict[int, dict[str, float]]       # party -> capability -> min(1, sum / target)
     squad_totals: dict[str, tuple[float, float]]  # capability -> (sum, target)
+    slots: float = 0.0                          # the party-slot term
+    utility: float = 0.0                        # the squad-utility term
+    slot_counts: dict[int, dict[str, int]] = field(default_factory=dict)  # party -> slot -> n(g, s)
+    utility_totals: dict[str, tuple[int, int]] = field(default_factory=dict)  # tag -> (n(u), m_u)
     deficits: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
@@ -54,6 +65,24 @@ def squad_value(mode: Mode, n: int, totals: dict[str, float]) -> tuple[float, di
         shown[k] = (totals.get(k, 0.0), target)
         value += mode.squad_weights[k] * (n / 10) * min(1.0, totals.get(k, 0.0) / target)
     return value, shown
+
+
+def slot_counts(mode: Mode, builds: list[str]) -> dict[str, int]:
+    """n(g, s) for the members' builds of one party, per counted slot."""
+    return {sl.slot: sum(b in sl.builds for b in builds) for sl in mode.counted_slots()}
+
+
+def slot_value(mode: Mode, counts: dict[str, int]) -> float:
+    return sum(sl.weight * min(1.0, counts.get(sl.slot, 0) / sl.count) for sl in mode.counted_slots())
+
+
+def utility_totals(mode: Mode, catalog: Catalog, builds: list[str]) -> dict[str, tuple[int, int]]:
+    return {u: (sum(u in catalog.builds[b].utility for b in builds), mode.squad_utility_min[u])
+            for u in mode.counted_utilities()}
+
+
+def utility_value(mode: Mode, totals: dict[str, tuple[int, int]]) -> float:
+    return sum(mode.squad_utility_weights[u] * min(1.0, n / m) for u, (n, m) in totals.items())
 
 
 def check_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode) -> list[str]:
@@ -91,6 +120,8 @@ def score_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, previou
     """Score a plan exactly; unknown builds contribute nothing and are listed as violations."""
     n = len(roster.players)
     parties: dict[int, list[dict[str, float]]] = {}
+    party_builds: dict[int, list[str]] = {}
+    squad_builds: list[str] = []
     totals: dict[str, float] = {}
     preference = 0.0
     for p in roster.players:
@@ -99,22 +130,27 @@ def score_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, previou
             continue
         b = catalog.builds[a.build]
         parties.setdefault(a.party, []).append(b.party)
+        party_builds.setdefault(a.party, []).append(a.build)
+        squad_builds.append(a.build)
         for k, v in b.squad.items():
             totals[k] = totals.get(k, 0.0) + v
         rank = p.rank(a.build)
         if rank is not None:
             preference += mode.preference_weight / (1 + rank)
-    coverage = {g: party_coverage(mode, parties.get(g, [])) for g in range(1, party_count(n, mode.party_size) + 1)}
-    for g in parties:
-        coverage.setdefault(g, party_coverage(mode, parties[g]))
-    coverage = dict(sorted(coverage.items()))
+    numbers = sorted(set(range(1, party_count(n, mode.party_size) + 1)) | set(parties))
+    coverage = {g: party_coverage(mode, parties.get(g, [])) for g in numbers}
+    slots = {g: slot_counts(mode, party_builds.get(g, [])) for g in numbers}
     party_total = sum(mode.party_weights[k] * c for cov in coverage.values() for k, c in cov.items())
+    slot_total = sum(slot_value(mode, c) for c in slots.values())
     squad_total, shown = squad_value(mode, n, totals)
+    utils = utility_totals(mode, catalog, squad_builds)
+    utility_total = utility_value(mode, utils)
     moved = plan.moved(previous) if previous else []
     change = mode.change_penalty * len(moved)
     result = ScoreBreakdown(
-        score=party_total + squad_total + preference - change, party=party_total, squad=squad_total,
-        preference=preference, change=change, coverage=coverage, squad_totals=shown, moved=moved,
+        score=party_total + slot_total + squad_total + utility_total + preference - change, party=party_total,
+        squad=squad_total, preference=preference, change=change, coverage=coverage, squad_totals=shown,
+        slots=slot_total, utility=utility_total, slot_counts=slots, utility_totals=utils, moved=moved,
     )
     result.violations = check_plan(plan, roster, catalog, mode)
     result.deficits = deficits(mode, coverage, shown, n)
