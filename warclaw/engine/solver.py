@@ -255,10 +255,9 @@ def _labeled_fallback(pb: Problem, emit: _Emitter, deadline: float, seed: int, s
     return ("optimal" if res.status == "optimal" else "feasible"), res.bound
 
 
-def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: int,
-            stop: threading.Event | None, workers: int, stats: dict) -> tuple[str, float]:
-    """Keep what the previous plan can keep; the labeled model moves only who must move."""
-    stats["model"] = "labeled-replan"
+def previous_positions(pb: Problem, previous: Plan) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, str]]]:
+    """(every present player's previous (party, build), the ones that can stay there as they are:
+    the build still allowed, the party in range and not over-full, a party lock respected)."""
     prev: dict[int, tuple[int, str]] = {}
     for i, p in enumerate(pb.players):
         a = previous.assignments.get(p.name)
@@ -273,6 +272,14 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         if counts.get(g, 0) < pb.size:
             counts[g] = counts.get(g, 0) + 1
             fixed[i] = (g, b)
+    return prev, fixed
+
+
+def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: int,
+            stop: threading.Event | None, workers: int, stats: dict) -> tuple[str, float]:
+    """Keep what the previous plan can keep; the labeled model moves only who must move."""
+    stats["model"] = "labeled-replan"
+    prev, fixed = previous_positions(pb, previous)
     start = complete(pb, fixed) or greedy(pb)
     penalty = pb.mode.change_penalty
 
