@@ -26,6 +26,7 @@ import msgspec
 import msgspec.inspect as mi
 import platformdirs
 
+from warclaw.common import mask_webhook_url
 from warclaw.errors import ConfigError
 
 APP_NAME = "warclaw"
@@ -111,12 +112,115 @@ class TuiConfig(_Section):
                 raise _FieldError(f"keys.{action}", f"expected a key such as \"O\" or \"ctrl+o\", got {_show(key)}")
 
 
+# Alert rules: the events a rule may name (daemon/alerts.py turns store events into alerts).
+ALERT_EVENTS = ("capture", "loss", "claim", "unclaim", "tier", "skirmish", "stale", "daemon")
+ALERT_MAPS = ("Center", "RedHome", "BlueHome", "GreenHome")
+ALERT_TYPES = ("Camp", "Tower", "Keep", "Castle", "Ruins", "Spawn", "Mercenary")
+ALERT_TEAMS = ("ours", "any", "red", "green", "blue")
+_MISSING = re.compile(r"^object missing required field `(?P<key>[^`]*)`$")
+_RULE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+# https://discord.com/api/webhooks/<id>/<token> (also /api/v10/..., ptb./canary. hosts, or the fake's 127.0.0.1).
+_WEBHOOK_URL = re.compile(r"^https?://[^/\s]+/api(?:/v\d+)?/webhooks/\d{1,25}/[A-Za-z0-9_-]{8,}$")
+
+
+class AlertRule(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    events: list[Literal["capture", "loss", "claim", "unclaim", "tier", "skirmish", "stale", "daemon"]]
+    webhook: str
+    team: Literal["ours", "any", "red", "green", "blue"] = "ours"
+    maps: list[Literal["Center", "RedHome", "BlueHome", "GreenHome"]] = msgspec.field(default_factory=list)
+    types: list[Literal["Camp", "Tower", "Keep", "Castle", "Ruins", "Spawn", "Mercenary"]] = msgspec.field(default_factory=list)
+    guilds: list[str] = msgspec.field(default_factory=list)
+    min_tier: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1
+    stale_minutes: Annotated[float, msgspec.Meta(ge=1, le=1440)] = 15.0
+    cooldown_seconds: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 0.0
+
+    def __post_init__(self) -> None:
+        if not _RULE_NAME.match(self.name):
+            raise _FieldError("name", f"expected 1-40 letters, digits, '-', '_' or '.', got {_show(self.name)}")
+        if not self.events:
+            raise _FieldError("events", f"expected at least one of {', '.join(ALERT_EVENTS)}")
+
+
+class AlertsConfig(_Section):
+    # Webhook name -> URL. A URL is a secret: it is only ever shown masked.
+    webhooks: dict[str, str] = msgspec.field(default_factory=dict)
+    rules: list[AlertRule] = msgspec.field(default_factory=list)
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] = "Warclaw"
+    # More alerts than this waiting for one rule are sent as one digest message instead of one embed each.
+    digest_after: Annotated[int, msgspec.Meta(ge=1, le=10)] = 5
+    # Seconds between looks at the events table for new events.
+    scan_seconds: Annotated[float, msgspec.Meta(ge=0.2, le=300)] = 2.0
+
+    def __post_init__(self) -> None:
+        for name, url in self.webhooks.items():
+            if not isinstance(url, str) or not _WEBHOOK_URL.match(url.strip()):
+                shown = mask_webhook_url(url) if isinstance(url, str) else _show(url)
+                raise _FieldError(f"webhooks.{name}", "expected a Discord webhook URL like "
+                                  f"https://discord.com/api/webhooks/<id>/<token>, got {shown!r}")
+            self.webhooks[name] = url.strip()
+
+
+def _parse_alerts(data: dict) -> tuple[AlertsConfig | None, list[tuple[str | None, str]]]:
+    """``[alerts]`` with one problem per bad key, each rule checked on its own (``rules[2].team``)."""
+    data = dict(data)
+    rules_raw = data.pop("rules", [])
+    problems: list[tuple[str | None, str]] = []
+    rules: list[AlertRule] = []
+    if not isinstance(rules_raw, list):
+        problems.append(("rules", "expected an array of tables ([[alerts.rules]])"))
+        rules_raw = []
+    section, errs = _convert(AlertsConfig, data)
+    problems += errs
+    webhooks = data.get("webhooks") if isinstance(data.get("webhooks"), dict) else {}
+    seen: set[str] = set()
+    for i, raw in enumerate(rules_raw):
+        where = f"rules[{i}]"
+        if not isinstance(raw, dict):
+            problems.append((where, "expected a table"))
+            continue
+        raw = dict(raw)
+        for key, allowed in (("events", ALERT_EVENTS), ("maps", ALERT_MAPS), ("types", ALERT_TYPES)):
+            value = raw.get(key)
+            if value is None:
+                continue
+            bad = [v for v in value if v not in allowed] if isinstance(value, list) else [value]
+            if bad:
+                problems.append((f"{where}.{key}", f"expected an array of {', '.join(allowed)}, got {_show(bad[0])}"))
+                raw[key] = ["daemon"] if key == "events" else []  # checked: the rest of the rule is still read
+        rule, rule_errs = _convert(AlertRule, raw)
+        reported = {k for k, _ in problems}
+        for k, p in rule_errs:
+            missing = _MISSING.match(p)
+            if missing:
+                k, p = missing["key"], "required"
+            if f"{where}.{k}" not in reported:
+                problems.append((f"{where}.{k}" if k else where, p))
+                reported.add(f"{where}.{k}")
+        name = raw.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append((f"{where}.name", f"a second rule named {name!r}: rule names must be unique"))
+            seen.add(name)
+        hook = raw.get("webhook")
+        if isinstance(hook, str) and hook not in webhooks:
+            known = ", ".join(sorted(webhooks)) or "none: add [alerts.webhooks]"
+            problems.append((f"{where}.webhook", f"no webhook named {hook!r} (known: {known})"))
+        if rule is not None:
+            rules.append(rule)
+    if problems or section is None:
+        return None, problems
+    section.rules = rules
+    return section, []
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     database: DatabaseConfig = msgspec.field(default_factory=DatabaseConfig)
     daemon: DaemonConfig = msgspec.field(default_factory=DaemonConfig)
     engine: EngineConfig = msgspec.field(default_factory=EngineConfig)
     tui: TuiConfig = msgspec.field(default_factory=TuiConfig)
+    alerts: AlertsConfig = msgspec.field(default_factory=AlertsConfig)
     # Where the config was read from (None: defaults). Set by parse_config, never read from the file.
     source: str | None = None
 
@@ -127,7 +231,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _SECTIONS: dict[str, type[_Section]] = {"api": ApiConfig, "database": DatabaseConfig, "daemon": DaemonConfig,
-                                        "engine": EngineConfig, "tui": TuiConfig}
+                                        "engine": EngineConfig, "tui": TuiConfig, "alerts": AlertsConfig}
 _S = TypeVar("_S", bound=_Section)
 
 # msgspec's message: "Expected `float` >= 5.0 - at `$.match_poll_seconds`" (the path is optional).
@@ -225,7 +329,7 @@ def parse_config(data: dict, source: str = "<config>") -> Config:
         elif not isinstance(value, dict):
             problems.append(f"{source}: {name}: expected a table, got {_show(value)}")
         else:
-            obj, errs = _convert(section, value)
+            obj, errs = _parse_alerts(value) if name == "alerts" else _convert(section, value)
             problems += [f"{source}: {name}.{key}: {p}" if key else f"{source}: {name}: {p}" for key, p in errs]
             if obj is not None:
                 sections[name] = obj

@@ -10,6 +10,7 @@ import pytest
 from warclaw.common import mask_webhook_url, scrub_secrets
 from warclaw.discord.fake import FakeDiscord
 from warclaw.discord.webhook import (
+    DeliveryInDoubt,
     PayloadRejected,
     RetryPolicy,
     WebhookClient,
@@ -101,15 +102,26 @@ async def test_client_waits_out_the_bucket_and_429s(discord):
     assert discord.received()[-1].content == "after 429"
 
 
-async def test_client_retries_5xx_and_drops_then_gives_up(discord):
+async def test_client_retries_5xx_then_gives_up(discord):
     url = discord.create_webhook("raid")
     discord.inject("500")
-    discord.inject("drop")
     discord.inject("502")
     fast = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, total_seconds=5, timeout=0.5)
     async with WebhookClient(fast) as client:
         msg = await client.execute(url, {"content": "through"})
         assert msg["content"] == "through"
+        # A post whose answer never came is not repeated (it may have been posted); an edit is.
+        discord.inject("drop")
+        with pytest.raises(DeliveryInDoubt):
+            await client.execute(url, {"content": "maybe"})
+        discord.inject("drop")
+        edited = await client.edit(url, msg["id"], {"content": "edited"})
+        assert edited["content"] == "edited"
+        discord.inject("slow", seconds=1.0)
+        with pytest.raises(DeliveryInDoubt):
+            await client.execute(url, {"content": "slow"})
+        await asyncio.sleep(1.0)
+        assert [m.content for m in discord.received()] == ["edited", "slow"]
         discord.inject("503", count=None)
         with pytest.raises(WebhookUnavailable) as err:
             await client.execute(url, {"content": "never"})

@@ -20,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate-window", type=float, default=2.0, help="seconds of the rate-limit window (default 2)")
     p.set_defaults(func=run_fake)
 
+    p = sub.add_parser("alerts", help="Discord alert rules: send a sample through a rule's webhook")
+    asub = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    t = asub.add_parser("test", help="send a sample alert for RULE to its webhook now")
+    t.add_argument("rule", help="a rule name from [[alerts.rules]] in the config")
+    t.set_defaults(func=run_alert_test)
+    asub.add_parser("list", help="the configured rules and their webhooks (masked)").set_defaults(func=run_alert_list)
+
 
 def run_fake(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.discord.fake import FakeDiscord
@@ -50,3 +57,33 @@ def run_fake(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     finally:
         fake.stop()
+
+
+def run_alert_test(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
+    from warclaw.daemon.alerts import send_sample
+    from warclaw.discord.webhook import WebhookError
+
+    try:
+        url, message_id = asyncio.run(send_sample(ctx.config, args.rule))
+    except LookupError as e:
+        raise UserError(str(e.args[0])) from None
+    except WebhookError as e:
+        raise UserError(f"alert rule {args.rule}: {e}") from None
+    print(f"sent a sample alert for rule {args.rule} to {url} (message {message_id})")
+    return 0
+
+
+def run_alert_list(args: argparse.Namespace, ctx: Context) -> int:
+    from warclaw.common import mask_webhook_url
+
+    cfg = ctx.config.alerts
+    if not cfg.rules:
+        print("no alert rules: add [[alerts.rules]] to the config (see config.example.toml)")
+    for r in cfg.rules:
+        where = mask_webhook_url(cfg.webhooks.get(r.webhook, "?"))
+        extra = "".join(f"; {k} {', '.join(v)}" for k, v in (("maps", r.maps), ("types", r.types), ("guilds", r.guilds)) if v)
+        cooldown = f"; cooldown {r.cooldown_seconds:g}s" if r.cooldown_seconds else ""
+        print(f"{r.name}: {', '.join(r.events)} for team {r.team}{extra}{cooldown} -> {r.webhook} ({where})")
+    return 0

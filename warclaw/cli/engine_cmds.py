@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--previous", help="previous plan JSON: re-plan with the change penalty")
     p.add_argument("--seed", type=int, help="solver seed (default: config engine.seed)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--discord", metavar="WEBHOOK", help="post the plan to a Discord webhook URL (- reads it from stdin);"
+                   " posting the same roster again edits the messages posted last time")
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("score", help="score any plan (for example one written by hand)")
@@ -92,7 +94,34 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
         raise InfeasibleRoster(f"{args.roster}: infeasible roster: {res.reason}")
     else:
         print(plan_text(res, {p.name for p in roster.players if p.commander}))
+    if args.discord and res.plan is not None:
+        _post_to_discord(args, ctx, res, {p.name for p in roster.players if p.commander})
     return 3 if res.status == "infeasible" else 0
+
+
+def _post_to_discord(args: argparse.Namespace, ctx: Context, res, commanders: set[str]) -> None:
+    from pathlib import Path
+
+    from warclaw.common import mask_webhook_url
+    from warclaw.discord.post import post_plan
+    from warclaw.discord.webhook import WebhookError, is_webhook_url
+    from warclaw.errors import UserError
+    from warclaw.store.db import Store
+
+    url = (sys.stdin.readline() if args.discord == "-" else args.discord).strip()
+    if not is_webhook_url(url):
+        raise UserError(f"--discord: expected a webhook URL like https://discord.com/api/webhooks/<id>/<token>, "
+                        f"got {mask_webhook_url(url)[:60]!r}")
+    key = f"file:{Path(args.roster).resolve()}"
+    with Store.open(ctx.config.database_url(), busy_timeout_ms=ctx.config.database.busy_timeout_ms) as store:
+        try:
+            out = post_plan(res, commanders, url, plan_key=key, store=store, username=ctx.config.alerts.username)
+        except WebhookError as e:
+            raise UserError(f"--discord: {e}") from None
+    what = ", ".join(f"{n} {w}" for n, w in ((out.edited, "edited"), (out.posted, "posted"), (out.deleted, "deleted")) if n)
+    print(f"plan sent to Discord {mask_webhook_url(url)}: {what}", file=sys.stderr)
+    for note in out.notes:
+        print(f"  {note}", file=sys.stderr)
 
 
 def cmd_score(args: argparse.Namespace, ctx: Context) -> int:

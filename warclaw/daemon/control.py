@@ -121,7 +121,7 @@ def status(ctx: Context) -> int:
     """Print whether the daemon runs, its heartbeat and each endpoint's last poll; 0 if running."""
     from datetime import UTC, datetime
 
-    from warclaw.store.queries import daemon_status
+    from warclaw.store.queries import alert_outbox, daemon_status
     from warclaw.store.reader import open_reader
 
     cfg = _control_config(ctx)
@@ -129,6 +129,7 @@ def status(ctx: Context) -> int:
     print(f"daemon: {'running, pid ' + str(pid) if pid else 'not running'} (pidfile {pidfile_path(cfg)})")
     with open_reader(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as reader:
         st = daemon_status(reader, datetime.now(UTC))
+        outbox = alert_outbox(reader)
     if st.beat_at is None:
         print("heartbeat: none yet (the daemon never ran against this database)")
     else:
@@ -139,4 +140,36 @@ def status(ctx: Context) -> int:
         if e.failing:
             line += f"; failing ({e.consecutive_failures} in a row): {e.last_error}"
         print(line)
+    _print_alerts(cfg, outbox)
     return 0 if pid else 3
+
+
+def _print_alerts(cfg: Config, outbox: list) -> None:
+    """Each rule's last delivery and what waits in the outbox; webhook URLs masked."""
+    from warclaw.common import mask_webhook_url
+
+    rows = {r.rule: r for r in outbox}
+    names = [r.name for r in cfg.alerts.rules] + [n for n in rows if n not in {r.name for r in cfg.alerts.rules}]
+    if not names:
+        return
+    waiting = sum(r.counts.get("pending", 0) + r.counts.get("sending", 0) for r in outbox)
+    doubt = sum(r.counts.get("unconfirmed", 0) for r in outbox)
+    failed = sum(r.counts.get("failed", 0) for r in outbox)
+    print(f"alerts: outbox {waiting} waiting, {sum(r.counts.get('sent', 0) for r in outbox)} sent, "
+          f"{failed} failed, {doubt} unconfirmed")
+    hooks = {r.name: r.webhook for r in cfg.alerts.rules}
+    for name in names:
+        r = rows.get(name)
+        hook = hooks.get(name)
+        where = f"-> {hook} ({mask_webhook_url(cfg.alerts.webhooks.get(hook, '?'))})" if hook else "(no longer in the config)"
+        last = r.last_sent_at.strftime("%Y-%m-%d %H:%M:%S") if r and r.last_sent_at else "never"
+        line = f"  {name:<16} {where}; last delivery {last}"
+        if r and (r.counts.get("pending") or r.counts.get("sending")):
+            line += f"; {r.counts.get('pending', 0) + r.counts.get('sending', 0)} waiting"
+        if r and r.counts.get("failed"):
+            line += f"; {r.counts['failed']} failed"
+        if r and r.counts.get("unconfirmed"):
+            line += f"; {r.counts['unconfirmed']} unconfirmed"
+        if r and r.last_error and (r.counts.get("pending") or r.counts.get("failed") or r.counts.get("unconfirmed")):
+            line += f"; last problem: {r.last_error}"
+        print(line)

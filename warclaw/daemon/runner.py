@@ -57,7 +57,7 @@ def open_store_for_writing(cfg: Config) -> Store:
 
 
 def _remember_secrets(cfg: Config) -> None:
-    SECRETS.secrets = [cfg.api.key] if cfg.api.key else []
+    SECRETS.secrets = ([cfg.api.key] if cfg.api.key else []) + list(cfg.alerts.webhooks.values())
 
 
 def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
@@ -134,7 +134,8 @@ async def _reload_loop(ctx: Context, svc, requested: asyncio.Event) -> None:
         try:
             cfg = fresh.config
         except ConfigError as e:
-            log.error("config reload failed, keeping the last good config: %s", "; ".join(e.problems))
+            for problem in e.problems:  # one line per bad key, as at start
+                log.error("config reload failed, keeping the last good config: %s", problem)
             continue
         try:
             svc.reconfigure(cfg)  # e.g. a malformed api.key is only caught when the client is built

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from warclaw.config import Config
+from warclaw.daemon.alerts import AlertService
 from warclaw.daemon.backoff import backoff, jittered
 from warclaw.daemon.roster_keys import KeyRefresher
 from warclaw.gw2api import (
@@ -58,6 +59,7 @@ DAEMON_RETRY = RetryPolicy(
     auth_attempts=2, auth_base_delay=2.0, total_seconds=20.0,
 )
 HOUSEKEEPING_SECONDS = 3600.0
+ALERT_FLUSH_SECONDS = 5.0  # at stop, time given to send the pending alerts (the stop alert among them)
 GUILDS_PER_POLL = 20
 
 
@@ -99,6 +101,7 @@ class SyncService:
         self.started_at = utcnow()
         self._tier_yaks: dict[str, list[int]] | None = None
         self.keys = KeyRefresher(store, lambda: self.config, lambda: self.client.limiter, DAEMON_RETRY)
+        self.alerts = AlertService(store, lambda: self.config, self.stop, matches_ready=self._matches_polled)
         self.pollers = {
             p.name: p
             for p in (
@@ -116,7 +119,9 @@ class SyncService:
 
     async def run(self) -> None:
         """Poll until :attr:`stop` is set; returns once every in-flight write has finished."""
+        await self._alert_quietly(self.alerts.enqueue_daemon("start", self.started_at))
         tasks = [asyncio.create_task(self._loop(p), name=f"poll-{p.name}") for p in self.pollers.values()]
+        tasks.append(asyncio.create_task(self.alerts.run(), name="alerts"))
         tasks.append(asyncio.create_task(self._heartbeat_loop(), name="heartbeat"))
         tasks.append(asyncio.create_task(self._housekeeping_loop(), name="housekeeping"))
         try:
@@ -125,6 +130,8 @@ class SyncService:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self._alert_quietly(self.alerts.enqueue_daemon("stop", utcnow()))
+            await self.alerts.flush(ALERT_FLUSH_SECONDS)  # what is left goes out at the next start
             await self._write_quietly(lambda s: beat(s, utcnow(), "stopped", started_at=self.started_at))
             await self.aclose()
 
@@ -132,6 +139,18 @@ class SyncService:
         for c in [self.client, *self._old_clients]:
             await c.aclose()
         self._old_clients.clear()
+        await self.alerts.aclose()
+
+    def _matches_polled(self) -> bool:
+        """"Stale" is judged only after this run has polled the matches once (not on old data at start)."""
+        p = self.pollers["matches"]
+        return p.attempts > 0 and not p.lock.locked()
+
+    async def _alert_quietly(self, coro: Awaitable[Any]) -> None:
+        try:
+            await coro
+        except SQLAlchemyError as e:
+            log.error("alerts: %s", describe_db_error(self.store.url, e))
 
     def poke(self) -> None:
         """Poll every endpoint now (an operator's SIGUSR1), backoff or not."""

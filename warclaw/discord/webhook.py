@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,7 +51,13 @@ class PayloadRejected(WebhookError):
 
 
 class WebhookUnavailable(WebhookError):
-    """5xx, timeouts, refused or dropped connections, or 429s past the time allowed: try later."""
+    """5xx, refused connections, timeouts before sending, or 429s past the time allowed: not
+    delivered, try later."""
+
+
+class DeliveryInDoubt(WebhookError):
+    """The request was sent but no answer came (read timeout, connection dropped): Discord may have
+    posted the message. A post is not repeated after this, so that nothing is ever posted twice."""
 
 
 @dataclass
@@ -106,7 +113,7 @@ class WebhookClient:
 
     async def execute(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Post a message; returns Discord's message object (``?wait=true``), so its id can be kept."""
-        return await self._request("POST", url, payload, params={"wait": "true"})
+        return await self._request("POST", url, payload, params={"wait": "true"}, repeatable=False)
 
     async def edit(self, url: str, message_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         return await self._request("PATCH", f"{url.rstrip('/')}/messages/{message_id}", payload, bucket=url)
@@ -123,7 +130,10 @@ class WebhookClient:
         return b
 
     async def _request(self, method: str, url: str, payload: dict[str, Any] | None, *,
-                       params: dict[str, str] | None = None, bucket: str | None = None) -> Any:
+                       params: dict[str, str] | None = None, bucket: str | None = None,
+                       repeatable: bool = True) -> Any:
+        """``repeatable=False`` (a post): once the request may have reached Discord, it is not sent
+        again; edits and deletes are idempotent and retried."""
         b = self._bucket(bucket or url)
         assert b.lock is not None
         deadline = time.monotonic() + self.policy.total_seconds
@@ -135,10 +145,15 @@ class WebhookClient:
                     await self._wait(url, b.reset_at - now, deadline, "rate limit bucket empty")
                 try:
                     r = await self._http.request(method, url, json=payload, params=params)
+                except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+                    failures += 1  # nothing was sent
+                    await self._retry(url, failures, deadline, _describe(e))
+                    continue
                 except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
+                    if not repeatable:
+                        raise DeliveryInDoubt(url, f"{_describe(e)} after the request was sent: it may have been posted") from None
                     failures += 1
-                    problem = f"{type(e).__name__.replace('Error', ' error').replace('Exception', '')}".strip()
-                    await self._retry(url, failures, deadline, problem or "connection failed")
+                    await self._retry(url, failures, deadline, _describe(e))
                     continue
                 self._note_limits(b, r)
                 if r.status_code == 429:
@@ -189,6 +204,12 @@ class WebhookClient:
         delay *= 0.5 + self._rng.random()  # jitter: many daemons do not retry in step
         log.debug("%s: %s, retry in %.1fs", mask_webhook_url(url), problem, delay)
         await self._wait(url, delay, deadline, problem)
+
+
+def _describe(e: Exception) -> str:
+    """``ConnectError`` -> ``connect error``; httpx's own text may carry the URL, so it is left out."""
+    name = type(e).__name__
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower().replace(" exception", "") or "connection failed"
 
 
 def _json_field(r: httpx.Response, key: str) -> Any:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from warclaw.store.models import (
@@ -80,20 +80,27 @@ def _colors(values: Mapping[str, Any] | None) -> dict[str, int]:
     return {c: int(values.get(c, 0) or 0) for c in COLORS}
 
 
-def insert_event(session: Session, **values: Any) -> bool:
-    """Insert an event unless one with the same dedupe_key exists; True if it was new."""
+def insert_unless_exists(session: Session, model: type, values: dict[str, Any], keys: Sequence[str]) -> bool:
+    """Insert a row unless one with the same unique ``keys`` exists (one statement, no race on
+    SQLite and PostgreSQL); True if it was new."""
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         else:
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(Event).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = dialect_insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
         return bool(session.execute(stmt).rowcount)
-    if session.scalar(select(Event.id).where(Event.dedupe_key == values["dedupe_key"])) is not None:
+    columns = [getattr(model, k) == values[k] for k in keys]
+    if session.scalar(select(func.count()).select_from(model).where(*columns)):
         return False
-    session.execute(insert(Event).values(**values))
+    session.execute(insert(model).values(**values))
     return True
+
+
+def insert_event(session: Session, **values: Any) -> bool:
+    """Insert an event unless one with the same dedupe_key exists; True if it was new."""
+    return insert_unless_exists(session, Event, values, ["dedupe_key"])
 
 
 def load_tier_thresholds(session: Session) -> dict[str, list[int]]:
@@ -377,6 +384,19 @@ def _objective_events(
             guild_id=claimed_by,
             detail={"type": old.type},
             dedupe_key=f"claim:{match.id}:{oid}:{claimed_by}:{when.isoformat()}",
+        )
+    if old.claimed_by and claimed_by != old.claimed_by:
+        # The claiming guild lost it (dropped, or the objective fell): dated by the new data.
+        since = old.claimed_at.isoformat() if old.claimed_at else "?"
+        count += insert_event(
+            session,
+            **base,
+            occurred_at=flipped if captured and flipped else data_now,
+            kind="unclaimed",
+            team=old.owner,
+            guild_id=old.claimed_by,
+            detail={"type": old.type},
+            dedupe_key=f"unclaim:{match.id}:{oid}:{old.claimed_by}:{since}",
         )
     if not captured and tier > old.upgrade_tier and flipped is not None:
         count += insert_event(

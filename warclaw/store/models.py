@@ -340,3 +340,48 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- Discord: the alert outbox and the plan's posted messages ---------------------------------
+
+
+class AlertOutbox(Base):
+    """An alert for one Discord webhook: one row per (event, rule), so an alert is queued once.
+
+    ``status``: pending -> sending (committed before the request) -> sent | failed (refused for
+    good) | unconfirmed (in flight when the daemon died: maybe posted, never sent again). Rows name
+    the webhook; its URL (a secret) stays in the config.
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (UniqueConstraint("dedupe_key", "rule"), Index(None, "status", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    webhook: Mapped[str] = mapped_column(String(80))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    alert: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(24))
+    last_error: Mapped[str | None] = mapped_column(String(400))
+
+
+class PlanPost(Base):
+    """The Discord messages a squad plan was posted as, so a re-plan edits them instead of posting anew.
+
+    ``plan_key`` names the plan (``roster:<name>`` for a roster in the database, ``file:<path>``);
+    ``webhook_key`` is a hash of the webhook URL, never the URL.
+    """
+
+    __tablename__ = "plan_posts"
+
+    plan_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    webhook_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_ids: Mapped[list[Any]] = mapped_column(default=list)
+    posted_at: Mapped[datetime]

@@ -449,3 +449,27 @@ def fingerprint(reader: Reader) -> dict[str, Any]:
         "roster": from_db_time(roster),
         "plans": plan,
     }
+
+
+@dataclass(frozen=True)
+class RuleDelivery:
+    """One alert rule's outbox: counts by status, its last delivery and last problem."""
+
+    rule: str
+    counts: dict[str, int]
+    last_sent_at: datetime | None
+    last_error: str | None
+
+
+def alert_outbox(reader: Reader) -> list[RuleDelivery]:
+    """Per rule of the Discord alert outbox (``warclaw daemon status``); error texts are stored masked."""
+    with reader.snapshot():
+        counts = reader.rows("SELECT rule, status, count(*) FROM alert_outbox GROUP BY rule, status")
+        last = dict(reader.rows("SELECT rule, max(sent_at) FROM alert_outbox GROUP BY rule"))
+        errors = dict(reader.rows(
+            "SELECT o.rule, o.last_error FROM alert_outbox o WHERE o.last_error IS NOT NULL AND o.id ="
+            " (SELECT max(id) FROM alert_outbox i WHERE i.rule = o.rule AND i.last_error IS NOT NULL)"))
+    by_rule: dict[str, dict[str, int]] = {}
+    for rule, status, n in counts:
+        by_rule.setdefault(rule, {})[status] = n
+    return [RuleDelivery(rule, c, from_db_time(last.get(rule)), errors.get(rule)) for rule, c in sorted(by_rule.items())]

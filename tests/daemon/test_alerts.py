@@ -1,0 +1,256 @@
+"""Discord alerts with the daemon as a real process, the fake GW2 API and the fake Discord over HTTP.
+
+Events reach the daemon's events table either from the fake API (captures while its scenario
+advances) or written by this test into the same SQLite file (a burst of exactly N events); the
+daemon turns them into outbox rows and delivers them to the fake Discord webhook.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from warclaw.discord.fake import FakeDiscord
+from warclaw.store.models import Event, Match, Objective
+
+from .conftest import wait_for
+
+
+@pytest.fixture
+def discord():
+    with FakeDiscord(rate_limit=5, rate_window=2.0) as d:
+        yield d
+
+
+def configure(env, discord, *, rules: list[dict] | None = None, **alerts) -> str:
+    url = discord.create_webhook("raid")
+    env.settings["alerts"] = {
+        "webhooks": {"raid": url},
+        "scan_seconds": 0.2,
+        "rules": rules or [{"name": "flips", "events": ["capture"], "team": "any", "webhook": "raid"}],
+        **alerts,
+    }
+    env.write_config()
+    return url
+
+
+def delivered(discord: FakeDiscord) -> Counter:
+    """(unix time, title) of every alert the fake received: one per embed, or per line of a digest."""
+    out: Counter = Counter()
+    for m in discord.received():
+        for e in m.embeds:
+            if e["footer"]["text"].endswith("· digest"):
+                for line in e["description"].splitlines():
+                    tag, _, title = line.partition(" ")
+                    out[(int(tag.split(":")[1]), title)] += 1
+            else:
+                out[(int(datetime.fromisoformat(e["timestamp"]).timestamp()), e["title"])] += 1
+    return out
+
+
+def outbox(env) -> list[tuple]:
+    con = sqlite3.connect(env.db)
+    try:
+        return con.execute("SELECT id, rule, status, dedupe_key, alert, last_error FROM alert_outbox ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def statuses(env) -> Counter:
+    return Counter(row[2] for row in outbox(env))
+
+
+def cursor_ready(env) -> bool:
+    con = sqlite3.connect(env.db)
+    try:
+        return bool(con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+                    and con.execute("SELECT value FROM meta WHERE key = 'alerts_event_cursor'").fetchone())
+    finally:
+        con.close()
+
+
+def insert_captures(env, n: int, start: int = 0) -> set[tuple[int, str]]:
+    """``n`` capture events for a match the daemon synced; returns the (time, title) each alert must have."""
+    base = datetime(2026, 12, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=start)
+    with env.store() as store, store.write() as s:
+        match = s.query(Match).order_by(Match.id).first()
+        objectives = s.query(Objective).filter(Objective.type == "Camp").order_by(Objective.id).all()
+        teams = {t.color: t for t in match.teams}
+        for i in range(n):
+            o = objectives[(start + i) % len(objectives)]
+            s.add(Event(match_id=match.id, occurred_at=base + timedelta(seconds=i), recorded_at=base, kind="captured",
+                        objective_id=o.id, map_type=o.map_type, team="Red", prev_team="Blue",
+                        detail={"type": "Camp"}, dedupe_key=f"test:{start + i}"))
+        names = {o.id: o.name for o in objectives}
+        red = teams["red"].team_id
+    from warclaw.gw2api.teams import all_teams
+
+    red_name = all_teams().get(red, "Red")
+    return {(int((base + timedelta(seconds=i)).timestamp()),
+             f"{red_name} captured {names[objectives[(start + i) % len(objectives)].id]}") for i in range(n)}
+
+
+def md_plain(title: str) -> str:
+    return title.replace("\\", "")
+
+
+def start_daemon(env, daemon):
+    d = daemon()
+    d.wait_started()
+    wait_for(lambda: cursor_ready(env), timeout=30, what="the alert scan's first run")
+    return d
+
+
+def test_captures_from_the_api_reach_discord_once_each_and_start_stop_are_told(env, daemon, discord):
+    configure(env, discord, rules=[
+        {"name": "flips", "events": ["capture", "claim", "tier"], "team": "any", "webhook": "raid"},
+        {"name": "life", "events": ["daemon"], "webhook": "raid"},
+    ])
+    env.sync_in_process()
+    d = start_daemon(env, daemon)
+    wait_for(lambda: any(e["title"] == "Warclaw daemon started" for m in discord.received() for e in m.embeds),
+             what="the start alert")
+    env.api.advance(minutes=15)
+    d.poke()
+    wait_for(lambda: statuses(env).get("sent", 0) >= 2 and not statuses(env).get("pending"), timeout=30,
+             what="captures delivered")
+    code, out = d.terminate()
+    assert code == 0, out
+    rows = outbox(env)
+    con = sqlite3.connect(env.db)
+    events = con.execute("SELECT count(*) FROM events WHERE kind IN ('captured', 'claimed', 'upgraded')").fetchone()[0]
+    con.close()
+    flips = [r for r in rows if r[1] == "flips"]
+    assert len(flips) == events > 0  # every event of those kinds, once
+    assert all(r[2] == "sent" for r in rows), Counter(r[2] for r in rows)
+    got = delivered(discord)
+    assert max(got.values()) == 1
+    import json
+
+    expected = Counter((int(datetime.fromisoformat(json.loads(r[4])["timestamp"]).timestamp()), json.loads(r[4])["title"])
+                       for r in rows)
+    assert got == expected
+    titles = {md_plain(t) for _, t in got}
+    assert "Warclaw daemon stopped" in titles and "Warclaw daemon started" in titles
+    # Nothing pinged: every payload says so.
+    assert all(m.payload["allowed_mentions"] == {"parse": []} for m in discord.received())
+
+
+def test_outage_then_recovery_delivers_every_alert_exactly_once(env, daemon, discord):
+    url = configure(env, discord)
+    env.sync_in_process()
+    d = start_daemon(env, daemon)
+    discord.stop()  # Discord unreachable: connections refused
+    want = insert_captures(env, 12)
+    wait_for(lambda: any(r[5] for r in outbox(env)), timeout=30, what="a failed attempt recorded")
+    assert statuses(env) == {"pending": 12}
+    status = env.warclaw("status")
+    token = url.rsplit("/", 1)[1]
+    assert "flips" in status.stdout and "12 waiting" in status.stdout and "last problem" in status.stdout
+    assert token not in status.stdout + status.stderr
+    # Back, but failing with 503 for a while, then healthy.
+    discord.start()
+    discord.inject("503", count=3)
+    more = insert_captures(env, 8, start=100)
+    wait_for(lambda: statuses(env) == {"sent": 20}, timeout=60, what="every alert delivered after the outage")
+    got = delivered(discord)
+    assert {(t, md_plain(x)) for t, x in got} == want | more and max(got.values()) == 1
+    code, out = d.terminate()
+    assert code == 0
+    log = env.log.read_text()
+    assert "unavailable" in log and token not in log and token not in out
+    status = env.warclaw("status")
+    assert "last delivery 20" in status.stdout and "20 sent" in status.stdout
+
+
+def test_kill_9_mid_delivery_loses_and_duplicates_nothing(env, daemon, discord):
+    configure(env, discord, digest_after=10)
+    env.sync_in_process()
+    rng = random.Random(17)
+    want: set = set()
+    kills = 0
+    start = 0
+    for _ in range(5):
+        d = start_daemon(env, daemon)
+        discord.inject("slow", count=None, seconds=0.4)  # every answer takes a while: kills land mid-request
+        for _ in range(4):
+            want |= insert_captures(env, 3, start=start)
+            start += 3
+            time.sleep(rng.uniform(0.1, 0.5))
+        d.kill()
+        kills += 1
+        discord.clear_faults()
+    d = start_daemon(env, daemon)
+    wait_for(lambda: not statuses(env).get("pending") and not statuses(env).get("sending"), timeout=60,
+             what="the outbox drained")
+    d.terminate()
+    time.sleep(0.5)  # answers the fake was still sleeping on
+    got = delivered(discord)
+    rows = outbox(env)
+    got_plain = Counter({(t, md_plain(x)): n for (t, x), n in got.items()})
+    assert max(got_plain.values()) == 1, "an alert was posted twice"
+    st = Counter(r[2] for r in rows)
+    assert set(st) <= {"sent", "unconfirmed"} and len(rows) == len(want)
+    missing = want - set(got_plain)
+    import json
+
+    unconfirmed = {(int(datetime.fromisoformat(json.loads(r[4])["timestamp"]).timestamp()), md_plain(json.loads(r[4])["title"]))
+                   for r in rows if r[2] == "unconfirmed"}
+    # Whatever did not arrive is marked (never silently lost), and only requests in flight at a kill are.
+    assert missing <= unconfirmed
+    assert st.get("unconfirmed", 0) <= kills * 10
+    print(f"kill -9 x{kills}: {len(want)} alerts, {st.get('sent', 0)} sent, {st.get('unconfirmed', 0)} unconfirmed "
+          f"({len(unconfirmed - missing)} of them did arrive), {len(missing)} missing")
+
+
+def test_a_burst_of_500_events_respects_the_rate_limit_in_digests(env, daemon, discord):
+    configure(env, discord)
+    env.sync_in_process()
+    d = start_daemon(env, daemon)
+    want = insert_captures(env, 500)
+    wait_for(lambda: statuses(env) == {"sent": 500}, timeout=120, what="500 alerts delivered")
+    d.terminate()
+    got = delivered(discord)
+    assert {(t, md_plain(x)) for t, x in got} == want and max(got.values()) == 1
+    messages = discord.received()
+    assert len(messages) <= 15  # digests, not 500 messages
+    assert all(any(e["footer"]["text"].endswith("digest") for e in m.embeds) for m in messages)
+    # The client waited for the bucket instead of provoking 429s: no window held more than 5 posts.
+    assert discord.count(status=429) == 0
+    posts = sorted(r.at for r in discord.requests if r.method == "POST" and r.status == 200)
+    assert all(b - a >= 2.0 - 0.05 for a, b in zip(posts, posts[5:], strict=False))
+    print(f"500 events: {len(messages)} digest messages over {posts[-1] - posts[0]:.1f} s, 0 rate-limited")
+
+
+def test_alerts_test_command_and_a_bad_rule_on_reload(env, daemon, discord):
+    url = configure(env, discord)
+    r = env.warclaw("alerts", "test", "flips", lean=False)
+    assert r.returncode == 0, r.stderr
+    token = url.rsplit("/", 1)[1]
+    assert "sent a sample alert for rule flips" in r.stdout and token not in r.stdout
+    [m] = discord.received()
+    assert m.embeds[0]["title"] == "Test alert for rule flips"
+    r = env.warclaw("alerts", "test", "nope", lean=False)
+    assert r.returncode == 1 and r.stderr == "warclaw: no alert rule named 'nope' (known: flips)\n"
+    env.sync_in_process()
+    d = start_daemon(env, daemon)
+    good = dict(env.settings)
+    env.settings["alerts"] = {**env.settings["alerts"], "rules": [
+        {"name": "flips", "events": ["capture", "flip"], "team": "us", "webhook": "raid"}]}
+    env.write_config()
+    wait_for(lambda: env.log.read_text().count("config reload failed") >= 2, what="the reload refused")
+    lines = [x for x in env.log.read_text().splitlines() if "config reload failed" in x]
+    assert any(x.endswith("alerts.rules[0].events: expected an array of capture, loss, claim, unclaim, tier, skirmish,"
+                          " stale, daemon, got 'flip'") for x in lines)
+    assert any(x.endswith("alerts.rules[0].team: expected one of ours, any, red, green, blue, got 'us'") for x in lines)
+    # The last good rules still deliver.
+    env.settings = good
+    want = insert_captures(env, 2)
+    wait_for(lambda: statuses(env).get("sent") == 2, what="alerts under the last good config")
+    assert want <= {(t, md_plain(x)) for t, x in delivered(discord)}
+    d.terminate()
