@@ -237,7 +237,7 @@ def scan_stale(session: Session, config: Config, now: datetime) -> int:
     queued = 0
     newest: dict[str, tuple[int, str, datetime]] = {}
     for pk, api_id, changed in session.execute(select(Match.id, Match.api_id, Match.changed_at)
-                                               .where(Match.end_time > now.replace(tzinfo=None))):
+                                               .where(Match.end_time > now)):
         newest[api_id] = (pk, api_id, _aware(changed))
     ours = set(session.scalars(select(MatchTeam.match_id).where(
         or_(MatchTeam.team_id.in_(ids), MatchTeam.world_id.in_(ids))))) if ids else set()
