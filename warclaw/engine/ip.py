@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from warclaw.engine.baselines import Assign
 from warclaw.engine.columns import Columns
-from warclaw.engine.master import SCALE, Layout
+from warclaw.engine.master import SCALE, Layout, rounding_margin
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 
@@ -97,7 +97,10 @@ def run_cpsat(m: cp_model.CpModel, read: Callable[[Any], Assign], *, time_limit:
     if best[0] is None and found:
         best[0] = read(solver)
     objective = solver.objective_value / SCALE if found else float("-inf")
-    return IPResult(name, best[0], objective, solver.best_objective_bound / SCALE)
+    # CP-SAT's bound is valid once the search has run (optimal, feasible); stopped before its first
+    # solution (unknown) it reports the hint's objective or nothing, which bounds nothing.
+    bound = {"infeasible": float("-inf"), "unknown": float("inf")}.get(name, solver.best_objective_bound / SCALE)
+    return IPResult(name, best[0], objective, bound)
 
 
 def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_limit: float, seed: int,
@@ -158,8 +161,9 @@ def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_l
         obj.append(int(round(pb.squad_coef[k] * SCALE / SQUAD_SCALE)) * t)
         tvars.append((t, cap))
     if upper is not None:
-        # The LP bound, given as a constraint, is the bound CP-SAT's own relaxation does not find.
-        m.add(sum(obj) <= int(np.floor(upper * SCALE + 1e-6 * SCALE)))
+        # The LP bound, given as a constraint, is the bound CP-SAT's own relaxation does not find
+        # (widened by the rounding of the coefficients, so it never cuts off the optimum).
+        m.add(sum(obj) <= int(np.floor((upper + rounding_margin(pb)) * SCALE)) + 1)
     m.maximize(sum(obj))
     if hint:
         chosen, builds = hint
@@ -180,5 +184,7 @@ def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_l
         return decode(pb, cols, chosen, builds)
 
     # Probing costs ~0.5 s per round here and buys nothing: the bound comes from the LP.
-    return run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
-                     on_solution=on_solution, stop=stop, params={"cp_model_probing_level": 0, **(params or {})})
+    res = run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
+                    on_solution=on_solution, stop=stop, params={"cp_model_probing_level": 0, **(params or {})})
+    res.bound += rounding_margin(pb)  # a bound on the exact score, not only on the rounded objective
+    return res

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from warclaw.engine.baselines import Assign
 from warclaw.engine.ip import IPResult, run_cpsat
-from warclaw.engine.master import SCALE
+from warclaw.engine.master import SCALE, rounding_margin
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 COVER_SCALE = 1000
@@ -25,7 +26,9 @@ COVER_SCALE = 1000
 def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[int, tuple[int, str]] | None = None,
                   change_penalty: float = 0.0, hint: Assign | None = None, symmetry: bool = True,
                   on_solution: Callable[[Assign, float, float], None] | None = None,
-                  stop: threading.Event | None = None, workers: int = 2) -> IPResult:
+                  stop: threading.Event | None = None, workers: int = 2, upper: float | None = None) -> IPResult:
+    """``upper``: a known bound on the exact objective (with the change penalty), given to CP-SAT as
+    a constraint. The result's ``bound`` is a bound on the exact objective (rounding included)."""
     built_from = time.perf_counter()  # the time limit covers building the model too
     m = cp_model.CpModel()
     P = pb.parties
@@ -81,6 +84,9 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
         loose = [g for g in range(P) if g not in locked and g not in used]
         for g1, g2 in zip(loose, loose[1:], strict=False):
             m.add(sum(by_party[g1]) >= sum(by_party[g2]))
+    margin = rounding_margin(pb, COVER_SCALE, len(previous or {}), change_penalty)
+    if upper is not None:
+        m.add(sum(obj) + offset <= int(np.floor((upper + margin) * SCALE)) + 1)
     m.maximize(sum(obj) + offset)
     if hint:
         for (p, b, g), var in x.items():
@@ -92,5 +98,7 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
                 party[p], build[p] = g, b
         return Assign(party, build)
 
-    return run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
-                     on_solution=on_solution, stop=stop)
+    res = run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
+                    on_solution=on_solution, stop=stop)
+    res.bound += margin
+    return res

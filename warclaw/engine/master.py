@@ -13,6 +13,7 @@ Objective: Σ value·y + Σ preference·x + Σ (W_k/S_k)·t_k.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,12 +105,14 @@ def _x_entries(pb: Problem, lay: Layout) -> tuple[list[int], list[int], list[flo
 
 @dataclass
 class LPResult:
-    value: float            # LP optimum (an upper bound on the score)
+    value: float            # the working set's LP value (the LP optimum when ``complete``)
     duals: np.ndarray
     reduced: np.ndarray     # per column: how much using it once costs against the LP optimum (≥ 0)
     artificial: float       # > 0: the rows cannot be met (the units cannot be packed)
     y: dict[int, float]
     working: list[int]      # every column the generation brought in
+    bound: float = float("inf")  # a valid upper bound on the score, even when stopped early
+    complete: bool = True   # no column could improve the LP (value is the LP optimum)
 
 
 @dataclass
@@ -160,12 +163,22 @@ def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artific
     return Master(A, cost, w, off_x, off_e, off_a)
 
 
+def lagrangian_bound(pb: Problem, value: float, reduced: np.ndarray) -> float:
+    """A valid upper bound from any round of column generation: every plan uses at most P
+    columns, each worth at most its profit (−reduced cost) above the duals' value. A small margin
+    covers the LP solver's tolerances on the other variables."""
+    best = float(max(0.0, -reduced.min())) if len(reduced) else 0.0
+    return value + pb.parties * best + 1e-6 * (pb.n + pb.parties)
+
+
 def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
-             batch: int = 400) -> LPResult:
-    """Column generation: solve over a working set, price every enumerated column, repeat."""
+             batch: int = 400, deadline: float | None = None) -> LPResult:
+    """Column generation: solve over a working set, price every enumerated column, repeat.
+    Past ``deadline`` it stops after the round it is in; ``bound`` stays valid."""
     working = sorted(set(start))
     in_working = np.zeros(len(cols), dtype=bool)
     in_working[working] = True
+    complete = False
     for _ in range(max_rounds):
         w = np.array(working, dtype=np.int64)
         mst = build_master(pb, cols, lay, w, artificials=True)
@@ -176,6 +189,9 @@ def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_roun
         reduced = reduced_costs(cols, lay, duals)
         candidates = np.flatnonzero((reduced < -1e-7) & ~in_working)
         if len(candidates) == 0:
+            complete = True
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
             break
         if len(candidates) > batch:
             candidates = candidates[np.argpartition(reduced[candidates], batch)[:batch]]
@@ -185,7 +201,9 @@ def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_roun
     off_a, ny = mst.off_a, len(w)
     artificial = float(res.x[off_a:].sum())
     y = {int(w[i]): float(res.x[i]) for i in range(ny) if res.x[i] > 1e-9}
-    return LPResult(value=-float(res.fun), duals=duals, reduced=reduced, artificial=artificial, y=y, working=working)
+    value = -float(res.fun)
+    return LPResult(value=value, duals=duals, reduced=reduced, artificial=artificial, y=y, working=working,
+                    bound=lagrangian_bound(pb, value, reduced), complete=complete)
 
 
 def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
@@ -196,6 +214,33 @@ def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
 
 
 SCALE = 1_000_000  # CP-SAT objective units per score point
+
+
+def rounding_margin(pb: Problem, cover_scale: int | None = None, moved: int = 0, penalty: float = 0.0) -> float:
+    """How far a CP-SAT objective (integer coefficients) can be from the exact score of the same
+    plan, at most, so that its bound plus this margin is a bound on the exact score.
+
+    ``cover_scale`` None: the composition model (a column's party value rounded to 1/SCALE);
+    otherwise the labeled model, whose coverage is counted in 1/cover_scale of a target."""
+    out = 0.0
+    if cover_scale is None:
+        out += pb.parties * 0.5 / SCALE
+    else:
+        for k in range(len(pb.caps)):
+            t, w = float(pb.targets[k]), float(pb.weights[k])
+            q = round(w / t * SCALE / cover_scale) * cover_scale / SCALE
+            e_t = abs(round(t * cover_scale) / cover_scale - t)
+            e_v = max((abs(round(v[k] * cover_scale) / cover_scale - v[k]) for v in pb.build_vec.values()), default=0.0)
+            out += pb.parties * (abs(q - w / t) * (t + e_t) + w / t * max(e_t, pb.size * e_v))
+    for k in range(len(pb.squad_caps)):
+        cap, coef = float(pb.squad_cap[k]), float(pb.squad_coef[k])
+        q = round(coef * SCALE / SQUAD_SCALE) * SQUAD_SCALE / SCALE
+        e_cap = abs(round(cap * SQUAD_SCALE) / SQUAD_SCALE - cap)
+        e_r = max((abs(round(r[k] * SQUAD_SCALE) / SQUAD_SCALE - r[k]) for r in pb.build_squad.values()), default=0.0)
+        out += abs(q - coef) * (cap + e_cap) + coef * max(e_cap, pb.n * e_r)
+    out += sum(max((abs(round(v * SCALE) / SCALE - v) for v in prefs.values()), default=0.0) for prefs in pb.pref)
+    out += moved * abs(round(penalty * SCALE) / SCALE - penalty)
+    return out
 
 
 def scaled_objective_parts(pb: Problem) -> tuple[np.ndarray, int]:

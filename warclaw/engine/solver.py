@@ -32,6 +32,9 @@ from warclaw.engine.score import ScoreBreakdown, score_plan
 # tighten the incumbent on the LP's support, then filter again.
 FILTER_LIMIT = 60_000
 EPS = 1e-6
+# "optimal" means the plan's exact score is within this many points of a valid upper bound (the
+# CP-SAT objectives are integers of 1e-6 points; a 50-player score is ~5,000).
+PROOF_TOL = 1e-3
 # Seconds for CP-SAT over the generated columns; past it, reduced-cost filtering does better.
 WORKING_BUDGET = 2.0
 # Before the full filtered model: a model over the compositions whose reduced cost is within this
@@ -149,16 +152,17 @@ def optimize(roster: Roster, catalog: Catalog, mode: Mode | str | None = None, *
     else:
         status, bound = _fresh(pb, emit, deadline, seed, stop, workers, stats)
     elapsed = time.perf_counter() - t0
-    if emit.best is None:
+    if emit.best is None or status == "infeasible":
         reason = stats.get("reason") or "no plan satisfies the locks and 'with' groups"
         return SolveResult("infeasible", None, 0.0, 0.0, elapsed, m.id, reason=reason, stats=stats)
     best = emit.best if previous is not None else commander_first(pb, emit.best)
     plan = to_plan(pb, best)
     breakdown = score_plan(plan, present, catalog, m, previous)
-    if status == "optimal":
-        bound = breakdown.score
-    return SolveResult(status, plan, breakdown.score, max(bound, breakdown.score), elapsed, m.id, breakdown,
-                       None, stats)
+    # Every bound the solvers return is valid (LP, Lagrangian, CP-SAT's plus its rounding), so
+    # "optimal" is decided here, once, by the exact score meeting the bound: a proof.
+    bound = max(bound, breakdown.score)
+    status = "optimal" if bound - breakdown.score <= PROOF_TOL else "feasible"
+    return SolveResult(status, plan, breakdown.score, bound, elapsed, m.id, breakdown, None, stats)
 
 
 def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: threading.Event | None,
@@ -230,8 +234,9 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
     if emit.best is None:
         stats["reason"] = f"no plan satisfies the locks and 'with' groups in {pb.parties} parties"
         return "infeasible", 0.0
-    if lp.value - emit.value <= EPS or (ip.status == "optimal" and not truncated):
-        return "optimal", emit.value
+    if lp.value - emit.value <= EPS:
+        return "optimal", lp.value
+    # CP-SAT's bound holds for the kept compositions; the rest cannot beat the gap they were cut at.
     return "feasible", lp.value if truncated else min(lp.value, max(ip.bound, emit.value))
 
 
@@ -275,13 +280,31 @@ def previous_positions(pb: Problem, previous: Plan) -> tuple[dict[int, tuple[int
     return prev, fixed
 
 
+def trivial_bound(pb: Problem) -> float:
+    """Every term at its maximum: a valid bound that costs nothing to compute."""
+    prefs = sum(max(p.values(), default=0.0) for p in pb.pref)
+    return float(pb.parties * pb.weights.sum() + (pb.squad_coef * pb.squad_cap).sum() + prefs)
+
+
+def forced_moves(pb: Problem, prev: dict[int, tuple[int, str]], fixed: dict[int, tuple[int, str]]) -> int:
+    """Players of the previous plan who cannot keep their party and build (the build is no longer
+    allowed, a lock moved them, their party is gone or over-full): every plan moves them."""
+    return len(prev) - len(fixed)
+
+
 def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: int,
             stop: threading.Event | None, workers: int, stats: dict) -> tuple[str, float]:
-    """Keep what the previous plan can keep; the labeled model moves only who must move."""
+    """Keep what the previous plan can keep; the labeled model moves only who must move.
+
+    The bound is the least of three valid ones: every term at its maximum, the composition LP
+    without the change penalty (a plan's score is its fresh score minus the penalty), each less
+    the penalty of the moves every plan must make; and CP-SAT's bound on the labeled model."""
     stats["model"] = "labeled-replan"
     prev, fixed = previous_positions(pb, previous)
-    start = complete(pb, fixed) or greedy(pb)
     penalty = pb.mode.change_penalty
+    forced = penalty * forced_moves(pb, prev, fixed)
+    emit.bound = trivial_bound(pb) - forced
+    start = complete(pb, fixed) or greedy(pb)
 
     def value(a: Assign) -> float:
         moved = sum(1 for i, (g, b) in prev.items() if (a.party[i], a.build[i]) != (g, b))
@@ -293,13 +316,46 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         better = local_search(pb, start, previous=prev, change_penalty=penalty,
                               budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
         emit.offer(better, value(better))
+    lp = _fresh_bound(pb, deadline, stats)
+    if lp is not None:
+        emit.bound = min(emit.bound, lp - forced)
+        stats["lp_bound"] = round(lp, 6)
+    if emit.bound - emit.value <= PROOF_TOL or (stop is not None and stop.is_set()):
+        return "feasible", emit.bound
     res = solve_labeled(pb, deadline - time.perf_counter(), seed, previous=prev, change_penalty=penalty,
-                        hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers)
+                        hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers,
+                        upper=emit.bound)
     if res.assign is not None:
         emit.offer(res.assign, value(res.assign))
     if res.status == "infeasible" and emit.best is None:
         stats["reason"] = "no plan satisfies the locks and 'with' groups"
-    return ("optimal" if res.status == "optimal" else "feasible"), res.bound
+    stats["labeled_status"] = res.status
+    if res.status in ("optimal", "feasible", "unknown") and np.isfinite(res.bound):
+        emit.bound = min(emit.bound, res.bound)
+    return "feasible", emit.bound
+
+
+# Columns above which a re-plan does not enumerate compositions for its bound (seconds of work).
+BOUND_COLUMNS = 400_000
+
+
+def _fresh_bound(pb: Problem, deadline: float, stats: dict) -> float | None:
+    """The composition LP's bound (no change penalty), when it fits in the time left."""
+    from warclaw.engine.columns import estimate
+
+    if time.perf_counter() >= deadline or estimate(pb) > BOUND_COLUMNS:
+        return None
+    try:
+        cols = enumerate_columns(pb)
+    except TooManyColumns:
+        return None
+    if time.perf_counter() >= deadline:
+        return None
+    lay = layout(pb, cols)
+    empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
+    lp = solve_lp(pb, cols, lay, empty, deadline=deadline)
+    stats["lp_complete"] = lp.complete
+    return lp.bound
 
 
 __all__ = ["SolveResult", "optimize", "from_plan"]
