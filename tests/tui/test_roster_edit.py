@@ -103,3 +103,30 @@ def test_mode_cycles_through_the_catalog_and_undoes(book: RosterBook) -> None:
     assert stored(book).get("mode") == new and book.engine_roster().mode == new
     assert book.undo() == "mode zerg"
     assert book.mode == "zerg"
+
+
+def test_redo_replays_undone_edits_and_a_new_edit_clears_it(book: RosterBook) -> None:
+    book.plan = "plan A"
+    book.add({"name": "Kip.0001", "builds": ["firebrand"]})
+    book.plan = "plan B"
+    step = book.undo_step()
+    assert (step.what, step.plan) == ("add Kip.0001", "plan A")  # the plan shown before the edit
+    assert "Kip.0001" not in names(book)
+    step = book.redo_step()
+    assert (step.what, step.plan) == ("add Kip.0001", "plan B")
+    assert "Kip.0001" in names(book)
+    book.undo_step()
+    book.add({"name": "Lio.0002", "builds": ["firebrand"]})
+    assert book.redo_step() is None
+
+
+def test_a_delete_that_breaks_a_party_lock_is_refused_and_rolled_back(book: RosterBook) -> None:
+    jax = next(r for r in book.rows if r.name == "Jax.5555")
+    book.set_fields(jax.id, lock_party=2)
+    for r in book.rows[:4]:  # 6 present: two parties still
+        book.toggle_present(r.id)
+    before = stored(book)
+    with pytest.raises(EditError, match="deleting Iris.4444 refused: Jax.5555 is locked to party 2"):
+        book.delete(next(r.id for r in book.rows if r.name == "Iris.4444"))
+    assert stored(book) == before
+    assert book.undo_stack[-1].what.startswith("mark")

@@ -7,7 +7,7 @@ import tomllib
 from textual.widgets import Input
 
 from warclaw.store import rosters as rs
-from warclaw.tui.widgets import PathPrompt, PlayerForm
+from warclaw.tui.widgets import Confirm, PathPrompt, PlayerForm
 
 from .conftest import TINY
 from .helpers import column, settle, text
@@ -87,20 +87,21 @@ async def test_edit_delete_duplicate_absent_and_undo(store, make_app) -> None:
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert [p["name"] for p in db_players(store)][1] == "Bran.0001"
-        # duplicate it: the copy goes right below
+        # duplicate it: the copy goes right below, absent until someone renames it and marks it present
         await pilot.press("c")
         await settle(app, pilot)
         assert [p["name"] for p in db_players(store)][2] == "Bran.0001 (2)"
-        # mark the copy absent (cursor stays on row 2? move to it)
-        await pilot.press("down", "x")
-        await settle(app, pilot)
         assert db_players(store)[2]["present"] is False
         assert column(app, "players", 1)[2] == "absent"
+        # mark the copy present
+        await pilot.press("down", "x")
+        await settle(app, pilot)
+        assert db_players(store)[2]["present"] is True
         # delete it
         await pilot.press("d")
         await settle(app, pilot)
         assert "Bran.0001 (2)" not in [p["name"] for p in db_players(store)]
-        # undo: delete, absent, duplicate, edit
+        # undo: delete, present, duplicate, edit
         for _ in range(4):
             await pilot.press("u")
             await settle(app, pilot)
@@ -129,6 +130,17 @@ async def test_export_and_import_roster_toml(store, make_app, tmp_path) -> None:
         await pilot.pause()
         app.screen.query_one("#f-path", Input).value = str(other)
         await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)  # replacing 10 players with 1 is asked first
+        assert "Replace the 10 players of roster default with the 1 of other.toml" in str(
+            app.screen.query_one("#form-title").render())
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert len(db_players(store)) == 10
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#f-path", Input).value = str(other)
+        await pilot.press("enter", "y")
         await settle(app, pilot)
         assert [p["name"] for p in db_players(store)] == ["Solo.1"]
         assert column(app, "players", 0) == ["Solo.1"]
@@ -187,7 +199,7 @@ async def test_signup_csv_import_and_csv_export(store, make_app, tmp_path) -> No
         await pilot.press("i")
         await pilot.pause()
         app.screen.query_one("#f-path", Input).value = str(sheet)
-        await pilot.press("enter")
+        await pilot.press("enter", "y")
         await settle(app, pilot)
         assert [p["name"] for p in db_players(store)] == ["Kip.42", "Lio.7"]
         await pilot.press("w")

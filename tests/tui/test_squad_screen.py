@@ -99,14 +99,14 @@ async def test_export_plan_to_file_and_clipboard(store, make_app, tmp_path) -> N
         await pilot.pause()
         assert app.clipboard.startswith("Squad plan — zerg")
         assert "Aelin.1234" in app.clipboard and "(commander)" in app.clipboard
-        await pilot.press("x")
+        await pilot.press("w")
         await pilot.pause()
         await pilot.press("enter")
         await settle(app, pilot)
         written = (tmp_path / "squad-default.txt").read_text()
         assert written.strip() == app.clipboard.strip()
         titles = [c.title for c in commands(app.screen)]
-        assert "Squad: export plan to a file (x)" in titles
+        assert "Squad: export plan to a file (w)" in titles
 
 
 async def test_saved_plan_is_shown_on_start(saved_plan, make_app) -> None:
@@ -118,26 +118,30 @@ async def test_saved_plan_is_shown_on_start(saved_plan, make_app) -> None:
         assert column(app, "parties", 0)[:6] == ["1", "", "", "", "", "2"]
 
 
-async def test_infeasible_roster_says_why(store, make_app) -> None:
+async def test_an_edit_that_leaves_no_plan_is_refused_and_the_plan_stays(store, make_app) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await optimize(app, pilot)
+        plan = app.state.plan.plan
         # lock two players of a `with` pair to different parties: no plan can honour it
         bran = next(r for r in app.planner.book.rows if r.name == "Bran.5678")
         cora = next(r for r in app.planner.book.rows if r.name == "Cora.9012")
-        await app.database.run(partial(app.planner.book.set_fields, bran.id, lock_party=1))
-        await app.database.run(partial(app.planner.book.set_fields, cora.id, lock_party=2))
-        app.planner.maybe_replan()
+        app.planner.edit(partial(app.planner.book.set_fields, bran.id, lock_party=1), lambda _n: "ok")
         await settle(app, pilot)
-        assert app.state.plan.plan is None
-        assert "No plan:" in text(app, "squad-title")
+        app.planner.edit(partial(app.planner.book.set_fields, cora.id, lock_party=2), lambda _n: "ok")
+        await settle(app, pilot)
+        shown = " ".join(n.message for n in app._notifications)
+        assert "must share a party (with), but are locked apart" in shown
+        assert next(r for r in app.planner.book.rows if r.name == "Cora.9012").lock_party is None
+        assert app.state.plan.plan is not None and set(app.state.plan.plan.assignments) == set(plan.assignments)
+        assert text(app, "squad-title").startswith("Score")
 
 
 async def test_mode_change_on_the_roster_replans(store, make_app) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await optimize(app, pilot)
-        await pilot.press("4", "m")
+        await pilot.press("4", "g")
         await settle(app, pilot)
         assert app.planner.book.mode != "zerg"
         assert app.state.plan.result.mode == app.planner.book.mode

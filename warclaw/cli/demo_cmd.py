@@ -1,9 +1,12 @@
 """`warclaw demo` (what `make demo` runs): the whole product, offline, on bundled data.
 
 Starts the fake GW2 API (the replay scenario, sped up 60x: a score tick every 5 s) and the sync
-daemon against it, both as real processes on a temporary data dir, then opens the TUI on the
-bundled 40-player roster. Quitting the TUI stops the rest. Without a terminal (a pipe, CI) it
-prints the matchup the daemon stored and an optimized squad instead of opening the TUI.
+daemon against it, both as real processes, then opens the TUI on the bundled 40-player roster.
+Quitting the TUI stops the rest. The data dir is kept (default ``<user data dir>/demo``, printed at
+start and at exit): the rosters edited in the demo are there next time, and ``warclaw --config
+<dir>/config.toml tui --roster demo`` opens them without the demo; ``--fresh`` starts over.
+Without a terminal (a pipe, CI) it prints the matchup the daemon stored and an optimized squad
+instead of opening the TUI.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="the offline demo: fake API + daemon + TUI on bundled data")
     p.add_argument("--speed", type=float, default=60.0, help="scenario seconds per real second (default 60)")
     p.add_argument("--no-tui", action="store_true", help="print the matchup and a squad plan instead of the TUI")
-    p.add_argument("--keep", action="store_true", help="keep the temporary data dir (its path is printed)")
+    p.add_argument("--dir", type=Path, help="the demo's data dir, kept between runs (default: <user data dir>/demo)")
+    p.add_argument("--fresh", action="store_true", help="start over: empty the data dir, roster edits included")
     p.set_defaults(func=cmd_demo)
 
 
@@ -68,9 +71,13 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     import urllib.request  # here, not at the top: every command builds the parser that imports this module
 
+    from warclaw.config import default_data_dir
     from warclaw.gw2api.fake import DEFAULT_KEY
 
-    tmp = Path(tempfile.mkdtemp(prefix="warclaw-demo-"))
+    tmp = (args.dir or default_data_dir() / "demo").expanduser()
+    if args.fresh and tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     config = tmp / "config.toml"
@@ -101,8 +108,10 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
 
         _wait("the daemon's first sync", has_matchup, 60, procs)
         print("  sync daemon running; matchup stored")
-        subprocess.run([*me, "roster", "import", str(_sample()), "--name", "demo"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        listed = subprocess.run([*me, "roster", "list"], env=env, capture_output=True, text=True)
+        if not any(line.split()[:1] == ["demo"] for line in listed.stdout.splitlines()):
+            subprocess.run([*me, "roster", "import", str(_sample()), "--name", "demo"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)  # only the first time: edits made in the demo stay
         if args.no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
             subprocess.run([*me, "matchup"], env=env, check=False)
             print()
@@ -112,10 +121,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         _stop(list(reversed(procs)))
         out.close()
-        if args.keep:
-            print(f"data kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        print(f"The demo's rosters are kept in {tmp} (`warclaw demo` opens them again; --fresh starts over;\n"
+              f"  without the demo: warclaw --config {config} tui --roster demo)")
 
 
 def _sample() -> Path:

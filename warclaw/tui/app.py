@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ScreenStackError, UnknownModeError
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from warclaw.common import clean
 from warclaw.errors import UserError
 from warclaw.tui import data as d
 from warclaw.tui.commands import TITLES, WarclawCommands
@@ -34,7 +36,7 @@ from warclaw.tui.planner import REPLAN_SECONDS, Planner
 from warclaw.tui.screens import SCREEN_PATHS, make_screen
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.state import PARTS, AppState
-from warclaw.tui.widgets import HELP_BINDING, SCREENS, StatusBar
+from warclaw.tui.widgets import HELP_BINDING, SCREENS, Confirm, StatusBar
 
 if TYPE_CHECKING:
     from warclaw.engine import Catalog
@@ -55,6 +57,9 @@ class WarclawApp(App):
         *[Binding(str(i), f"show('{key}')", title, show=False, id=f"screen.{key}") for i, (key, title) in enumerate(SCREENS, 1)],
         Binding("r", "refresh", "Refresh", show=False, id="app.refresh"),
         HELP_BINDING,  # shown on the tab line (right), not in the footer, which runs out of room
+        # Every roster and plan change is undoable from any screen; u and ctrl+z are one key.
+        Binding("u,ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+y", "redo", "Redo", show=False, id="app.redo"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -84,6 +89,7 @@ class WarclawApp(App):
         self.export_dir = export_dir or Path.cwd()
         self.start_screen = start_screen
         self.loaded = asyncio.Event()
+        self._key_gate = 0  # > 0 while a dialog that just closed may still have keys on their way
 
     # --- lifecycle --------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -108,6 +114,54 @@ class WarclawApp(App):
             msg = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
             self.state.db_error = msg
             self.notify(msg, title=event.worker.name or "error", severity="error", timeout=8)
+
+    # --- keys -------------------------------------------------------------------------------
+    def pop_screen(self):  # noqa: ANN201 - Textual's AwaitComplete
+        """A dialog (palette, theme picker, form) closing: keys typed at it that are still on their
+        way must not act on the screen underneath. They are dropped until the dialog's own follow-up
+        (a palette command, the theme picker it opens) has run: two turns of the message queue."""
+        if isinstance(self._shown(), ModalScreen):
+            self._key_gate += 1
+            self.call_later(self.call_later, self._open_key_gate)
+        return super().pop_screen()
+
+    def _open_key_gate(self) -> None:
+        self._key_gate = max(0, self._key_gate - 1)
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, events.Key) and not event.is_forwarded and self._key_gate
+                and isinstance(self._shown(), WarclawScreen)):
+            return
+        await super().on_event(event)
+
+    def action_undo(self) -> None:
+        if self.planner.book is None:
+            self.notify("nothing to undo", timeout=2)
+        else:
+            self.planner.undo()
+
+    def action_redo(self) -> None:
+        if self.planner.book is None:
+            self.notify("nothing to redo", timeout=2)
+        else:
+            self.planner.redo()
+
+    async def action_quit(self) -> None:
+        """Quit; asked first only when something would be lost (a solve running: its plan)."""
+        if not self.state.solving:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+        self.push_screen(Confirm(f"A solve is running ({self.state.solving}). Quit and lose its plan?", "Quit"),
+                         answered)
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Notices carry roster and file names (untrusted): plain text, made terminal-safe."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=markup)
 
     # --- messages from the services ---------------------------------------------------------
     def on_state_changed(self, message: StateChanged) -> None:

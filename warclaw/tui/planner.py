@@ -128,6 +128,7 @@ class Planner:
         res = rescore(roster, self.catalog, roster.mode or self.default_mode, saved)
         if res is not None:
             self.state.plan = PlanView(res, kind="saved")
+            self.book.plan = self.state.plan
             self.last_plan = res.plan
             self._plan_sig = self._sig(roster)
         else:
@@ -165,6 +166,60 @@ class Planner:
             self.changed(set() if replanned else {"roster"}, done(result))
 
         self.app.run_worker(run(), group="edit", name="roster edit")
+
+    def undo(self) -> None:
+        self._history("undo")
+
+    def redo(self) -> None:
+        self._history("redo")
+
+    def _history(self, which: str) -> None:
+        """Undo or redo one roster change; the plan shown with that roster comes back with it
+        (no re-plan), so undoing a move or a lock restores the plan exactly."""
+        book = self.book
+        if book is None:
+            return
+        if not (book.undo_stack if which == "undo" else book.redo_stack):
+            self.say(f"nothing to {which}", timeout=2)
+            return
+        self.state.edit_started_at = time.perf_counter()
+
+        async def run() -> None:
+            try:
+                step = await self.database.run(book.undo_step if which == "undo" else book.redo_step)
+            except UserError as e:
+                self.say(str(e), title=f"not {which}ne", severity="error", timeout=6)
+                return
+            if step is None:
+                return
+            restored = self._restore(step.plan)
+            if not restored and not self.maybe_replan():
+                self.changed({"roster"})
+            hint = "ctrl+y redo" if which == "undo" else "u undo"
+            self.changed({"roster", "plan"} if restored else set(), f"{which}ne: {step.what} — {hint}")
+
+        self.app.run_worker(run(), group="edit", name=which)
+
+    def _restore(self, pv: Any) -> bool:
+        """Show ``pv`` (a PlanView remembered with an undo step) if it fits the roster as it is now."""
+        if pv is None or pv.plan is None or self.book is None:
+            return False
+        try:
+            roster = self.book.engine_roster()
+        except UserError:
+            return False
+        if set(pv.plan.assignments) != {p.name for p in roster.present().players}:
+            return False
+        if self._stop is not None:
+            self._stop.set()
+        self._token += 1  # a solve still running belongs to the roster before: its plans are dropped
+        self.state.solving = None
+        self.state.roster_error = None
+        self.state.plan = pv
+        self.book.plan = pv
+        self.last_plan = pv.plan
+        self._plan_sig = self._sig(roster)
+        return True
 
     # --- solving ----------------------------------------------------------------------------
     @staticmethod
@@ -278,12 +333,16 @@ class Planner:
         _, previous, kind, sig = self._solve
         self.state.solving = None
         if res.plan is None:
-            self.state.plan = PlanView(res, kind=kind)
+            # The last good plan stays on screen (marked by the error line) if there is one.
+            if self.state.plan is None or self.state.plan.plan is None:
+                self.state.plan = PlanView(res, kind=kind)
             self.state.roster_error = res.reason
             self.changed({"plan"}, res.reason or "no plan", title="infeasible roster", severity="error", timeout=8)
             return
         moved = set(res.plan.moved(previous)) if previous is not None else set()
         self.state.plan = PlanView(res, moved, kind=kind)
+        if self.book is not None:
+            self.book.plan = self.state.plan
         self.last_plan = res.plan
         self._plan_sig = sig
         self.state.replan_seconds = time.perf_counter() - self.state.edit_started_at

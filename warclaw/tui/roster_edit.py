@@ -1,7 +1,9 @@
 """Roster editing without a UI: validated edits written to the database at once, with undo.
 
-Every edit snapshots the whole roster (it is small: tens of players) before writing; undo writes
-the snapshot back. Player dicts are in the roster TOML shape plus ``present``.
+Every edit snapshots the whole roster (it is small: tens of players) before writing, with the plan
+shown for it; undo writes the snapshot back and gives the plan back, redo does the same the other way.
+An edit that leaves a roster no plan can satisfy (a lock to party 9 of 4) is rolled back and refused
+with the reason. Player dicts are in the roster TOML shape plus ``present``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,36 @@ from warclaw.store import Store
 from warclaw.store import rosters as rs
 
 UNDO_DEPTH = 100
+# The player form's labels by roster field, so an error names the field a person sees.
+FIELD_LABELS = {"name": "Name", "builds": "Builds", "lock_party": "Lock party", "lock_build": "Lock build",
+                "with": "With", "commander": "Commander", "present": "Present"}
 
 
 class EditError(UserError):
-    """An edit the roster cannot take (bad build name, duplicate player, ...)."""
+    """An edit the roster cannot take (bad build name, duplicate player, ...); ``field`` names the
+    form field at fault when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Step:
+    """One undoable change: what it was, the roster before it, and the plan shown before it."""
+
+    what: str
+    snapshot: dict[str, Any]
+    plan: Any = None
+
+
+def _field_error(message: str) -> EditError:
+    """An engine roster error (``lock_party: expected ...``) as one naming the form's field."""
+    key, sep, rest = message.partition(":")
+    key = key.strip()
+    if sep and key in FIELD_LABELS:
+        return EditError(f"{FIELD_LABELS[key]}:{rest}", field=key)
+    return EditError(message)
 
 
 def row_dict(p: rs.PlayerRow) -> dict[str, Any]:
@@ -47,7 +75,10 @@ class RosterBook:
     name: str
     mode: str | None = None
     rows: list[rs.PlayerRow] = field(default_factory=list)
-    undo_stack: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    undo_stack: list[Step] = field(default_factory=list)
+    redo_stack: list[Step] = field(default_factory=list)
+    plan: Any = None  # the plan shown for the roster as it is now (opaque here: the planner sets it)
+    _redo_cleared: list[Step] = field(default_factory=list, repr=False)  # given back if an edit is refused
 
     # --- reading ----------------------------------------------------------------------------
     def reload(self) -> list[rs.PlayerRow]:
@@ -90,19 +121,70 @@ class RosterBook:
         try:
             player_from_mapping(d, self.catalog, "player")
         except RosterError as e:
-            raise EditError(re.sub(r"^player( \([^)]*\))?[.:]?\s*", "", str(e))) from None
+            raise _field_error(re.sub(r"^player( \([^)]*\))?[.:]?\s*", "", str(e))) from None
         others = {r.name for r in self.rows if r.id != replacing}
         if d["name"].strip() in others:
-            raise EditError(f"{d['name']!r} is already in the roster")
+            raise EditError(f"Name: {d['name']!r} is already in the roster", field="name")
         unknown = [w for w in d.get("with", []) if w not in others]
         if unknown:
-            raise EditError(f"with: {unknown[0]!r} is not in the roster")
+            raise EditError(f"With: {unknown[0]!r} is not in the roster", field="with")
+        # The roster with this player in it must still have a plan (a lock to party 9 of 4 has none).
+        players = [row_dict(r) if r.id != replacing else d for r in self.rows]
+        if replacing is None:
+            players.append(d)
+        problem = self.plan_problem(players)
+        if problem:
+            field = "lock_party" if d.get("lock_party") and "locked to party" in problem else (
+                "with" if d.get("with") and "with" in problem else None)
+            raise EditError(f"{FIELD_LABELS[field] + ': ' if field else ''}{problem}", field=field)
         return d
+
+    def plan_problem(self, players: list[dict[str, Any]] | None = None, mode: str | None = None) -> str | None:
+        """Why no plan can exist for the roster (these players, default: as stored), or None.
+        The structural checks only (party locks, `with` groups): milliseconds, no solve."""
+        from warclaw.engine.errors import InfeasibleRoster
+        from warclaw.engine.problem import build_problem
+        from warclaw.engine.solver import resolve_mode
+
+        players = [row_dict(r) for r in self.rows] if players is None else players
+        names = {p["name"] for p in players}
+        cleaned = [{**p, "with": [w for w in p.get("with", []) if w in names and w != p["name"]]} for p in players]
+        if not any(p.get("present", True) for p in cleaned):
+            return None  # nobody to plan: no plan is due, nothing is contradicted
+        data: dict[str, Any] = {"players": [{k: v for k, v in p.items() if v != []} for p in cleaned]}
+        mode = mode or self.mode
+        if mode in self.catalog.modes:
+            data["mode"] = mode
+        try:
+            roster = roster_from_mapping(data, self.catalog, source=f"roster {self.name}")
+            build_problem(roster.present(), self.catalog, resolve_mode(self.catalog, roster, None))
+        except (InfeasibleRoster, RosterError) as e:
+            return str(e).removeprefix(f"roster {self.name}: ")
+        return None
 
     # --- writing ----------------------------------------------------------------------------
     def _remember(self, what: str) -> None:
-        self.undo_stack.append((what, self.mapping()))
+        self.undo_stack.append(Step(what, self.mapping(), self.plan))
         del self.undo_stack[:-UNDO_DEPTH]
+        self._redo_cleared, self.redo_stack = self.redo_stack, []
+
+    def _write(self, snapshot: dict[str, Any]) -> None:
+        with self.store.write() as s:
+            rs.save_roster(s, self.name, snapshot)
+        self.reload()
+
+    def refuse_if_unplannable(self, what: str) -> None:
+        """After an edit: if the roster has no plan any more, put it back as it was and refuse."""
+        problem = self.plan_problem()
+        if problem is None or not self.undo_stack:
+            return
+        before = self.undo_stack[-1].snapshot
+        if self.plan_problem(before["players"], before.get("mode")) is not None:
+            return  # it had no plan before either: an edit towards a fix is not refused
+        step = self.undo_stack.pop()
+        self.redo_stack = self._redo_cleared
+        self._write(step.snapshot)
+        raise EditError(f"{what} refused: {problem}")
 
     def ensure(self, seed: dict[str, Any] | None = None) -> None:
         """Create the roster (from ``seed``, a roster-TOML dict) if the database lacks it."""
@@ -147,6 +229,7 @@ class RosterBook:
                 if row.name in r.with_players:
                     rs.update_player(s, r.id, {"with": [w for w in r.with_players if w != row.name]})
         self.reload()
+        self.refuse_if_unplannable(f"deleting {row.name}")
         return row.name
 
     def duplicate(self, player_id: int) -> str:
@@ -155,7 +238,8 @@ class RosterBook:
         n = 2
         while f"{row.name} ({n})" in names:
             n += 1
-        d = {**row_dict(row), "name": f"{row.name} ({n})", "commander": False}
+        # absent until renamed and marked present: a copy is a new sign-up, not a second Aelin in the plan
+        d = {**row_dict(row), "name": f"{row.name} ({n})", "commander": False, "present": False}
         d.pop("lock_party", None)
         d.pop("with", None)
         return self.add(d, position=row.position + 1)
@@ -166,6 +250,7 @@ class RosterBook:
         with self.store.write() as s:
             rs.update_player(s, player_id, {"present": not row.present})
         self.reload()
+        self.refuse_if_unplannable(f"marking {row.name} {'absent' if row.present else 'present'}")
         return not row.present
 
     def cycle_mode(self) -> str:
@@ -177,6 +262,7 @@ class RosterBook:
         with self.store.write() as s:
             rs.set_roster_mode(s, self.name, new)
         self.reload()
+        self.refuse_if_unplannable(f"mode {new}")
         return new
 
     def replace(self, data: dict[str, Any], what: str) -> None:
@@ -190,15 +276,29 @@ class RosterBook:
         with self.store.write() as s:
             rs.save_roster(s, self.name, {k: v for k, v in data.items() if k in ("mode", "players")})
         self.reload()
+        self.refuse_if_unplannable(what)
 
     def undo(self) -> str | None:
+        step = self.undo_step()
+        return step.what if step else None
+
+    def undo_step(self) -> Step | None:
+        """Put the roster back as it was before the last edit; the step (with its plan) comes back."""
         if not self.undo_stack:
             return None
-        what, snapshot = self.undo_stack.pop()
-        with self.store.write() as s:
-            rs.save_roster(s, self.name, snapshot)
-        self.reload()
-        return what
+        step = self.undo_stack.pop()
+        self.redo_stack.append(Step(step.what, self.mapping(), self.plan))
+        self._write(step.snapshot)
+        return step
+
+    def redo_step(self) -> Step | None:
+        """Do the last undone edit again; the step (with the plan it had) comes back."""
+        if not self.redo_stack:
+            return None
+        step = self.redo_stack.pop()
+        self.undo_stack.append(Step(step.what, self.mapping(), self.plan))
+        self._write(step.snapshot)
+        return step
 
 
 API_KEY_SHAPE = re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{20}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")

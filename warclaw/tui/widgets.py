@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from warclaw.common import clean
+
 SCREENS = [("matchup", "Matchup"), ("maps", "Maps"), ("events", "Events"), ("roster", "Roster"), ("squad", "Squad")]
 TEAM_STYLE = {"red": "bold #ff6b6b", "green": "bold #69db7c", "blue": "bold #74c0fc",
               "Red": "#ff6b6b", "Green": "#69db7c", "Blue": "#74c0fc", "Neutral": "#adb5bd"}
@@ -86,7 +88,7 @@ class PlayerForm(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         p = self.player
         with Vertical(id="form"):
-            yield Label(self.title_text, id="form-title")
+            yield Label(Text(clean(self.title_text)), id="form-title")
             fields = [
                 ("name", "Name", p.get("name", ""), "Account.1234"),
                 ("builds", "Builds", ", ".join(p.get("builds", [])), "firebrand, scrapper-heal (preferred first)"),
@@ -124,10 +126,17 @@ class PlayerForm(ModalScreen[dict | None]):
         self.action_save()
 
     def action_save(self) -> None:
+        for field in self.query(".form-row Input"):
+            field.remove_class("invalid")
         try:
             d = self.check(self.values())
         except Exception as e:  # noqa: BLE001 - any validation failure is shown in the form
             self.query_one("#form-error", Label).update(Text(str(e), style="bold red"))
+            field_id = getattr(e, "field", None)  # EditError names the field at fault: mark and focus it
+            if field_id:
+                for w in self.query(f"#f-{field_id}"):
+                    w.add_class("invalid")
+                    w.focus()
             return
         self.dismiss(d)
 
@@ -135,25 +144,59 @@ class PlayerForm(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class PathPrompt(ModalScreen[str | None]):
-    """Ask for one line: a file path (import/export) with a default, or a secret."""
+class PathPrompt(ModalScreen[Any]):
+    """Ask for one line: a file path (import/export) with a default, or a secret. With ``check``,
+    the answer is ``check(line)``; when that raises, its message (every line of it) is shown and the
+    prompt stays open for a corrected path."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, default: str, *, password: bool = False):
+    def __init__(self, title: str, default: str, *, password: bool = False,
+                 check: Callable[[str], Any] | None = None):
         super().__init__()
         self.title_text = title
         self.default = default
         self.password = password  # secrets (API keys) are never shown on screen
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Label(self.title_text, id="form-title")
+            yield Label(Text(clean(self.title_text)), id="form-title")
             yield Input(self.default, id="f-path", compact=True, password=self.password)
+            yield Static("", id="form-error")
             yield Label("Enter accept · Esc cancel", id="form-help")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        value = event.value.strip() or None
+        if value is None or self.check is None:
+            self.dismiss(value)
+            return
+        try:
+            result = self.check(value)
+        except Exception as e:  # noqa: BLE001 - shown in the prompt, which stays open
+            self.query_one("#form-error", Static).update(Text(str(e), style="bold red"))
+            return
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """One question for what cannot be undone in one step: y (or Enter) does it, n/Esc does not."""
+
+    BINDINGS = [Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+                Binding("n,escape", "answer(False)", "No", id="confirm.no")]
+
+    def __init__(self, question: str, yes: str = "Yes"):
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Label(Text(clean(self.question)), id="form-title")
+            yield Label(f"y/Enter {self.yes} · n/Esc cancel", id="form-help")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from warclaw.common import clean
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.screens.maps import MAP_FILTERS, MAP_SHORT
@@ -23,7 +24,7 @@ KIND_LABEL = {"captured": "capture", "claimed": "claim", "upgraded": "upgrade",
 
 
 def describe(e: EventView) -> Text:
-    name = e.objective_name or e.objective_id or ""
+    name = clean(e.objective_name or e.objective_id or "")
     t = Text()
     if e.kind == "captured":
         t.append(name, style="bold")
@@ -33,10 +34,10 @@ def describe(e: EventView) -> Text:
             t.append(" from ")
             t.append(e.prev_team, style=TEAM_STYLE.get(e.prev_team, ""))
     elif e.kind == "claimed":
-        t.append(f"[{e.guild_tag}] " if e.guild_tag else "a guild ", style="bold")
+        t.append(f"[{clean(e.guild_tag)}] " if e.guild_tag else "a guild ", style="bold")
         t.append(f"claimed {name}")
         if e.guild_name:
-            t.append(f" ({e.guild_name})", style="dim")
+            t.append(f" ({clean(e.guild_name)})", style="dim")
     elif e.kind == "upgraded":
         t.append(name, style="bold")
         t.append(f" reached tier {e.detail.get('tier', '?')}")

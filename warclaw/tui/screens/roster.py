@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from warclaw.common import clean
 from warclaw.tui.screens.planning import PlanningScreen
-from warclaw.tui.widgets import PathPrompt, PlayerForm
+from warclaw.tui.widgets import Confirm, PathPrompt, PlayerForm
 
 
 class RosterScreen(PlanningScreen):
@@ -23,10 +24,8 @@ class RosterScreen(PlanningScreen):
         Binding("c", "duplicate_player", "Dup", id="roster.duplicate"),
         Binding("x", "toggle_present", "Absent", id="roster.absent"),
         Binding("k", "add_key", "API key", id="roster.key"),
-        Binding("u", "undo", "Undo", id="roster.undo"),
         Binding("o", "optimize", "Optimize", id="roster.optimize"),
-        Binding("ctrl+z", "undo", "Undo", show=False, id="roster.undo2"),
-        Binding("m", "cycle_mode", "Mode", id="roster.mode"),
+        Binding("g", "cycle_mode", "Mode", id="roster.mode"),  # g: game mode (m filters maps elsewhere)
         Binding("i", "import_roster", "Import", id="roster.import"),
         Binding("w", "export_roster", "Export", id="roster.export"),
     ]
@@ -38,21 +37,12 @@ class RosterScreen(PlanningScreen):
     def on_mount(self) -> None:
         self.query_one("#players", DataTable).add_columns("Name", "Here", "Cmd", "Locks", "With", "Builds")
 
-    def selected_id(self) -> int | None:
+    def selected_player_id(self) -> int | None:
         table = self.query_one("#players", DataTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return int(key.value) if key.value is not None else None
-
-    def _selected(self) -> int | None:
-        """The selected player's id, once the roster is loaded and not empty (else says why)."""
-        if not self.planner.ready():
-            return None
-        pid = self.selected_id()
-        if pid is None:
-            self.notify("the roster is empty: press a to add a player", severity="warning")
-        return pid
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_edit_player()
@@ -81,7 +71,7 @@ class RosterScreen(PlanningScreen):
 
         def saved(player: dict | None) -> None:
             if player:
-                self.planner.edit(partial(book.update, pid, player), lambda n: f"saved {n}")
+                self.planner.edit(partial(book.update, pid, player), lambda n: f"saved {n} — u undo")
         self.app.push_screen(PlayerForm(f"Edit {row.name}", row_dict(row), partial(book.check_player, replacing=pid)),
                              saved)
 
@@ -89,22 +79,13 @@ class RosterScreen(PlanningScreen):
         pid = self._selected()
         if pid is not None:
             assert self.planner.book is not None
-            self.planner.edit(partial(self.planner.book.delete, pid), lambda n: f"deleted {n} (u to undo)")
+            self.planner.edit(partial(self.planner.book.delete, pid), lambda n: f"deleted {n} — u undo")
 
     def action_duplicate_player(self) -> None:
         pid = self._selected()
         if pid is not None:
             assert self.planner.book is not None
-            self.planner.edit(partial(self.planner.book.duplicate, pid), lambda n: f"added {n}: press e to rename")
-
-    def action_toggle_present(self) -> None:
-        pid = self._selected()
-        if pid is not None:
-            book = self.planner.book
-            assert book is not None
-            name = book.by_id(pid).name
-            self.planner.edit(partial(book.toggle_present, pid),
-                              lambda present: f"{name} {'present' if present else 'absent'}")
+            self.planner.edit(partial(self.planner.book.duplicate, pid), lambda n: f"added {n} (absent): e renames, x marks present — u undo")
 
     def action_add_key(self) -> None:
         """Register the selected player's API key. The TUI never calls the GW2 API: the key is
@@ -139,27 +120,37 @@ class RosterScreen(PlanningScreen):
             return
         book = self.planner.book
         assert book is not None
-        self.planner.edit(book.cycle_mode, lambda mode: f"mode {mode}: the squad is re-planned for it")
+        self.planner.edit(book.cycle_mode, lambda mode: f"mode {mode}: the squad is re-planned for it — u undo")
 
     def action_import_roster(self) -> None:
+        """Import a roster file over this roster: the file is checked in the prompt (which stays open
+        listing what is wrong), then replacing the players is confirmed (u still undoes it)."""
         if not self.planner.ready(self.action_import_roster):
             return
         book = self.planner.book
-        assert book is not None
         catalog = self.planner.catalog
+        assert book is not None and catalog is not None
 
-        def chosen(path: str | None) -> None:
-            if not path:
+        def read(path: str) -> tuple[str, dict]:
+            from warclaw.rosterfile import read_roster_file
+
+            return path, read_roster_file(Path(path).expanduser(), catalog)
+
+        def chosen(answer: tuple[str, dict] | None) -> None:
+            if not answer:
                 return
+            path, data = answer
+            count = len(data.get("players", []))
 
-            def load() -> int:
-                from warclaw.rosterfile import read_roster_file
-
-                book.replace(read_roster_file(Path(path).expanduser(), catalog), f"import {Path(path).name}")
-                return len(book.rows)
-            self.planner.edit(load, lambda n: f"imported {n} players from {path}")
-        self.app.push_screen(PathPrompt("Import roster .toml or sign-up .csv (replaces the players; u undoes)",
-                                        str(self.wapp.export_dir / f"{book.name}.toml")), chosen)
+            def replace(yes: bool | None) -> None:
+                if yes:
+                    self.planner.edit(partial(book.replace, data, f"import {Path(path).name}"),
+                                      lambda _r: f"imported {count} players from {path} — u undo")
+            self.app.push_screen(Confirm(f"Replace the {len(book.rows)} players of roster {clean(book.name)} "
+                                         f"with the {count} of {clean(Path(path).name)}? (u undoes it)",
+                                         "Replace"), replace)
+        self.app.push_screen(PathPrompt("Import roster .toml or sign-up .csv (replaces the players)",
+                                        str(self.wapp.export_dir / f"{book.name}.toml"), check=read), chosen)
 
     def action_export_roster(self) -> None:
         if not self.planner.ready(self.action_export_roster):
@@ -179,16 +170,17 @@ class RosterScreen(PlanningScreen):
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
+        super().refresh_view()
         st = self.wapp.state
         book = self.planner.book
         rows = list(book.rows) if book else []
         moved = st.plan.moved if st.plan else set()
         here = sum(1 for r in rows if r.present)
         t = Text()
-        t.append(f"Roster {book.name if book else '-'}", style="bold")
+        t.append(f"Roster {clean(book.name) if book else '-'}", style="bold")
         t.append(f"  {here} present / {len(rows)}  mode {(book.mode if book else None) or 'zerg'}")
         if book and book.undo_stack:
-            t.append(f"  undo: {book.undo_stack[-1][0]}", style="dim")
+            t.append(f"  undo: {clean(book.undo_stack[-1].what, 40)}", style="dim")
         if book is None:
             t.append("  loading the roster and the optimizer…", style="bold cyan")
         elif not rows:
@@ -205,12 +197,12 @@ class RosterScreen(PlanningScreen):
             if r.lock_build:
                 locks.append(r.lock_build)
             table.add_row(
-                Text(r.name, style=style),
+                Text(clean(r.name), style=style),
                 Text("yes", style="green") if r.present else Text("absent", style="red"),
                 "★" if r.commander else "",
-                " ".join(locks)[:22],
-                ", ".join(r.with_players)[:18],
-                Text(", ".join(r.builds)[:60], style="dim" if not r.present else ""),
+                Text(clean(" ".join(locks), 22)),
+                Text(clean(", ".join(r.with_players), 18)),
+                Text(clean(", ".join(r.builds), 60), style="dim" if not r.present else ""),
                 key=str(r.id),
             )
         if rows:

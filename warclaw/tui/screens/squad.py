@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
+from warclaw.common import clean
 from warclaw.engine.abbrev import CAP3
 from warclaw.tui.screens.planning import PlanningScreen
 from warclaw.tui.widgets import PathPrompt, coverage_style
@@ -24,10 +25,11 @@ class SquadScreen(PlanningScreen):
     KEY = "squad"
     BINDINGS = [
         Binding("o", "optimize", "Optimize", id="squad.optimize"),
-        Binding("escape", "stop_solve", "Stop", show=False, id="squad.stop"),
+        Binding("escape", "stop_solve", "Stop", id="squad.stop"),  # in the footer while a solve runs
         Binding("p", "lock_party", "Party lock", id="squad.lock_party"),
         Binding("b", "lock_build", "Build lock", id="squad.lock_build"),
-        Binding("x", "export_plan", "Export", id="squad.export"),
+        Binding("x", "toggle_present", "Absent", id="squad.absent"),
+        Binding("w", "export_plan", "Export", id="squad.export"),
         Binding("y", "copy_plan", "Copy", id="squad.copy"),
         Binding("h", "toggle_heat", "Heat", id="squad.heat"),
     ]
@@ -50,6 +52,12 @@ class SquadScreen(PlanningScreen):
         """Hide or show the heat map (more room for the party grid on small terminals)."""
         heat = self.query_one("#heat", DataTable)
         heat.display = not heat.display
+
+    def selected_player_id(self) -> int | None:
+        name = self.selected_name()
+        book = self.planner.book
+        row = next((r for r in book.rows if r.name == name), None) if book and name else None
+        return row.id if row else None
 
     def selected_name(self) -> str | None:
         table = self.query_one("#parties", DataTable)
@@ -83,7 +91,7 @@ class SquadScreen(PlanningScreen):
             value = None if row.lock_build else a.build
             change = {"lock_build": value}
             msg = f"{name}: build {'unlocked' if value is None else f'locked to {value}'}"
-        self.planner.edit(partial(book.set_fields, row.id, **change), lambda _n: msg)
+        self.planner.edit(partial(book.set_fields, row.id, **change), lambda _n: f"{msg} — u undo")
 
     def _plan_text(self) -> str | None:
         text = self.planner.plan_text()
@@ -119,6 +127,7 @@ class SquadScreen(PlanningScreen):
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
+        super().refresh_view()
         st = self.wapp.state
         pv = st.plan
         title = self.query_one("#squad-title", Static)
@@ -174,7 +183,8 @@ class SquadScreen(PlanningScreen):
                 if row and row.lock_build:
                     lock.append("B")
                 style = "bold black on yellow" if name in pv.moved else ("bold" if row and row.commander else "")
-                parties.add_row(str(g) if i == 0 else "", Text(name, style=style), build, " ".join(lock), key=name)
+                parties.add_row(str(g) if i == 0 else "", Text(clean(name), style=style), Text(build), " ".join(lock),
+                                key=name)
         if parties.row_count:
             parties.move_cursor(row=min(keep, parties.row_count - 1))
 
