@@ -47,7 +47,8 @@ def test_optimize_json_then_score_it(tmp_path, roster_file):
     out = run("optimize", str(roster_file), "--json", "--time-limit", "20")
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
-    assert set(res) == {"status", "score", "bound", "breakdown", "solve_seconds", "mode", "parties", "deficits", "reason"}
+    assert set(res) == {"status", "score", "bound", "breakdown", "solve_seconds", "mode", "parties", "deficits", "reason",
+                        "moved"}
     assert res["status"] == "optimal" and res["reason"] is None
     assert sum(len(p["members"]) for p in res["parties"]) == 20
     assert all(len(p["members"]) <= 5 for p in res["parties"])

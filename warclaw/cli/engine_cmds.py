@@ -93,7 +93,7 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
     elif res.status == "infeasible":
         raise InfeasibleRoster(f"{args.roster}: infeasible roster: {res.reason}")
     else:
-        print(plan_text(res, {p.name for p in roster.players if p.commander}))
+        print(plan_text(res, {p.name for p in roster.players if p.commander}, mode))
     if args.discord and res.plan is not None:
         _post_to_discord(args, ctx, res, {p.name for p in roster.players if p.commander})
     return 3 if res.status == "infeasible" else 0
@@ -126,7 +126,7 @@ def _post_to_discord(args: argparse.Namespace, ctx: Context, res, commanders: se
 
 def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.engine import score_plan
-    from warclaw.engine.report import score_mapping
+    from warclaw.engine.report import move_text, score_mapping
     from warclaw.files import load_plan, load_roster
 
     catalog = _catalog(ctx)
@@ -145,5 +145,7 @@ def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
             print(f"violation: {v}")
         for d in sb.deficits:
             print(f"deficit: {d}")
+        for m in sb.moves:
+            print(f"moved: {move_text(*m)}")
     return 1 if sb.violations else 0
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from warclaw.engine import abbrev
-from warclaw.engine.catalog import Catalog
+from warclaw.engine.catalog import Catalog, Mode
+from warclaw.engine.explain import missing_slots
 from warclaw.engine.plan import plan_parties_mapping
 from warclaw.engine.score import ScoreBreakdown
 from warclaw.engine.solver import SolveResult
@@ -35,7 +36,22 @@ def result_mapping(res: SolveResult) -> dict:
         if sb else None,
         "solve_seconds": round(res.solve_seconds, 4), "mode": res.mode, "parties": parties,
         "deficits": res.breakdown.deficits if res.breakdown else [], "reason": res.reason,
+        "moved": moves_mapping(sb) if sb else [],
     }
+
+
+def moves_mapping(sb: ScoreBreakdown) -> list[dict]:
+    """Who a re-plan moved: [{name, from: {party, build}, to: {party, build}}]."""
+    return [{"name": name, "from": {"party": a[0], "build": a[1]}, "to": {"party": b[0], "build": b[1]}}
+            for name, a, b in sb.moves]
+
+
+def move_text(name: str, before: tuple[int, str], now: tuple[int, str]) -> str:
+    """"Kara.1234: party 3 firebrand-support -> party 5" (the build named again only if it changed)."""
+    to = f"party {now[0]}" + (f" {now[1]}" if now[1] != before[1] else "")
+    if now[0] == before[0]:
+        to = now[1]
+    return f"{name}: party {before[0]} {before[1]} -> {to}"
 
 
 def score_mapping(sb: ScoreBreakdown) -> dict:
@@ -48,12 +64,13 @@ def score_mapping(sb: ScoreBreakdown) -> dict:
                      "slots": sb.slot_counts.get(g, {})} for g, cov in sb.coverage.items()],
         "squad_totals": {k: {"total": t, "target": tg} for k, (t, tg) in sb.squad_totals.items()},
         "utility_totals": {u: {"total": n, "min": m} for u, (n, m) in sb.utility_totals.items()},
-        "deficits": sb.deficits,
+        "deficits": sb.deficits, "moves": moves_mapping(sb),
     }
 
 
-def plan_text(res: SolveResult, commanders: set[str] = frozenset()) -> str:
-    """Parties as plain text (fits a Discord message), then coverage gaps and deficits."""
+def plan_text(res: SolveResult, commanders: set[str] = frozenset(), mode: Mode | None = None) -> str:
+    """Parties as plain text, each with its unfilled slots (given the mode) and boons below target,
+    then the deficits and, after a re-plan, who moved."""
     if res.plan is None:
         return f"No plan: {res.reason}"
     gap = (res.bound - res.score) / res.bound if res.bound else 0.0
@@ -65,9 +82,15 @@ def plan_text(res: SolveResult, commanders: set[str] = frozenset()) -> str:
         for name, build in sorted(members, key=lambda m: m[0] not in commanders):
             tag = " (commander)" if name in commanders else ""
             lines.append(f"  {name:<22} {build}{tag}")
+        if mode is not None and res.breakdown:
+            missing = missing_slots(mode, res.breakdown.slot_counts.get(g, {}))
+            lines.append("  slots: " + (", ".join(missing) if missing else "all filled"))
         low = [f"{abbrev.cap(k)} {v:.0%}" for k, v in cov.get(g, {}).items() if v < 1]
         lines.append("  below target: " + (", ".join(low) if low else "none"))
     if res.breakdown and res.breakdown.deficits:
         lines.append("Deficits:")
         lines += [f"  - {d}" for d in res.breakdown.deficits]
+    if res.breakdown and res.breakdown.moves:
+        lines.append(f"Moved ({len(res.breakdown.moves)}):")
+        lines += [f"  {move_text(*m)}" for m in res.breakdown.moves]
     return "\n".join(lines)

@@ -19,11 +19,9 @@ import math
 from dataclasses import dataclass, field
 
 from warclaw.engine.catalog import Catalog, Mode
+from warclaw.engine.explain import Facts, explain
 from warclaw.engine.plan import Plan
 from warclaw.engine.roster import Roster
-
-# A deficit is listed when it costs at least this many score points.
-DEFICIT_MIN_LOSS = 1.0
 
 
 @dataclass
@@ -42,6 +40,8 @@ class ScoreBreakdown:
     deficits: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
+    # (name, (party, build) before, (party, build) now) for each moved player
+    moves: list[tuple[str, tuple[int, str], tuple[int, str]]] = field(default_factory=list)
 
 
 def party_count(n_players: int, party_size: int) -> int:
@@ -152,23 +152,9 @@ def score_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, previou
         squad=squad_total, preference=preference, change=change, coverage=coverage, squad_totals=shown,
         slots=slot_total, utility=utility_total, slot_counts=slots, utility_totals=utils, moved=moved,
     )
+    if previous is not None:
+        result.moves = [(name, (previous.assignments[name].party, previous.assignments[name].build),
+                         (plan.assignments[name].party, plan.assignments[name].build)) for name in moved]
     result.violations = check_plan(plan, roster, catalog, mode)
-    result.deficits = deficits(mode, coverage, shown, n)
+    result.deficits = explain(plan, roster, catalog, mode, Facts(coverage, slots, shown, utils, n))
     return result
-
-
-def deficits(mode: Mode, coverage: dict[int, dict[str, float]], squad: dict[str, tuple[float, float]], n: int) -> list[str]:
-    rows: list[tuple[float, str]] = []
-    for g, cov in coverage.items():
-        for k, c in cov.items():
-            loss = mode.party_weights[k] * (1 - c)
-            if loss >= DEFICIT_MIN_LOSS:
-                what = f"no {k} source" if c == 0 else f"{k} at {c:.0%} of target"
-                rows.append((loss, f"party {g}: {what}"))
-    for k, (total, target) in squad.items():
-        c = min(1.0, total / target)
-        loss = mode.squad_weights[k] * (n / 10) * (1 - c)
-        if loss >= DEFICIT_MIN_LOSS:
-            rows.append((loss, f"squad: {k} {total:g} of {target:g} ({c:.0%})"))
-    rows.sort(key=lambda r: -r[0])
-    return [text for _, text in rows]
