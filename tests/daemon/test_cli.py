@@ -12,16 +12,30 @@ def test_sync_once_then_matchup_json(env):
     r = env.warclaw("matchup", "--match", "2-3", "--json")
     assert r.returncode == 0, r.stderr
     view = json.loads(r.stdout)
-    assert set(view) == {"match_id", "region", "start_time", "end_time", "updated_at", "stale_seconds", "teams", "maps"}
+    assert set(view) == {"match_id", "region", "start_time", "end_time", "updated_at", "stale_seconds", "clock",
+                         "skirmish", "skirmishes_total", "next_peak", "rules_since", "teams", "maps", "objectives"}
     assert view["match_id"] == "2-3" and view["region"] == "eu"
+    # The contract: the running skirmish's number, end and worth under the 2025 EU table.
+    assert set(view["skirmish"]) == {"number", "ends_at", "vp"} and len(view["skirmish"]["vp"]) == 3
+    assert view["skirmish"]["vp"] in ([15, 14, 12], [22, 18, 14], [31, 24, 17], [51, 37, 24])
     assert [t["color"] for t in view["teams"]] == ["red", "green", "blue"]
     assert {t["team_id"] for t in view["teams"]} == {12004, 12005, 12008}
-    assert all(set(t) == {"color", "team_id", "name", "score", "victory_points", "kills", "deaths", "ppt"}
-               for t in view["teams"])
+    assert all(set(t) == {"color", "team_id", "name", "score", "victory_points", "kills", "deaths", "ppt",
+                          "skirmish_score", "projection", "need", "need_skirmishes"} for t in view["teams"])
+    for t in view["teams"]:
+        p = t["projection"]
+        assert set(p) == {"p10", "p50", "p90", "place_chances"}
+        assert t["victory_points"] <= p["p10"] <= p["p50"] <= p["p90"] and len(p["place_chances"]) == 3
+        assert t["need"] is None or isinstance(t["need"], int)
+    assert abs(sum(t["projection"]["place_chances"][0] for t in view["teams"]) - 1) < 0.01
     assert [m["type"] for m in view["maps"]] == ["Center", "RedHome", "BlueHome", "GreenHome"]
     for m in view["maps"]:
-        assert set(m) == {"type", "scores", "kills", "deaths", "objectives"}
+        assert set(m) == {"type", "name", "scores", "kills", "deaths", "objectives", "others"}
         assert set(m["objectives"]) == {"red", "green", "blue", "neutral"}
+    keys = {"id", "map", "type", "owner", "tier", "points_tick", "yaks", "last_flipped", "guild", "name"}
+    assert view["objectives"] and all(set(o) == keys for o in view["objectives"])
+    assert {o["map"] for o in view["objectives"]} == {"Eternal Battlegrounds", "Red Borderlands", "Blue Borderlands",
+                                                      "Green Borderlands"}
     assert sum(sum(m["objectives"].values()) for m in view["maps"]) > 40
     assert sum(t["ppt"] for t in view["teams"]) > 0
 

@@ -36,21 +36,19 @@ def seed(store):
 
 def test_matchup_has_the_documented_shape(store, reader):
     pk = seed(store)
-    view = queries.matchup(reader, pk, T + timedelta(minutes=2))
+    view = queries.matchup(reader, pk, T + timedelta(minutes=2), samples=200)
     assert set(view) == {
-        "match_id",
-        "region",
-        "start_time",
-        "end_time",
-        "updated_at",
-        "stale_seconds",
-        "teams",
-        "maps",
+        "match_id", "region", "start_time", "end_time", "updated_at", "stale_seconds", "clock",
+        "skirmish", "skirmishes_total", "next_peak", "rules_since", "teams", "maps", "objectives",
     }
     assert view["match_id"] == "2-1" and view["region"] == "eu"
     assert view["start_time"] == iso(START)
     assert view["stale_seconds"] == 60
+    # The factory's week starts on a Friday at 18:00 UTC: skirmish 1 is EU prime time (51/37/24).
+    assert view["skirmish"] == {"number": 1, "ends_at": iso(START + timedelta(hours=2)), "vp": [51, 37, 24]}
+    assert view["next_peak"]["number"] == 2 and view["skirmishes_total"] == 84
     red = view["teams"][0]
+    projection = red.pop("projection")
     assert red == {
         "color": "red",
         "team_id": 12014,
@@ -59,12 +57,26 @@ def test_matchup_has_the_documented_shape(store, reader):
         "victory_points": 0,
         "kills": 0,
         "deaths": 0,
-        "ppt": 4,
-    }  # the tower it just took
+        "ppt": 4,  # the tower it just took
+        "skirmish_score": 0,  # of skirmish 1, as the API lists it
+        "need": red["need"],
+        "need_skirmishes": red["need_skirmishes"],
+    }
+    assert set(projection) == {"p10", "p50", "p90", "place_chances"}
+    assert projection["p10"] <= projection["p50"] <= projection["p90"]
+    assert abs(sum(projection["place_chances"]) - 1) < 0.01
+    # 84 skirmishes ahead, nobody leads: a team needs wins, but 1st is in reach for each.
+    assert all(isinstance(t["need"], int) and t["need"] > 0 for t in view["teams"])
+    assert red["need"] == len(red["need_skirmishes"])
     center = next(m for m in view["maps"] if m["type"] == "Center")
+    assert center["name"] == "Eternal Battlegrounds"
     assert center["kills"] == {"red": 1, "green": 2, "blue": 3}
     # Spawns are not counted; the camp is neutral, the tower now red, the keep blue.
     assert center["objectives"] == {"red": 1, "green": 0, "blue": 1, "neutral": 1}
+    tower = next(o for o in view["objectives"] if o["id"] == "38-3")
+    assert set(tower) == {"id", "name", "map", "type", "owner", "tier", "points_tick", "yaks", "last_flipped", "guild"}
+    assert tower["guild"] == {"id": "G1", "name": "Lords of Tyria", "tag": "LoT"}
+    assert tower["map"] == "Eternal Battlegrounds" and tower["owner"] == "Red"
 
 
 def test_recent_events_newest_first_with_names(store, reader):

@@ -20,11 +20,18 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         assert app.screen.KEY == "matchup"
         title = text(app, "match-title")
         assert "Match 2-1 EU" in title and "skirmish 3/84, 42:30 left" in title
+        # 22:00-24:00 UTC in EU: 31/24/17; the next prime time is skirmish 13, Saturday 18:00.
+        assert "worth 31/24/17" in title and "next peak #13 Sat 18:00 (51/37/24)" in title
         teams = cells(app, "teams")
         assert [r[0] for r in teams] == ["R Dragon's Watch", "G Moogooloo", "B Yohlon Haven"]
         red = teams[0]
-        # score, VP, projection (5 VP per finished skirmish over 84), kills, deaths, K/D
-        assert red[1:7] == ["1,200", "10", "420", "36", "12", "3.00"]
+        assert red[1:3] == ["1,200", "10"]  # score, VP
+        p10, p50, p90 = map(int, red[3].split("-"))  # final VP, from the Monte Carlo
+        assert 10 < p10 <= p50 <= p90
+        first = int(red[4].split("/")[0])  # red won both finished skirmishes: the likely winner
+        assert first > 50 and red[4].endswith("%")
+        assert red[5].startswith("win ")  # 82 skirmishes to go: 1st is not certain yet
+        assert red[6:11] == ["303", "52", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
         held = cells(app, "held")
         assert held[0][:5] == ["Eternal Battlegrounds", "1", "2", "1", "0"]
         # The plot is mounted with the first history (plotext is not imported for the first frame).

@@ -54,22 +54,41 @@ def _age(seconds: int) -> str:
 
 
 def render(view: dict[str, Any]) -> str:
+    from warclaw.common import clean
+    from warclaw.matchup.names import map_name
+
     stale = view["stale_seconds"]
+    sk = view["skirmish"]
+    first, second, third = sk["vp"]
     lines = [
         f"Match {view['match_id']} ({view['region'].upper()})  {view['start_time']} -> {view['end_time']}",
         f"updated {view['updated_at']}, data unchanged for {_age(stale)}" + ("  [STALE]" if stale >= 600 else ""),
+        f"skirmish {sk['number']}/{view['skirmishes_total']} ends {sk['ends_at']}, worth {first}/{second}/{third} VP",
+    ]
+    peak = view.get("next_peak")
+    if peak:
+        lines.append(f"next peak: skirmish {peak['number']} at {peak['starts_at']} ({'/'.join(map(str, peak['vp']))} VP)")
+    lines += [
         "",
-        f"{'team':<28} {'score':>8} {'VP':>5} {'kills':>7} {'deaths':>7} {'K/D':>5} {'PPT':>4}",
+        f"{'team':<28} {'score':>8} {'VP':>5} {'kills':>7} {'deaths':>7} {'K/D':>5} {'PPT':>4} {'skirm':>6}"
+        f"  {'final VP p10-p50-p90':>20} {'1st/2nd/3rd':>12} {'need':>5}",
     ]
     for t in view["teams"]:
-        name = f"{t['color']:<5} {t['name'] or t['team_id']}"
+        name = f"{t['color']:<5} {clean(t['name'] or t['team_id'])}"
         kd = f"{t['kills'] / t['deaths']:.2f}" if t["deaths"] else "-"
+        p = t["projection"]
+        chances = "/".join(f"{round(100 * c)}" for c in p["place_chances"]) + "%"
+        need = "-" if t["need"] is None else str(t["need"])
+        skirm = "late" if t["skirmish_score"] is None else str(t["skirmish_score"])
         lines.append(
-            f"{name[:28]:<28} {t['score']:>8} {t['victory_points']:>5} {t['kills']:>7} {t['deaths']:>7} {kd:>5} {t['ppt']:>4}"
+            f"{name[:28]:<28} {t['score']:>8} {t['victory_points']:>5} {t['kills']:>7} {t['deaths']:>7} {kd:>5}"
+            f" {t['ppt']:>4} {skirm:>6}  {p['p10']:>6}-{p['p50']}-{p['p90']:<6} {chances:>12} {need:>5}"
         )
-    lines += ["", f"{'map':<10} {'score r/g/b':>22}  {'held r/g/b/neutral':>20}"]
+    lines.append("need = fewest skirmish wins from now on that make 1st certain (- = not certain even winning all)")
+    lines += ["", f"{'map':<22} {'score r/g/b':>22}  {'held r/g/b/neutral':>20}  {'0-PPT r/g/b/neutral':>20}"]
     for m in view["maps"]:
         sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))
         held = "/".join(str(m["objectives"][c]) for c in ("red", "green", "blue", "neutral"))
-        lines.append(f"{m['type']:<10} {sc:>22}  {held:>20}")
+        other = "/".join(str(m["others"][c]) for c in ("red", "green", "blue", "neutral"))
+        lines.append(f"{map_name(m['type']):<22} {sc:>22}  {held:>20}  {other:>20}")
     return "\n".join(lines)

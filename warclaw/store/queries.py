@@ -8,15 +8,17 @@ The table and column names are those of :mod:`warclaw.store.models` (not importe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from warclaw.matchup.names import map_name
 from warclaw.store.reader import Reader, from_db_json, from_db_time
 from warclaw.store.schema import COLORS
 
 OWNERS = {"Red": "red", "Green": "green", "Blue": "blue"}
 MAP_ORDER = {"Center": 0, "RedHome": 1, "BlueHome": 2, "GreenHome": 3}
-# Spawns cannot be captured; they would only inflate every team's count.
+# Spawns cannot be captured; Ruins and Mercenary camps score no points per tick: none of them is
+# "held" in the sense that matters (they are counted apart, as ``others``).
 UNCOUNTED_TYPES = ("Spawn",)
 DAEMON = "daemon"  # the heartbeat component of the sync daemon
 
@@ -88,20 +90,33 @@ def _iso(t: datetime | None) -> str | None:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
 
 
-def matchup(reader: Reader, match_pk: int, now: datetime) -> dict[str, Any] | None:
+def match_clock(end: datetime, data_time: datetime | None, now: datetime) -> datetime:
+    """The match's "now": ours while the week runs, the API's own clock (the newest timestamp in
+    its data) once we are more than an hour past ``end_time`` (a replayed week, or a node lagging)."""
+    if data_time is None or now <= end + timedelta(hours=1):
+        return now
+    return data_time
+
+
+def matchup(reader: Reader, match_pk: int, now: datetime, samples: int | None = None) -> dict[str, Any] | None:
     """The current state of a match in the shape of ``warclaw matchup --json``.
 
     ``updated_at`` is the last successful poll; ``stale_seconds`` how long the API's data for the
     match has not changed (it freezes for up to an hour; kills alone change every few seconds in a
-    live match, so a large value means frozen data or a stopped daemon).
+    live match, so a large value means frozen data or a stopped daemon). ``skirmish``,
+    ``next_peak`` and each team's ``projection`` and ``need`` follow the victory-point schedule
+    (:mod:`warclaw.matchup.outlook`).
     """
+    from warclaw.matchup.outlook import outlook
+    from warclaw.matchup.projection import SAMPLES
+
     with reader.snapshot():
         m = reader.row(
-            "SELECT api_id, region, start_time, end_time, polled_at, changed_at FROM matches WHERE id = ?",
+            "SELECT api_id, region, start_time, end_time, polled_at, changed_at, data_time FROM matches WHERE id = ?",
             [match_pk])
         if m is None:
             return None
-        api_id, region, start_time, end_time, polled_at, changed_at = m
+        api_id, region, start_time, end_time, polled_at, changed_at, data_time = m
         teams = reader.rows(
             "SELECT mt.color, mt.team_id, t.name, mt.score, mt.victory_points, mt.kills, mt.deaths"
             " FROM match_teams mt LEFT JOIN teams t ON t.id = mt.team_id WHERE mt.match_id = ? ORDER BY mt.color",
@@ -111,27 +126,49 @@ def matchup(reader: Reader, match_pk: int, now: datetime) -> dict[str, Any] | No
             [match_pk])
         states = reader.rows(
             "SELECT map_type, owner, points_tick, type FROM objective_states WHERE match_id = ?", [match_pk])
+        sk = skirmishes(reader, match_pk)
+        objs = objectives(reader, match_pk)
     ppt = {c: 0 for c in COLORS}
     per_map: dict[str, dict[str, int]] = {}
+    others: dict[str, dict[str, int]] = {}
     for map_type, owner, tick, otype in states:
         color = OWNERS.get(owner)
         if color:
             ppt[color] += tick or 0
         if otype in UNCOUNTED_TYPES:
             continue
-        counts = per_map.setdefault(map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0})
+        # Ruins and Mercenary camps score nothing per tick: listed apart from what is held.
+        counts = (others if not tick else per_map).setdefault(map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0})
         counts[color or "neutral"] += 1
     map_values = []
     for map_type, scores, kills, deaths in maps:
         s, k, d = (from_db_json(v) or {} for v in (scores, kills, deaths))
         map_values.append((map_type, s, k, d))
+    start, end = from_db_time(start_time), from_db_time(end_time)
+    assert start is not None and end is not None
+    clock = match_clock(end, from_db_time(data_time), now)
+    by_color = {t[0]: t for t in teams}
+    running_scores = sk[-1].scores if sk else {}
+    view_outlook = outlook(
+        api_id, start, end, clock,
+        vp={c: by_color[c][4] for c in by_color},
+        skirmishes=[(s.number, s.scores) for s in sk],
+        ppt=ppt,
+        samples=samples or SAMPLES,
+        team_ids=[t[1] for t in teams if t[1]],
+    )
+    running_number = view_outlook["skirmish"]["number"]  # type: ignore[index]
+    team_outlook: dict[str, dict[str, Any]] = view_outlook.pop("teams")  # type: ignore[assignment]
+    zero = {"red": 0, "green": 0, "blue": 0, "neutral": 0}
     return {
         "match_id": api_id,
         "region": region,
-        "start_time": _iso(from_db_time(start_time)),
-        "end_time": _iso(from_db_time(end_time)),
+        "start_time": _iso(start),
+        "end_time": _iso(end),
         "updated_at": _iso(from_db_time(polled_at)),
         "stale_seconds": max(0, int((now - from_db_time(changed_at)).total_seconds())),  # type: ignore[operator]
+        "clock": _iso(clock),
+        **view_outlook,
         "teams": [
             {
                 "color": color,
@@ -142,19 +179,41 @@ def matchup(reader: Reader, match_pk: int, now: datetime) -> dict[str, Any] | No
                 "kills": kills,
                 "deaths": deaths,
                 "ppt": ppt[color],
+                # The running skirmish's score so far (None while the API has not listed it yet).
+                "skirmish_score": running_scores.get(color) if sk and sk[-1].number == running_number else None,
+                **team_outlook.get(color, {}),
             }
             for color, team_id, name, score, vp, kills, deaths in sorted(teams, key=lambda t: COLORS.index(t[0]))
         ],
         "maps": [
             {
                 "type": map_type,
+                "name": map_name(map_type),
                 "scores": {c: s.get(c, 0) for c in COLORS},
                 "kills": {c: k.get(c, 0) for c in COLORS},
                 "deaths": {c: d.get(c, 0) for c in COLORS},
-                "objectives": per_map.get(map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0}),
+                "objectives": per_map.get(map_type, dict(zero)),
+                "others": others.get(map_type, dict(zero)),
             }
             for map_type, s, k, d in sorted(map_values, key=lambda mp: (MAP_ORDER.get(mp[0], 9), mp[0]))
         ],
+        "objectives": [objective_json(o) for o in objs if o.type not in UNCOUNTED_TYPES],
+    }
+
+
+def objective_json(o: ObjectiveView) -> dict[str, Any]:
+    """One objective as ``warclaw matchup --json`` lists it."""
+    return {
+        "id": o.objective_id,
+        "name": o.name,
+        "map": map_name(o.map_type),
+        "type": o.type,
+        "owner": o.owner,
+        "tier": o.upgrade_tier,
+        "points_tick": o.points_tick,
+        "yaks": o.yaks_delivered,
+        "last_flipped": _iso(o.last_flipped),
+        "guild": None if not o.claimed_by else {"id": o.claimed_by, "name": o.guild_name, "tag": o.guild_tag},
     }
 
 
@@ -308,6 +367,7 @@ class ObjectiveView:
     claimed_by: str | None
     guild_name: str | None
     guild_tag: str | None
+    guild_fetched: bool  # /v2/guild/:id was asked (a name still None then: the API did not name it)
     claimed_at: datetime | None
     yaks_delivered: int
     upgrade_tier: int
@@ -319,7 +379,7 @@ def objectives(reader: Reader, match_pk: int, map_type: str | None = None) -> li
     """Every objective of a match with its live state, static name and claiming guild."""
     sql = (
         "SELECT s.objective_id, o.name, s.type, s.map_type, s.owner, s.last_flipped, s.claimed_by, g.name, g.tag,"
-        " s.claimed_at, s.yaks_delivered, s.upgrade_tier, s.points_tick, o.coord"
+        " g.fetched_at, s.claimed_at, s.yaks_delivered, s.upgrade_tier, s.points_tick, o.coord"
         " FROM objective_states s LEFT JOIN objectives o ON o.id = s.objective_id"
         " LEFT JOIN guilds g ON g.id = s.claimed_by WHERE s.match_id = ?"
     )
@@ -328,7 +388,7 @@ def objectives(reader: Reader, match_pk: int, map_type: str | None = None) -> li
         sql += " AND s.map_type = ?"
         params.append(map_type)
     out = []
-    for (oid, name, otype, mtype, owner, flipped, claimed_by, gname, gtag, claimed_at, yaks, tier, tick,
+    for (oid, name, otype, mtype, owner, flipped, claimed_by, gname, gtag, gfetched, claimed_at, yaks, tier, tick,
          coord) in reader.rows(sql + " ORDER BY s.map_type, s.objective_id", params):
         coord = from_db_json(coord)
         out.append(ObjectiveView(
@@ -341,6 +401,7 @@ def objectives(reader: Reader, match_pk: int, map_type: str | None = None) -> li
             claimed_by=claimed_by,
             guild_name=gname,
             guild_tag=gtag,
+            guild_fetched=gfetched is not None,
             claimed_at=from_db_time(claimed_at),
             yaks_delivered=yaks,
             upgrade_tier=tier,

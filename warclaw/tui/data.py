@@ -39,9 +39,9 @@ class MatchupData:
 
 
 def api_clock_offset(end_time: datetime, data_time: datetime | None, now: datetime) -> timedelta:
-    if data_time is None or now <= end_time + timedelta(hours=1):
-        return timedelta(0)
-    return max(timedelta(0), now - data_time)
+    from warclaw.store.queries import match_clock
+
+    return max(timedelta(0), now - match_clock(end_time, data_time, now))
 
 
 def resolve_match(reader: Reader, match_id: str | None, team: str | None) -> q.MatchSummary | None:
@@ -96,32 +96,18 @@ def load_fingerprint(reader: Reader) -> tuple[int, dict[str, Any]]:
 # --- derived figures (pure) -------------------------------------------------------------------
 
 
-def skirmish_clock(view: dict[str, Any] | None, skirmishes: list[q.SkirmishView],
-                   now: datetime) -> tuple[int, int, timedelta | None]:
-    """(running skirmish number, skirmishes in the match, time left in the running one)."""
-    if not view:
+def skirmish_clock(view: dict[str, Any] | None, now: datetime) -> tuple[int, int, timedelta | None]:
+    """(running skirmish number, skirmishes in the match, time left in the running one).
+
+    The number and end come from the matchup view (the victory-point schedule's clock: the last
+    skirmish ends at ``end_time``); only the countdown moves with ``now`` between loads.
+    """
+    if not view or not view.get("skirmish"):
         return 0, 0, None
-    start = datetime.fromisoformat(view["start_time"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(view["end_time"].replace("Z", "+00:00"))
-    total = max(1, round((end - start) / SKIRMISH))
-    # The API lists the running skirmish last; the clock is the fallback before the first poll of one.
-    number = len(skirmishes) if skirmishes else min(total, max(1, int((now - start) / SKIRMISH) + 1))
-    left = start + number * SKIRMISH - now
-    return number, total, left if timedelta(0) < left <= SKIRMISH else None
-
-
-def vp_projection(view: dict[str, Any] | None, skirmishes: list[q.SkirmishView],
-                  total: int) -> dict[str, int]:
-    """Final victory points if every team keeps its average VP per finished skirmish."""
-    if not view:
-        return {}
-    done = max(0, len(skirmishes) - 1)
-    out = {}
-    for t in view["teams"]:
-        vp = t["victory_points"]
-        per = vp / done if done else 0.0
-        out[t["color"]] = round(vp + per * max(0, total - done))
-    return out
+    sk = view["skirmish"]
+    ends = datetime.fromisoformat(sk["ends_at"].replace("Z", "+00:00"))
+    left = ends - now
+    return sk["number"], view["skirmishes_total"], left if timedelta(0) < left <= SKIRMISH else None
 
 
 def daemon_alive(status: DaemonStatus | None) -> bool:

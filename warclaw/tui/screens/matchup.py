@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from warclaw.common import clean
+from warclaw.matchup.names import map_name
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_STYLE
 
-MAP_NAMES = {"Center": "Eternal Battlegrounds", "RedHome": "Red Borderlands",
-             "BlueHome": "Blue Borderlands", "GreenHome": "Green Borderlands"}
 CHART_COLORS = {"red": "red", "green": "green", "blue": "blue"}
 
 
@@ -30,8 +30,9 @@ class MatchupScreen(WarclawScreen):
 
     def on_mount(self) -> None:
         self.query_one("#teams", DataTable).add_columns(
-            "Team", "Score", "VP", "Proj VP", "Kills", "Deaths", "K/D", "PPT", "Skirm")
-        self.query_one("#held", DataTable).add_columns("Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b")
+            "Team", "Score", "VP", "Final p10-p90", "1st/2nd/3rd", "Need", "Skirm", "PPT", "K/D", "Kills", "Deaths")
+        self.query_one("#held", DataTable).add_columns(
+            "Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b", "0-PPT r/g/b/n")
 
     def refresh_view(self) -> None:
         if not self.is_mounted:
@@ -62,31 +63,39 @@ class MatchupScreen(WarclawScreen):
             title.update(msg)
             self._chart([])
             return
-        title.update(self._title(view, md.skirmishes, self.wapp.data_now()))
-        self._shown = (view, md.skirmishes)
-        _number, total, _left = d.skirmish_clock(view, md.skirmishes, self.wapp.data_now())
-        proj = d.vp_projection(view, md.skirmishes, total)
-        current = md.skirmishes[-1].scores if md.skirmishes else {}
+        title.update(self._title(view, self.wapp.data_now()))
+        self._shown = (view,)
         for team in view["teams"]:
             c = team["color"]
             kd = f"{team['kills'] / team['deaths']:.2f}" if team["deaths"] else "-"
-            name = Text(f"{c[0].upper()} {team['name'] or team['team_id']}"[:24], style=TEAM_STYLE.get(c, ""))
-            teams.add_row(name, f"{team['score']:,}", str(team["victory_points"]), str(proj.get(c, "-")),
-                          f"{team['kills']:,}", f"{team['deaths']:,}", kd, str(team["ppt"]),
-                          str(current.get(c, "-")), key=c)
+            name = Text(f"{c[0].upper()} {clean(team['name'] or team['team_id'])}"[:24], style=TEAM_STYLE.get(c, ""))
+            p = team["projection"]
+            chances = "/".join(f"{round(100 * x)}" for x in p["place_chances"]) + "%"
+            # need: fewest skirmish wins from now on that make 1st certain ("-": not even all of them)
+            need = "-" if team["need"] is None else ("in hand" if team["need"] == 0 else f"win {team['need']}")
+            skirm = "late" if team["skirmish_score"] is None else f"{team['skirmish_score']:,}"
+            teams.add_row(name, f"{team['score']:,}", str(team["victory_points"]),
+                          f"{p['p10']}-{p['p50']}-{p['p90']}", chances, need, skirm, str(team["ppt"]),
+                          kd, f"{team['kills']:,}", f"{team['deaths']:,}", key=c)
         for m in view["maps"]:
-            o = m["objectives"]
+            o, z = m["objectives"], m["others"]
             sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))
-            held.add_row(MAP_NAMES.get(m["type"], m["type"]), Text(str(o["red"]), style=TEAM_STYLE["red"]),
+            held.add_row(map_name(m["type"]), Text(str(o["red"]), style=TEAM_STYLE["red"]),
                          Text(str(o["green"]), style=TEAM_STYLE["green"]),
-                         Text(str(o["blue"]), style=TEAM_STYLE["blue"]), str(o["neutral"]), sc, key=m["type"])
+                         Text(str(o["blue"]), style=TEAM_STYLE["blue"]), str(o["neutral"]), sc,
+                         "/".join(str(z[c]) for c in ("red", "green", "blue", "neutral")), key=m["type"])
         self._chart(md.history)
 
-    def _title(self, view: dict, skirmishes: list, now) -> Text:
-        number, total, left = d.skirmish_clock(view, skirmishes, now)
+    def _title(self, view: dict, now) -> Text:
+        number, total, left = d.skirmish_clock(view, now)
         t = Text()
         t.append(f"Match {view['match_id']} {view['region'].upper()}", style="bold")
         t.append(f"  skirmish {number}/{total}" + (f", {d.span_text(left)} left" if left else ""))
+        t.append(f" worth {'/'.join(map(str, view['skirmish']['vp']))}", style="bold")
+        peak = view.get("next_peak")
+        if peak:
+            at = datetime.fromisoformat(peak["starts_at"].replace("Z", "+00:00"))
+            t.append(f"  next peak #{peak['number']} {at:%a %H:%M} ({'/'.join(map(str, peak['vp']))})")
         if self.wapp.state.matchup.clock_offset > timedelta(hours=1):
             t.append("  replayed week", style="dim")
         stale = view["stale_seconds"]

@@ -1,0 +1,50 @@
+"""`warclaw matchup --json` on the recorded 2025 EU match, ingested as the daemon would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from warclaw.gw2api.fake import recorded
+from warclaw.store import queries
+from warclaw.store.ingest import apply_match
+
+LIVE_2025 = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # long after the week: the API's own clock counts
+
+
+def _ingest(store, body):
+    with store.write() as s:
+        return apply_match(s, body, NOW).match_pk
+
+
+def test_the_recorded_week_shows_the_running_skirmish_at_its_time_of_day_value(store, reader):
+    pk = _ingest(store, recorded.load(LIVE_2025))
+    view = queries.matchup(reader, pk, NOW, samples=500)
+    # Recorded ~14:40 UTC on Friday 18 April: skirmish 83 (14:00-16:00) is worth 31/24/17 in EU.
+    assert view["clock"].startswith("2025-04-18T14:")
+    assert view["skirmish"] == {"number": 83, "ends_at": "2025-04-18T16:00:00Z", "vp": [31, 24, 17]}
+    assert view["next_peak"] is None  # the week ends at 17:58, before the 18:00 prime time
+    teams = {t["color"]: t for t in view["teams"]}
+    assert {c: t["victory_points"] for c, t in teams.items()} == {"red": 1394, "green": 2162, "blue": 1662}
+    green, red = teams["green"], teams["red"]
+    assert green["need"] == 0 and green["projection"]["place_chances"][0] == 1.0
+    assert red["need"] is None and red["projection"]["place_chances"][2] == 1.0
+    # Two skirmishes left: 31+31 VP at most on top of what each has.
+    for t in teams.values():
+        assert t["victory_points"] + 34 <= t["projection"]["p10"] <= t["projection"]["p90"] <= t["victory_points"] + 62
+    assert teams["green"]["skirmish_score"] == 2777
+
+
+def test_the_same_data_gives_the_same_projection(store, reader):
+    pk = _ingest(store, recorded.load(LIVE_2025))
+    a = queries.matchup(reader, pk, NOW, samples=300)
+    b = queries.matchup(reader, pk, NOW, samples=300)
+    assert [t["projection"] for t in a["teams"]] == [t["projection"] for t in b["teams"]]
+
+
+def test_a_week_before_the_2025_rules_gets_the_flat_rule(store, reader):
+    body = recorded.load("wvw/matches/gw2sharp_2020-12_matches_all.bulk.json")[0]
+    pk = _ingest(store, body)
+    view = queries.matchup(reader, pk, NOW, samples=200)
+    assert view["skirmish"]["vp"] == [5, 4, 3] and view["next_peak"] is None
+    assert view["rules_since"] == "2012-11-15"

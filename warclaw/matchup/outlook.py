@@ -1,0 +1,111 @@
+"""What a commander decides on, from a match's state: the running skirmish's worth, the next peak,
+each team's projected final VP with odds, and the wins it needs for 1st.
+
+One function for ``warclaw matchup --json`` and the TUI's Matchup screen, so both show the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from warclaw.matchup import need as need_mod
+from warclaw.matchup import projection
+from warclaw.matchup.rules import (
+    Rules,
+    ranking,
+    region_of,
+    rules,
+    skirmish_at,
+    skirmish_count,
+    skirmish_end,
+    skirmish_start,
+)
+
+TICK = timedelta(minutes=5)
+COLORS = ("red", "blue", "green")
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def running_number(start: datetime, end: datetime, clock: datetime, listed: Sequence[int]) -> int:
+    """The running skirmish: by the clock, or the API's newest entry if that is further on.
+
+    The API's list can lag a skirmish behind (the new entry arrives ~15 min late), and our clock
+    can lag the API's (a replayed week, data_time a few minutes old), so the later of the two.
+    """
+    return min(skirmish_count(start, end), max(skirmish_at(start, end, clock), max(listed, default=0)))
+
+
+def outlook(
+    match_id: str,
+    start: datetime,
+    end: datetime,
+    clock: datetime,
+    vp: Mapping[str, int],
+    skirmishes: Sequence[tuple[int, Mapping[str, int]]],
+    ppt: Mapping[str, int],
+    table: Rules | None = None,
+    samples: int = projection.SAMPLES,
+    team_ids: Sequence[int] = (),
+) -> dict[str, object]:
+    """``skirmish``, ``next_peak`` and per team ``projection`` and ``need`` (JSON-ready).
+
+    ``clock`` is the match's "now" (the API's clock for a replayed week); ``vp`` the awarded
+    victory points; ``skirmishes`` the API's ``(number, scores)``, the running one included.
+    """
+    table = table or rules()
+    region = region_of(match_id, team_ids)
+    total = skirmish_count(start, end)
+    schedule = table.week_schedule(region, start, total)
+    by_number = {n: s for n, s in skirmishes}
+    ended = clock >= end
+    number = total if ended else running_number(start, end, clock, list(by_number))
+    finished = [(n, ranking(by_number[n])) for n in sorted(by_number) if n < number or ended]
+    ends_at = skirmish_end(start, end, number)
+    out: dict[str, object] = {
+        "skirmish": {"number": number, "ends_at": _iso(ends_at), "vp": list(schedule[number - 1])},
+        "skirmishes_total": total,
+        "region": region,
+        "rules_since": table.rule_for(start).since.isoformat(),
+        "next_peak": _next_peak(schedule, start, number),
+    }
+    teams: dict[str, dict[str, object]] = {}
+    vp = {c: int(vp.get(c, 0)) for c in COLORS}
+    if ended:
+        order = sorted(COLORS, key=lambda c: -vp[c])
+        for c in COLORS:
+            chances = [0.0, 0.0, 0.0]
+            chances[order.index(c)] = 1.0
+            teams[c] = {"projection": {"p10": vp[c], "p50": vp[c], "p90": vp[c], "place_chances": chances},
+                        "need": 0 if order[0] == c else None}
+        out["teams"] = teams
+        return out
+    current = by_number.get(number)
+    running = None
+    if current is not None:
+        ticks_left = max(0, math.ceil((ends_at - clock) / TICK))
+        running = projection.Running(scores=current, ppt=ppt, ticks_left=ticks_left)
+    proj = projection.project(vp, schedule, finished, number, running, samples=samples,
+                              seed=f"{match_id}:{_iso(start)}:{number}")
+    remaining = schedule[number - 1:]
+    for c in COLORS:
+        wins = need_mod.wins_needed(c, vp, remaining)
+        teams[c] = {"projection": proj[c].as_json(), "need": None if wins is None else wins[0],
+                    "need_skirmishes": [] if wins is None else [number + i for i in wins[1]]}
+    out["teams"] = teams
+    return out
+
+
+def _next_peak(schedule: Sequence[tuple[int, int, int]], start: datetime, number: int) -> dict[str, object] | None:
+    """The next skirmish after the running one in the week's most valuable band (None if flat)."""
+    peak = max(schedule, key=lambda v: v[0])
+    if peak == min(schedule, key=lambda v: v[0]):
+        return None
+    for n in range(number + 1, len(schedule) + 1):
+        if schedule[n - 1] == peak:
+            return {"number": n, "starts_at": _iso(skirmish_start(start, n)), "vp": list(peak)}
+    return None
