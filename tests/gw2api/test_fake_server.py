@@ -70,7 +70,43 @@ def test_skirmishes_end_and_award_victory_points(http: httpx.Client, replay_api:
     assert after.skirmishes[-1].id == 84
     assert after.victory_points is not None and before.victory_points is not None
     gained = sorted(after.victory_points.by_color(c) - before.victory_points.by_color(c) for c in ("red", "blue", "green"))
-    assert gained[0] > 0 and gained[0] < gained[1] < gained[2]  # 3 : 4 : 5 shares of the recorded average
+    assert gained == [17, 24, 31]  # EU 14:00-16:00 UTC under the 2025 schedule
+
+
+def test_the_last_skirmish_ends_at_end_time_with_its_victory_points(http: httpx.Client, replay_api: FakeGW2Api) -> None:
+    replay_api.advance(minutes=80)  # 16:00: skirmish 84 starts (16:00-17:58 is worth 31/24/17)
+    before = match(http)
+    replay_api.advance(minutes=118)  # 17:58:22, just past end_time, before the 18:00 reset
+    after = match(http)
+    assert after.end_time.isoformat() == "2025-04-18T17:58:00+00:00" and after.skirmishes[-1].id == 84
+    gained = sorted(after.victory_points.by_color(c) - before.victory_points.by_color(c) for c in ("red", "blue", "green"))
+    assert gained == [17, 24, 31]
+    # A week the recorded one could have ended with: its 82 + two more skirmishes by the schedule.
+    assert sum(after.victory_points.model_dump().values()) == 1394 + 1662 + 2162 + 2 * (31 + 24 + 17)
+
+
+def test_every_claiming_guild_has_a_recorded_body(http: httpx.Client, replay_api: FakeGW2Api) -> None:
+    from warclaw.gw2api.fake import recorded
+
+    for _ in range(3):
+        claims = {o["claimed_by"] for body in http.get("/v2/wvw/matches", params={"ids": "all"}).json()
+                  for mp in body["maps"] for o in mp["objectives"] if o.get("claimed_by")}
+        assert claims and claims <= set(recorded.guild_ids())
+        for gid in claims:
+            guild = http.get(f"/v2/guild/{gid}").json()
+            assert guild["id"] == gid and guild["name"] and guild["tag"]
+        replay_api.advance(hours=2)
+
+
+def test_the_recorded_scenario_claims_with_recorded_guilds_too() -> None:
+    from warclaw.gw2api.fake import recorded
+
+    with FakeGW2Api(scenario="recorded") as api, httpx.Client(base_url=api.base_url, timeout=5) as client:
+        bodies = client.get("/v2/wvw/matches", params={"ids": "all"}).json()
+        claims = {o["claimed_by"] for b in bodies for mp in b["maps"] for o in mp["objectives"] if o.get("claimed_by")}
+        assert claims == set(recorded.guild_ids())
+        # Only the claims changed: scores and owners are the recording's.
+        assert bodies[0]["victory_points"] == recorded.load("wvw/matches/gw2sharp_2020-12_matches_all.bulk.json")[0]["victory_points"]
 
 
 def test_week_rolls_over_after_end_time(http: httpx.Client, replay_api: FakeGW2Api) -> None:

@@ -100,18 +100,21 @@ def test_claims_and_tier_upgrades_become_events(store):
     m = make_match()
     ingest(store, m, T)
     m2 = evolve(m)
+    # A keep scoring 12 instead of 8 per tick is at tier 1 (the points tell the tier, not the yaks).
     find_obj(m2, "38-4").update(
-        claimed_by="GUILD-1", claimed_at=iso(T + timedelta(seconds=10)), yaks_delivered=25
+        claimed_by="GUILD-1", claimed_at=iso(T + timedelta(seconds=10)), yaks_delivered=5, points_tick=12
     )
     ingest(store, m2, T + timedelta(minutes=1))
     got = events(store)
     assert ("claimed", "38-4", "Blue", None, T + timedelta(seconds=10)) in got
     assert [e[0] for e in got if e[1] == "38-4"] == ["claimed", "upgraded"]
     with store.read() as s:
+        assert s.get(ObjectiveState, (1, "38-4")).upgrade_tier == 1
+    with store.read() as s:
         assert guilds_to_fetch(s) == ["GUILD-1"]
 
 
-def test_tier_thresholds_come_from_upgrades(store):
+def test_without_points_tick_the_tier_comes_from_yaks_and_the_upgrades_thresholds(store):
     with store.write() as s:
         apply_objectives(
             s,
@@ -129,6 +132,7 @@ def test_tier_thresholds_come_from_upgrades(store):
         )
     m = make_match()
     find_obj(m, "38-4")["yaks_delivered"] = 59
+    del find_obj(m, "38-4")["points_tick"]  # the renamed/removed-field fault, or an odd node
     ingest(store, m, T)
     with store.read() as s:
         assert s.get(ObjectiveState, (1, "38-4")).upgrade_tier == 1
@@ -137,6 +141,7 @@ def test_tier_thresholds_come_from_upgrades(store):
     ingest(store, m2, T + timedelta(minutes=1))
     with store.read() as s:
         assert s.get(ObjectiveState, (1, "38-4")).upgrade_tier == 2
+    assert [e[0] for e in events(store) if e[1] == "38-4"] == ["upgraded"]
 
 
 def test_a_skirmish_ending_is_an_event_with_the_result(store):

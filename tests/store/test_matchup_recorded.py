@@ -48,3 +48,32 @@ def test_a_week_before_the_2025_rules_gets_the_flat_rule(store, reader):
     view = queries.matchup(reader, pk, NOW, samples=200)
     assert view["skirmish"]["vp"] == [5, 4, 3] and view["next_peak"] is None
     assert view["rules_since"] == "2012-11-15"
+
+
+def _tiers(store, pk):
+    from warclaw.store.models import ObjectiveState
+
+    with store.read() as s:
+        return {o.objective_id: o.upgrade_tier for o in s.query(ObjectiveState).filter_by(match_id=pk)}
+
+
+def _by_yaks(o):
+    return sum(o.get("yaks_delivered", 0) >= t for t in (20, 60, 140))
+
+
+def test_tiers_of_the_2025_match_come_from_points_per_tick(store):
+    body = recorded.load(LIVE_2025)
+    tiers = _tiers(store, _ingest(store, body))
+    objs = [o for mp in body["maps"] for o in mp["objectives"] if o["type"] in ("Camp", "Tower", "Keep", "Castle")]
+    per_tick = {"Camp": 2, "Tower": 4, "Keep": 8, "Castle": 12}
+    assert all(tiers[o["id"]] == (o["points_tick"] / per_tick[o["type"]] - 1) * 2 for o in objs)
+    assert sum(tiers[o["id"]] != _by_yaks(o) for o in objs) == 19
+    garrison = next(o for o in objs if o["type"] == "Keep" and o["yaks_delivered"] == 100 and o["points_tick"] == 20)
+    assert tiers[garrison["id"]] == 3
+
+
+def test_on_the_2020_matches_points_and_yaks_give_the_same_tiers(store):
+    for body in recorded.load("wvw/matches/gw2sharp_2020-12_matches_all.bulk.json"):
+        tiers = _tiers(store, _ingest(store, body))
+        objs = [o for mp in body["maps"] for o in mp["objectives"] if "yaks_delivered" in o]
+        assert objs and all(tiers[o["id"]] == _by_yaks(o) for o in objs)

@@ -74,7 +74,8 @@ def seed_matchup(store: Store, now: datetime = NOW, daemon: bool = True) -> None
         if i >= 2:
             tower = find(body, "96-2")
             tower.update(owner="Red", last_flipped=iso(now - timedelta(minutes=3)), claimed_by=GUILD,
-                         claimed_at=iso(now - timedelta(minutes=2, seconds=30)), yaks_delivered=25)
+                         claimed_at=iso(now - timedelta(minutes=2, seconds=30)), yaks_delivered=25,
+                         points_tick=6)  # tier 1
         with store.write() as s:
             apply_match(s, copy.deepcopy(body), at)
         with store.write() as s:

@@ -31,7 +31,7 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         first = int(red[4].split("/")[0])  # red won both finished skirmishes: the likely winner
         assert first > 50 and red[4].endswith("%")
         assert red[5].startswith("win ")  # 82 skirmishes to go: 1st is not certain yet
-        assert red[6:11] == ["303", "52", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
+        assert red[6:11] == ["303", "54", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
         held = cells(app, "held")
         assert held[0][:5] == ["Eternal Battlegrounds", "1", "2", "1", "0"]
         # The plot is mounted with the first history (plotext is not imported for the first frame).
@@ -50,7 +50,7 @@ async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_ap
         rows = cells(app, "objectives")
         assert len(rows) == 16  # four per map, spawns left out
         tower = next(r for r in rows if r[1] == "Langor Tower (Blue)")
-        # owner, guild tag, tier from 25 yaks, held 3m, capture protection 2:00 left
+        # owner, guild tag, tier 1 (6 points per tick), held 3m, capture protection 2:00 left
         assert tower[3:8] == ["Red", "[VK]", "1", "3m", "2:00"]
         await pilot.press("m")  # EBG only
         assert set(column(app, "objectives", 0)) == {"EBG"}
@@ -70,7 +70,7 @@ async def test_events_screen_newest_first_and_filters(store, make_app) -> None:
         await pilot.press("3")
         rows = cells(app, "events")
         assert [r[1] for r in rows] == ["claim", "capture", "skirmish", "capture", "skirmish"]
-        assert "[VK] claimed Langor Tower (Blue)" in rows[0][3]
+        assert "[VK] Vigil Keepers claimed Langor Tower (Blue)" in rows[0][3]
         assert "Langor Tower (Blue) taken by Red from Green" in rows[1][3]
         await pilot.press("f")  # captures only
         assert column(app, "events", 1) == ["capture", "capture"]

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from warclaw.matchup.rules import rules as wvw_rules
 from warclaw.store.models import (
     Event,
     Guild,
@@ -65,6 +66,17 @@ def data_hash(data: Mapping[str, Any]) -> str:
 
 def tier_for(yaks: int, thresholds: Sequence[int]) -> int:
     return sum(1 for t in thresholds if yaks >= t)
+
+
+def objective_tier(o: Mapping[str, Any], thresholds: Sequence[int]) -> int:
+    """An objective's upgrade tier: from ``points_tick``, which the tier sets exactly per objective
+    type (``data/wvw_rules.toml``); from yaks delivered only where the points do not tell (yaks
+    under-count: 19 of the recorded 2025 match's camps, towers and keeps are a tier higher)."""
+    tick = o.get("points_tick")
+    by_points = wvw_rules().tier(str(o.get("type", "")), tick if isinstance(tick, int) else None)
+    if by_points is not None:
+        return by_points
+    return tier_for(int(o.get("yaks_delivered", 0) or 0), thresholds)
 
 
 def _team_id(data: Mapping[str, Any], color: str) -> int:
@@ -309,7 +321,7 @@ def _apply_objectives(
             claimed_by = o.get("claimed_by") or None
             claimed_at = parse_api_time(o.get("claimed_at"))
             yaks = int(o.get("yaks_delivered", 0) or 0)
-            tier = tier_for(yaks, tier_yaks.get(oid, DEFAULT_TIER_YAKS))
+            tier = objective_tier(o, tier_yaks.get(oid, DEFAULT_TIER_YAKS))
             if claimed_by:
                 guilds.add(claimed_by)
             old = states.get(oid)

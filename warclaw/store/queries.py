@@ -232,6 +232,7 @@ class EventView:
     guild_name: str | None
     guild_tag: str | None
     detail: dict[str, Any]
+    guild_fetched: bool = False  # /v2/guild/:id was asked (a name still None then: the API did not name it)
 
 
 def recent_events(
@@ -255,7 +256,7 @@ def recent_events(
         params.append(before_id)
     sql = (
         "SELECT e.id, e.match_id, e.occurred_at, e.kind, e.objective_id, o.name, e.map_type, e.team, e.prev_team,"
-        " e.guild_id, g.name, g.tag, e.detail"
+        " e.guild_id, g.name, g.tag, e.detail, g.fetched_at"
         " FROM events e LEFT JOIN objectives o ON o.id = e.objective_id LEFT JOIN guilds g ON g.id = e.guild_id"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?"
@@ -275,8 +276,9 @@ def recent_events(
             guild_name=gname,
             guild_tag=gtag,
             detail=dict(from_db_json(detail) or {}),
+            guild_fetched=gfetched is not None,
         )
-        for eid, mpk, at, kind, oid, oname, map_type, team, prev, gid, gname, gtag, detail
+        for eid, mpk, at, kind, oid, oname, map_type, team, prev, gid, gname, gtag, detail, gfetched
         in reader.rows(sql, [*params, limit])
     ]
 

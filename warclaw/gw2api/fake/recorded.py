@@ -35,6 +35,20 @@ def example(relpath: str, index: int = 0) -> Any:
     return copy.deepcopy(_load(relpath)[index])
 
 
+# The recorded /v2/guild/:id bodies, one per guild (gw2sharp_guild_id.1 is .2 without the member
+# fields). Scenarios claim objectives with these guilds' ids, so every claim has a guild to name.
+GUILD_FILES = ("guild/gw2sharp_guild_id.2.json", "guild/gw2sharp_guild_id.3.json", "guild/apigen_guild.examples.json")
+
+
+def guild_bodies() -> list[dict[str, Any]]:
+    """The recorded guilds' full bodies (as a member with ``guilds`` sees them)."""
+    return [example(f) if f.endswith(".examples.json") else load(f) for f in GUILD_FILES]
+
+
+def guild_ids() -> list[str]:
+    return [b["id"] for b in guild_bodies()]
+
+
 def error_text(name: str) -> str:
     """The ``text`` of a recorded error body, e.g. ``error_text("invalid_key")`` -> ``"invalid key"``."""
     body = _load(f"errors/text_{name}.json")

@@ -7,10 +7,13 @@ Starting points are the recorded matches, never invented bodies:
 
 Each tick follows the game's rules: every 5 minutes each team scores the ``points_tick`` of what it
 holds, captures score ``points_capture``, skirmishes last 2 hours and award victory points by rank,
-the week ends at ``end_time`` and a new one starts 2 minutes later. The random parts (which
-objective flips, how many kills) are seeded and scaled from the recording itself: kills per tick
-are the recorded kills divided by the recorded match age, victory points per skirmish the recorded
-total divided by the completed skirmishes, capture odds follow each team's recorded score share.
+the week ends at ``end_time`` (the last skirmish with it) and a new one starts 2 minutes later.
+Victory points follow the real schedule (``warclaw.matchup.rules``: by region and time of day
+since 2025), so the 2-1 week ends at VP the recorded week could have; the 2020 matches, moved to
+that week, get the VP their recorded placements give under it. The random parts (which objective
+flips, how many kills) are seeded and scaled from the recording itself: kills per tick are the
+recorded kills divided by the recorded match age, capture odds follow each team's recorded score
+share.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from functools import cache
 from typing import Any
 
 from warclaw.gw2api.fake import recorded
+from warclaw.matchup import rules as wvw_rules
 
 TICK = timedelta(minutes=5)
 SKIRMISH = timedelta(hours=2)
@@ -37,7 +41,6 @@ YAK_TARGETS = frozenset({"Tower", "Keep", "Castle"})
 FLIP_WEIGHT = {"Camp": 5.0, "Ruins": 2.0, "Tower": 2.0, "Keep": 1.0, "Castle": 0.3}
 CLAIMABLE = frozenset({"Camp", "Tower", "Keep", "Castle"})
 FLIPS_PER_TICK = ([0, 1, 2, 3], [0.3, 0.35, 0.2, 0.15])
-RANK_SHARE = (5, 4, 3)  # victory points by skirmish rank, in proportion (2020 data: exactly 5/4/3)
 
 LIVE_MATCH = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
 OLD_MATCHES = "wvw/matches/gw2sharp_2020-12_matches_all.bulk.json"
@@ -93,8 +96,6 @@ class MatchSim:
             mp["id"]: {kind: {c: mp[kind][c] / age_ticks for c in COLORS} for kind in ("kills", "deaths")}
             for mp in match["maps"]
         }
-        done = max(1, len(match.get("skirmishes", [])) - 1)
-        self.vp_per_skirmish = sum(match["victory_points"].values()) / done if match.get("victory_points") else 12.0
         total = sum(match["scores"].values()) or 1
         self.strength = {c: max(0.05, match["scores"][c] / total) for c in COLORS}
         self.claimers: dict[str, list[str]] = {c: [] for c in COLORS}
@@ -107,6 +108,8 @@ class MatchSim:
         self._record_kd()
         self._start = start
         self._end = parse_time(match["end_time"])
+        self.region = wvw_rules.region_of(match["id"])
+        self._last_awarded = False
         # Objectives never appear or vanish, so the flip candidates are fixed.
         self._candidates = [(mp, o) for mp in match["maps"] for o in mp["objectives"] if o["type"] in FLIP_WEIGHT]
         self._weights = [FLIP_WEIGHT[o["type"]] for _, o in self._candidates]
@@ -117,6 +120,8 @@ class MatchSim:
     def advance_to(self, now: datetime) -> None:
         while True:
             nxt = self._start + (math.floor((self.sim_time - self._start) / TICK) + 1) * TICK
+            if self.sim_time < self._end < nxt:
+                nxt = self._end  # the last skirmish ends with the match, between two ticks
             if nxt > now:
                 return
             self._tick(nxt)
@@ -147,7 +152,10 @@ class MatchSim:
         if t >= self._end + RESET_GAP:
             self._new_week()
             return
-        if t > self._end:
+        if t >= self._end:
+            if m.get("skirmishes") and not self._last_awarded:
+                self._award(m["skirmishes"][-1])
+                self._last_awarded = True
             return  # between end and reset nothing moves
         self._roll_skirmish(t)
         for _ in range(self.rng.choices(*FLIPS_PER_TICK)[0]):
@@ -208,10 +216,9 @@ class MatchSim:
         vp = self.body.get("victory_points")
         if vp is None:
             return
-        ranked = sorted(COLORS, key=lambda c: -skirmish["scores"][c])
-        unit = self.vp_per_skirmish / sum(RANK_SHARE)
-        for color, share in zip(ranked, RANK_SHARE, strict=True):
-            vp[color] += round(unit * share)
+        points = wvw_rules.rules().skirmish_vp(self.region, self._start, skirmish["id"])
+        for color, p in zip(wvw_rules.ranking(skirmish["scores"]), points, strict=True):
+            vp[color] += p
 
     def _flip(self, t: datetime) -> None:
         if not self._candidates:
@@ -242,6 +249,7 @@ class MatchSim:
             for key in ("scores", "kills", "deaths"):
                 mp[key] = dict(zero)
         m["skirmishes"] = []
+        self._last_awarded = False
         self.history.clear()
         self._record_kd(self._start)
 
@@ -259,6 +267,24 @@ class MatchSim:
         )
 
 
+def claim_with_recorded_guilds(matches: list[dict[str, Any]]) -> None:
+    """Replace every claiming guild id with a recorded guild's, one guild per team of a match.
+
+    The recordings' claims name ~400 real guilds of which no /v2/guild body was recorded; three
+    guild bodies were. So each team of a match claims with one of those three (rotating from
+    match to match), and the fake API can name every guild it puts in a claim.
+    """
+    ids = recorded.guild_ids()
+    for i, match in enumerate(matches):
+        by_color = {c: ids[(i + k) % len(ids)] for k, c in enumerate(COLORS)}
+        for mp in match["maps"]:
+            for obj in mp["objectives"]:
+                color = COLOR_OF.get(obj.get("owner", ""))
+                if obj.get("claimed_by"):
+                    # A claim by a team that no longer owns it (neutral) keeps a guild of the match.
+                    obj["claimed_by"] = by_color.get(color or "", ids[i % len(ids)])
+
+
 def replay_start() -> datetime:
     """Scenario time zero: the instant of the 2025 recording."""
     return _latest_timestamp(recorded.load(LIVE_MATCH)).replace(microsecond=0)
@@ -272,16 +298,20 @@ def _initial_sims_pickled(seed: int) -> bytes:
 
 def _initial_sims(seed: int) -> dict[str, MatchSim]:
     live = recorded.load(LIVE_MATCH)
+    old = [m for m in recorded.load(OLD_MATCHES) if m["id"] in TEAMS_FOR_OLD]
+    claim_with_recorded_guilds([live, *old])
     start = replay_start()
     sims = {live["id"]: MatchSim(live, start, seed)}
-    for match in recorded.load(OLD_MATCHES):
-        if match["id"] not in TEAMS_FOR_OLD:
-            continue
+    for match in old:
         region_start = parse_time(live["start_time"]) if match["id"].startswith("2-") else parse_time(live["start_time"]) + timedelta(hours=8)
         weeks = round((region_start - parse_time(match["start_time"])) / WEEK)
         _shift_times(match, weeks * WEEK)
         for color, team in zip(COLORS, TEAMS_FOR_OLD[match["id"]], strict=True):
             match["all_worlds"][color] = [team, *match["all_worlds"][color]]
+        # Their finished skirmishes' placements, scored as that week scores them.
+        match["victory_points"] = wvw_rules.week_vp(
+            wvw_rules.region_of(match["id"]), parse_time(match["start_time"]),
+            [(sk["id"], sk["scores"]) for sk in match["skirmishes"][:-1]])
         sim = MatchSim(match, parse_time(OLD_RECORDED_AT) + weeks * WEEK, seed)
         sim.advance_to(start)  # catch up to the 2025 recording's instant
         sims[match["id"]] = sim

@@ -342,14 +342,7 @@ def _account_wvw(router: Router, req: Request, args: dict[str, str]) -> Any:
 
 
 def _guilds() -> dict[str, dict[str, Any]]:
-    out = {}
-    for body in (
-        recorded.load("guild/gw2sharp_guild_id.2.json"),
-        recorded.load("guild/gw2sharp_guild_id.3.json"),
-        recorded.example("guild/apigen_guild.examples.json"),
-    ):
-        out[body["id"]] = body
-    return out
+    return {body["id"]: body for body in recorded.guild_bodies()}
 
 
 @route("/v2/guild/(?P<id>[^/]+)")

@@ -1,7 +1,7 @@
 """Scenarios: what the fake API's world looks like and how it moves in (scenario) time.
 
 - ``recorded``: every recorded file served as it is, nothing moves (2020-12 matches and their
-  overview/scores/stats from the same recordings).
+  overview/scores/stats from the same recordings), except that claims name the recorded guilds.
 - ``replay``: nine matches that advance every 5 minutes of scenario time (see ``replay.py``); EU 2-1
   is the 2025 post-restructuring recording, the rest carry post-2024 team ids.
 - ``stormy``: ``replay`` plus random faults on the match endpoints (5xx, 429, drops, truncated bodies,
@@ -99,8 +99,13 @@ class RecordedScenario(Scenario):
         self.start = replay.parse_time(replay.OLD_RECORDED_AT)
         self._seed = seed
         self._teams: dict[str, dict[str, str]] | None = None
+        # The recorded bodies, except that claims name the recorded guilds (see replay.py).
+        self._full = recorded.load(self.FILES["full"])
+        replay.claim_with_recorded_guilds(self._full)
 
     def match_bodies(self, kind: str, now: datetime, kd_lag: timedelta | None = None) -> list[dict[str, Any]]:
+        if kind == "full":
+            return self._full
         return recorded.shared(self.FILES[kind])  # type: ignore[no-any-return]
 
     def guild_teams(self) -> dict[str, dict[str, str]]:

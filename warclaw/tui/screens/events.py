@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
+from warclaw.matchup.names import guild_label
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.screens.maps import MAP_FILTERS, MAP_SHORT
@@ -34,10 +35,8 @@ def describe(e: EventView) -> Text:
             t.append(" from ")
             t.append(e.prev_team, style=TEAM_STYLE.get(e.prev_team, ""))
     elif e.kind == "claimed":
-        t.append(f"[{clean(e.guild_tag)}] " if e.guild_tag else "a guild ", style="bold")
-        t.append(f"claimed {name}")
-        if e.guild_name:
-            t.append(f" ({clean(e.guild_name)})", style="dim")
+        t.append(guild_label(e.guild_name, e.guild_tag, failed=e.guild_fetched), style="bold")
+        t.append(f" claimed {name}")
     elif e.kind == "upgraded":
         t.append(name, style="bold")
         t.append(f" reached tier {e.detail.get('tier', '?')}")

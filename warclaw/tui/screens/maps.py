@@ -9,15 +9,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from warclaw.matchup.names import MAP_SHORT, guild_label
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_STYLE
 
-MAP_SHORT = {"Center": "EBG", "RedHome": "Red BL", "BlueHome": "Blue BL", "GreenHome": "Green BL"}
 MAP_FILTERS = [None, "Center", "RedHome", "BlueHome", "GreenHome"]
 TYPE_FILTERS = [None, "Camp", "Tower", "Keep", "Castle", "Ruins"]
 SORTS = ["map", "owner", "type", "held", "tier"]
 PROTECTION = timedelta(minutes=5)  # "Righteous Indignation" after a capture
+# RI protects what has a lord to kill; Ruins and Mercenary camps have none.
+LORD_TYPES = frozenset({"Camp", "Tower", "Keep", "Castle"})
 TYPE_RANK = {"Castle": 0, "Keep": 1, "Tower": 2, "Camp": 3, "Ruins": 4, "Spawn": 5}
 
 
@@ -61,7 +63,7 @@ class MapsScreen(WarclawScreen):
         self._ticks = getattr(self, "_ticks", 0) + 1
         now = self.wapp.data_now()
         md = self.wapp.state.matchup
-        protected = any(o.last_flipped and (now - o.last_flipped) < PROTECTION + timedelta(seconds=2)
+        protected = any(o.last_flipped and o.type in LORD_TYPES and (now - o.last_flipped) < PROTECTION + timedelta(seconds=2)
                         for o in (md.objectives if md else []))
         if protected or self._ticks % 10 == 0:
             self.refresh_view()
@@ -100,8 +102,8 @@ class MapsScreen(WarclawScreen):
         table.clear()
         for o in rows:
             held = now - o.last_flipped if o.last_flipped else None
-            prot = (o.last_flipped + PROTECTION - now) if o.last_flipped else None
-            guild = f"[{o.guild_tag}]" if o.guild_tag else (o.claimed_by[:6] + "…" if o.claimed_by else "")
+            prot = (o.last_flipped + PROTECTION - now) if o.last_flipped and o.type in LORD_TYPES else None
+            guild = guild_label(o.guild_name, o.guild_tag, failed=o.guild_fetched, short=True) if o.claimed_by else ""
             table.add_row(
                 MAP_SHORT.get(o.map_type, o.map_type),
                 (o.name or o.objective_id)[:22],
