@@ -291,14 +291,20 @@ class SyncService:
             with self.store.read() as s:
                 self._tier_yaks = load_tier_thresholds(s)
         events = changed = 0
+        lagging = []
         for body in bodies:
             # One short transaction per match: a roster edit in the TUI never waits long.
             with self.store.write() as s:
                 r = apply_match(s, body, utcnow(), self._tier_yaks)
             events += r.events
             changed += r.changed
+            if r.lagging:
+                lagging.append(r.api_id)
             if r.unknown_guilds:
                 self.pollers["guilds"].wake.set()
+        if lagging:
+            log.info("matches %s: the API answered with an older week than stored (a lagging node); kept the newer",
+                     ", ".join(lagging))
         return f"{len(bodies)} matches, {changed} changed, {events} new events" if events else None
 
     # --- static data ---------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def outlook(
                         "need": 0 if order[0] == c else None}
         out["teams"] = teams
         return out
+    vp = _with_late_awards(vp, schedule, finished)
     current = by_number.get(number)
     running = None
     if current is not None:
@@ -97,6 +98,29 @@ def outlook(
         teams[c] = {"projection": proj[c].as_json(), "need": None if wins is None else wins[0],
                     "need_skirmishes": [] if wins is None else [number + i for i in wins[1]]}
     out["teams"] = teams
+    return out
+
+
+def _with_late_awards(vp: dict[str, int], schedule: Sequence[tuple[int, int, int]],
+                      finished: Sequence[tuple[int, tuple[str, ...]]]) -> dict[str, int]:
+    """The awarded VP, plus those of finished skirmishes the API has not counted yet.
+
+    Around a skirmish's end the API's victory points can lag its skirmish list: if the total is
+    short by exactly the value of the newest finished skirmish(es), they are added by placement.
+    """
+    gap = sum(sum(schedule[n - 1]) for n, _ in finished) - sum(vp.values())
+    late = []
+    for n, order in reversed(finished):
+        if gap <= 0 or sum(schedule[n - 1]) > gap:
+            break
+        late.append((n, order))
+        gap -= sum(schedule[n - 1])
+    if gap != 0 or not late:
+        return vp
+    out = dict(vp)
+    for n, order in late:
+        for color, points in zip(order, schedule[n - 1], strict=True):
+            out[color] += points
     return out
 
 

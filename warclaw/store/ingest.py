@@ -54,6 +54,7 @@ class MatchResult:
     changed: bool = False
     events: int = 0
     unknown_guilds: list[str] = field(default_factory=list)
+    lagging: bool = False  # an older week than one already stored: a lagging API node, ignored
 
 
 def region_of(api_id: str) -> str:
@@ -132,6 +133,15 @@ def apply_match(
     if start is None or end is None:
         raise ValueError(f"match {api_id}: start_time/end_time missing")
     digest = data_hash(data)
+
+    # "Live" is judged per match: a body whose week is older than one already stored for the same
+    # match id comes from a node that has not seen the reset (it answers with last week's
+    # start_time and end_time); writing it would move last week's row and its events backwards.
+    newer = session.scalar(
+        select(Match.id).where(Match.api_id == api_id, Match.start_time > start).order_by(Match.start_time.desc())
+    )
+    if newer is not None:
+        return MatchResult(match_pk=newer, api_id=api_id, lagging=True)
 
     match = session.scalar(select(Match).where(Match.api_id == api_id, Match.start_time == start))
     result = MatchResult(match_pk=0, api_id=api_id)

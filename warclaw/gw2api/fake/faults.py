@@ -23,6 +23,12 @@ fires on the next ``count`` matching requests (``count=None``: until cleared), o
 ``frozen``             the body of each URL is frozen for ``minutes`` of scenario time (default
                        60), then the live data comes back in one burst
 ``kd_lag``             match kills/deaths lag ``minutes`` (default 15) behind scores
+``skirmish_lag``       the running skirmish's entry shows its score of ``minutes`` (default 15)
+                       ago, and is missing for its first ``minutes``
+``lagging_node``       a node that has not seen the reset: matches answer with last week's body
+                       (last week's ``start_time``); use with ``probability`` for some requests
+``relink``             at a reset the matches switch to the new week one at a time, one every
+                       ``minutes`` (default 5) in id order, with the teams reshuffled over tiers
 =====================  =====================================================================
 """
 
@@ -39,11 +45,12 @@ KINDS = frozenset(
     {
         "429", "429-retry-after", "500", "502", "503", "504", "slow", "drop", "truncated", "html",
         "remove_field", "rename_field", "empty_all", "strict_ids", "invalid_key", "errbaddata",
-        "frozen", "kd_lag",
+        "frozen", "kd_lag", "skirmish_lag", "lagging_node", "relink",
     }
 )
 # Kinds that change how the body is built rather than replacing the response.
-SHAPING = frozenset({"empty_all", "strict_ids", "frozen", "kd_lag", "remove_field", "rename_field", "truncated", "slow"})
+SHAPING = frozenset({"empty_all", "strict_ids", "frozen", "kd_lag", "skirmish_lag", "lagging_node", "relink",
+                     "remove_field", "rename_field", "truncated", "slow"})
 # Kinds that only make sense on requests carrying a valid key.
 AUTH = frozenset({"invalid_key", "errbaddata"})
 
@@ -80,7 +87,7 @@ class FaultSet:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(sorted(KINDS))}")
         if not path.startswith("/"):
             raise ValueError(f"fault path must start with '/': {path!r}")
-        if kind == "frozen" or kind == "kd_lag":
+        if kind in ("frozen", "kd_lag", "skirmish_lag", "relink"):
             count = None  # time-based, not count-based
         fault = Fault(path, kind, count, probability, params)
         with self._lock:

@@ -110,6 +110,7 @@ class MatchSim:
         self._end = parse_time(match["end_time"])
         self.region = wvw_rules.region_of(match["id"])
         self._last_awarded = False
+        self.last_week: dict[str, Any] | None = None
         # Objectives never appear or vanish, so the flip candidates are fixed.
         self._candidates = [(mp, o) for mp in match["maps"] for o in mp["objectives"] if o["type"] in FLIP_WEIGHT]
         self._weights = [FLIP_WEIGHT[o["type"]] for _, o in self._candidates]
@@ -128,21 +129,41 @@ class MatchSim:
             self.sim_time = nxt
             self._view = None
 
-    def view(self, kd_lag: timedelta | None = None) -> dict[str, Any]:
-        """A copy of the body (treat it as read-only); with ``kd_lag`` kills/deaths are that old."""
-        if not kd_lag:
+    def view(self, kd_lag: timedelta | None = None, skirmish_lag: timedelta | None = None) -> dict[str, Any]:
+        """A copy of the body (treat it as read-only); with ``kd_lag`` kills/deaths are that old,
+        with ``skirmish_lag`` the running skirmish's entry is (and is missing while younger)."""
+        if not kd_lag and not skirmish_lag:
             # Bodies change only on ticks, so one copy serves every request in between.
             if self._view is None:
                 self._view = copy.deepcopy(self.body)
             return self._view
         body = copy.deepcopy(self.body)
         if kd_lag:
-            target = self.sim_time - kd_lag
-            snap = next((s for t, s in reversed(self.history) if t <= target), self.history[0][1])
+            snap = self._snapshot(kd_lag)
             body["kills"], body["deaths"] = dict(snap["kills"]), dict(snap["deaths"])
             for mp in body["maps"]:
                 if mp["id"] in snap["maps"]:
                     mp["kills"], mp["deaths"] = (dict(x) for x in snap["maps"][mp["id"]])
+        if skirmish_lag and body.get("skirmishes"):
+            count, last = self._snapshot(skirmish_lag)["skirmish"]
+            if count:
+                body["skirmishes"] = [*body["skirmishes"][: count - 1], copy.deepcopy(last)]
+        return body
+
+    def invalidate(self) -> None:
+        self._view = None
+
+    def _snapshot(self, lag: timedelta) -> dict[str, Any]:
+        target = self.sim_time - lag
+        return next((s for t, s in reversed(self.history) if t <= target), self.history[0][1])
+
+    def previous_week(self) -> dict[str, Any]:
+        """What a node that has not seen the reset answers: last week's final body. Before the
+        replay's first reset there is none; this week's body moved back a week stands in."""
+        if self.last_week is not None:
+            return copy.deepcopy(self.last_week)
+        body = copy.deepcopy(self.body)
+        _shift_times(body, -WEEK)
         return body
 
     # -- one tick
@@ -238,6 +259,7 @@ class MatchSim:
 
     def _new_week(self) -> None:
         m = self.body
+        self.last_week = copy.deepcopy(m)  # what a node that missed the reset keeps answering
         self._start += WEEK
         self._end += WEEK
         m["start_time"], m["end_time"] = fmt_time(self._start), fmt_time(self._end)
@@ -262,6 +284,9 @@ class MatchSim:
                     "kills": dict(m["kills"]),
                     "deaths": dict(m["deaths"]),
                     "maps": {mp["id"]: (dict(mp["kills"]), dict(mp["deaths"])) for mp in m["maps"]},
+                    # the running skirmish as it stood (how many entries, the newest one)
+                    "skirmish": (len(m.get("skirmishes") or []),
+                                 copy.deepcopy(m["skirmishes"][-1]) if m.get("skirmishes") else None),
                 },
             )
         )

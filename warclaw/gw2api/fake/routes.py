@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from warclaw.gw2api.fake import recorded
 from warclaw.gw2api.fake.faults import Fault
+from warclaw.gw2api.fake.scenario import Quirks
 
 if TYPE_CHECKING:
     from warclaw.gw2api.fake.server import FakeGW2Api
@@ -254,9 +255,14 @@ def _wvw_root(router: Router, req: Request, args: dict[str, str]) -> Any:
 @route("/v2/wvw/matches(?:/(?P<kind>overview|scores|stats))?(?:/(?P<id>[^/]+))?")
 def _matches(router: Router, req: Request, args: dict[str, str]) -> Any:
     kind = args.get("kind", "full")
-    lag = req.fault("kd_lag")
-    kd_lag = timedelta(minutes=float(lag.params.get("minutes", 15))) if lag else None
-    bodies = router.api.scenario.match_bodies(kind, req.now, kd_lag)
+
+    def minutes(fault_kind: str, default: float) -> timedelta | None:
+        f = req.fault(fault_kind)
+        return timedelta(minutes=float(f.params.get("minutes", default))) if f else None
+
+    quirks = Quirks(kd_lag=minutes("kd_lag", 15), skirmish_lag=minutes("skirmish_lag", 15),
+                    lagging_node=req.fault("lagging_node") is not None, relink_every=minutes("relink", 5))
+    bodies = router.api.scenario.match_bodies(kind, req.now, quirks)
     world = req.query.get("world")
     if world is not None and "id" not in args:
         # ``world`` wins over ``id``/``ids``; it also accepts post-2024 team ids.

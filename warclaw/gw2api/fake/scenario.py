@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,13 +72,23 @@ def _project(body: dict[str, Any], kind: str) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class Quirks:
+    """How the API misbehaves for one request (from the request's faults, see faults.py)."""
+
+    kd_lag: timedelta | None = None
+    skirmish_lag: timedelta | None = None
+    lagging_node: bool = False
+    relink_every: timedelta | None = None
+
+
 class Scenario:
     """Base: the match data of a scenario at a given scenario time."""
 
     name = "base"
     start: datetime
 
-    def match_bodies(self, kind: str, now: datetime, kd_lag: timedelta | None = None) -> list[dict[str, Any]]:
+    def match_bodies(self, kind: str, now: datetime, quirks: Quirks | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def guild_teams(self) -> dict[str, dict[str, str]]:
@@ -103,7 +115,7 @@ class RecordedScenario(Scenario):
         self._full = recorded.load(self.FILES["full"])
         replay.claim_with_recorded_guilds(self._full)
 
-    def match_bodies(self, kind: str, now: datetime, kd_lag: timedelta | None = None) -> list[dict[str, Any]]:
+    def match_bodies(self, kind: str, now: datetime, quirks: Quirks | None = None) -> list[dict[str, Any]]:
         if kind == "full":
             return self._full
         return recorded.shared(self.FILES[kind])  # type: ignore[no-any-return]
@@ -122,15 +134,51 @@ class ReplayScenario(Scenario):
         self.sims = replay.initial_sims(seed)
         self._teams = replay.guild_teams(self.sims)
         self._lock = threading.Lock()
+        self._relinked: set[tuple[str, str]] = set()  # (region, week start) already reshuffled
 
-    def match_bodies(self, kind: str, now: datetime, kd_lag: timedelta | None = None) -> list[dict[str, Any]]:
+    def match_bodies(self, kind: str, now: datetime, quirks: Quirks | None = None) -> list[dict[str, Any]]:
+        q = quirks or Quirks()
         with self._lock:
-            out = []
             for sim in self.sims.values():
                 sim.advance_to(now)
-                body = sim.view(kd_lag)
+            if q.relink_every:
+                self._relink()
+            out = []
+            for sim in self.sims.values():
+                if q.lagging_node or (q.relink_every and not self._switched(sim, now, q.relink_every)):
+                    body = sim.previous_week()
+                else:
+                    body = sim.view(q.kd_lag, q.skirmish_lag)
                 out.append(body if kind == "full" else _project(body, kind))
             return out
+
+    def _region_sims(self, region_digit: str) -> list[replay.MatchSim]:
+        return sorted((s for s in self.sims.values() if s.body["id"].startswith(region_digit + "-")),
+                      key=lambda s: s.body["id"])
+
+    def _switched(self, sim: replay.MatchSim, now: datetime, every: timedelta) -> bool:
+        """During a relink the matches of a region move to the new week one at a time, in id order."""
+        if sim.last_week is None:
+            return True  # no reset seen yet
+        tier = self._region_sims(sim.body["id"][0]).index(sim)
+        return now >= replay.parse_time(sim.body["start_time"]) + tier * every
+
+    def _relink(self) -> None:
+        """Reshuffle the teams over the tiers of a region once per new week (each team one tier up,
+        the first tier's teams to the last), as a relink moves teams between matches."""
+        for digit in ("1", "2"):
+            sims = self._region_sims(digit)
+            starts = {s.body["start_time"] for s in sims}
+            if len(starts) != 1 or any(s.last_week is None for s in sims):
+                continue
+            key = (digit, starts.pop())
+            if key in self._relinked:
+                continue
+            self._relinked.add(key)
+            teams = [(copy.deepcopy(s.body["worlds"]), copy.deepcopy(s.body["all_worlds"])) for s in sims]
+            for i, sim in enumerate(sims):
+                sim.body["worlds"], sim.body["all_worlds"] = teams[(i + 1) % len(sims)]
+                sim.invalidate()
 
     def guild_teams(self) -> dict[str, dict[str, str]]:
         return self._teams
