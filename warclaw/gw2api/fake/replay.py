@@ -195,7 +195,11 @@ class MatchSim:
                 if kind in CLAIMABLE and "claimed_by" in obj and not obj["claimed_by"] and self.claimers[color]:
                     if rng.random() < 0.3:
                         obj["claimed_by"] = rng.choice(self.claimers[color])
-                        obj["claimed_at"] = fmt_time(t)
+                        # claimed some time during the tick, like captures (not all at its end), after
+                        # the capture when that was in this tick too
+                        at = t - timedelta(seconds=rng.randrange(1, 299))
+                        flipped = parse_time(obj["last_flipped"]) if obj.get("last_flipped") else at
+                        obj["claimed_at"] = fmt_time(max(at, min(t, flipped + timedelta(seconds=1))))
             for c in COLORS:
                 if gained[c]:
                     self._score(mp, c, gained[c])

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from warclaw.common import clean
 from warclaw.matchup.names import MAP_SHORT, guild_label
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
@@ -106,10 +107,10 @@ class MapsScreen(WarclawScreen):
             guild = guild_label(o.guild_name, o.guild_tag, failed=o.guild_fetched, short=True) if o.claimed_by else ""
             table.add_row(
                 MAP_SHORT.get(o.map_type, o.map_type),
-                (o.name or o.objective_id)[:22],
+                Text(clean(o.name or o.objective_id, 22)),
                 o.type[:6],
                 Text(o.owner, style=TEAM_STYLE.get(o.owner, "")),
-                guild,
+                Text(guild),  # a Text, not markup: guild names and tags come from the API
                 str(o.upgrade_tier),
                 d.age_text(held.total_seconds()) if held else "-",
                 Text(d.span_text(prot), style="bold yellow") if prot and prot.total_seconds() > 0 else "",
