@@ -13,22 +13,11 @@ from typing import Any
 
 import pytest
 import tomli_w
+from waiting import wait_for  # noqa: F401 - the daemon tests import it from here
 
 from warclaw.gw2api.fake import DEFAULT_KEY, FakeGW2Api
 from warclaw.store import Store
 from warclaw.store.reader import Reader, open_reader
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -40,10 +29,13 @@ def api() -> Iterator[FakeGW2Api]:
 class Env:
     """A data dir with a config file, and helpers to run `warclaw` against it."""
 
-    def __init__(self, tmp: Path, api: FakeGW2Api):
+    def __init__(self, tmp: Path, api: FakeGW2Api, url: str | None = None):
         self.dir = tmp
         self.api = api
         self.db = tmp / "warclaw.db"
+        # A SQLite file by default; with `@both_engines` also an empty PostgreSQL database.
+        self.url = url or f"sqlite:///{self.db}"
+        self.engine = "postgresql" if url else "sqlite"
         self.config = tmp / "config.toml"
         self.log = tmp / "daemon.log"
         self._reader: Store | None = None
@@ -59,11 +51,13 @@ class Env:
                 "backoff_max_seconds": 5.0,
             },
         }
+        if url:  # off SQLite the pidfile would default to the user's data dir, shared by every test
+            self.settings["daemon"]["pidfile"] = str(tmp / "warclaw.pid")
         self.write_config()
         self.env = {
             **os.environ,
             "WARCLAW_CONFIG": str(self.config),
-            "WARCLAW_DB": str(self.db),
+            "WARCLAW_DB": url or str(self.db),
             "WARCLAW_API_BASE": api.base_url,
             "PYTHONUNBUFFERED": "1",
         }
@@ -104,7 +98,7 @@ class Env:
             assert asyncio.run(once())["matches"] is None
 
     def store(self) -> Store:
-        return Store.open(f"sqlite:///{self.db}")
+        return Store.open(self.url)
 
     def query(self, fn: Callable[[Any], Any]) -> Any:
         """Run ``fn(session)`` on one long-lived reader, as the TUI would."""
@@ -114,10 +108,10 @@ class Env:
             return fn(s)
 
     def read(self, fn: Callable[[Reader], Any]) -> Any:
-        """Run ``fn(reader)`` on one long-lived sqlite3 reader (the queries of warclaw.store.queries),
-        as the TUI reads."""
+        """Run ``fn(reader)`` on one long-lived reader (sqlite3 or psycopg: the queries of
+        warclaw.store.queries), as the TUI reads."""
         if self._sqlite_reader is None:
-            self._sqlite_reader = open_reader(f"sqlite:///{self.db}")
+            self._sqlite_reader = open_reader(self.url)
         with self._sqlite_reader.snapshot():
             return fn(self._sqlite_reader)
 
@@ -129,8 +123,8 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path, api) -> Iterator[Env]:
-    e = Env(tmp_path, api)
+def env(request, tmp_path, api, engine) -> Iterator[Env]:
+    e = Env(tmp_path, api, request.getfixturevalue("pg_empty_url") if engine == "postgresql" else None)
     yield e
     e.close()
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from pgserver import both_engines
 
+
+@both_engines
 def test_sync_once_then_matchup_json(env):
     r = env.warclaw("sync", "--once", lean=False)
     assert r.returncode == 0, r.stderr
@@ -50,6 +53,7 @@ def test_matchup_picks_the_configured_team_and_prints_a_table(env):
     assert "Frost Citadel" in r.stdout
 
 
+@both_engines
 def test_matchup_errors_are_one_line(env):
     r = env.warclaw("matchup")
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "no matchup in the database yet" in r.stderr
@@ -67,6 +71,7 @@ def test_sync_once_fails_clearly_when_nothing_can_be_fetched(env):
     assert r.stderr.strip().splitlines()[-1].startswith("warclaw: sync failed: no match data fetched")
 
 
+@both_engines
 def test_db_upgrade_creates_then_reports_up_to_date(env):
     r = env.warclaw("db", "upgrade", lean=False)
     assert r.returncode == 0 and "upgraded from empty to revision" in r.stdout

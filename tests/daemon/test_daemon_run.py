@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from pgserver import both_engines
 from sqlalchemy import func, select
 
 from warclaw.gw2api.fake import FakeGW2Api
@@ -29,6 +30,7 @@ def event_keys(env):
     return env.query(lambda s: list(s.scalars(select(Event.dedupe_key))))
 
 
+@both_engines
 def test_the_daemon_polls_derives_events_and_stops_cleanly(env, daemon):
     d = daemon()
     wait_for(lambda: (poll_row(env) or {}).get("last_success_at"), what="first match poll")
@@ -53,6 +55,7 @@ def polled_after(env, since):
                     what="a match poll")
 
 
+@both_engines
 def test_frozen_match_data_shows_as_stale_then_resyncs_without_duplicate_captures(env, daemon):
     d = daemon()
     t = polled_after(env, None)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from pgserver import both_engines
 from sqlalchemy import event
 
 from warclaw.config import Config
@@ -90,12 +91,13 @@ print(json.dumps({"last": last, "errors": errors, "writes": writes}))
 """
 
 
+@both_engines
 def test_a_roster_writer_and_the_daemon_together_never_lock_or_lose_edits(env, daemon):
     seconds = float(os.environ.get("WARCLAW_SOAK_SECONDS", "6"))
     d = daemon()
     wait_for(lambda: env.query(lambda s: s.execute(__import__("sqlalchemy").text("SELECT 1 FROM poll_log")).first()),
              what="the daemon's first poll")
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, f"sqlite:///{env.db}", str(seconds)],
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, env.url, str(seconds)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     end = time.monotonic() + seconds
     while time.monotonic() < end:  # keep the daemon writing as hard as the scenario allows

@@ -7,8 +7,9 @@ from warclaw.store.reader import Reader
 
 
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'warclaw.db'}"
+def db_url(engine_url) -> str:
+    """The test's database: a SQLite file, or with `@both_engines` also a PostgreSQL database."""
+    return engine_url
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def store(db_url):
 
 @pytest.fixture
 def reader(store):
-    """A reader on the same database (sqlite3), as the TUI and the CLI read it."""
+    """A reader on the same database (sqlite3 or psycopg), as the TUI and the CLI read it."""
     r = Reader.open(store.url)
     yield r
     r.close()

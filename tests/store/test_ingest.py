@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pgserver import both_engines
 from sqlalchemy import func, select
 
 from warclaw.store import queries
@@ -10,6 +11,8 @@ from warclaw.store.models import Event, ObjectiveState, ScoreSample
 from warclaw.store.reader import Reader
 
 from .factory import START, evolve, find_obj, iso, make_match
+
+pytestmark = both_engines  # every test here runs on SQLite and on PostgreSQL
 
 T = START + timedelta(hours=1)
 

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pgserver import both_engines
+
 from warclaw.store import queries
 from warclaw.store.housekeeping import rollup_samples
 from warclaw.store.ingest import apply_guild, apply_match, apply_objectives, apply_teams
 
 from .factory import START, evolve, find_obj, iso, make_match
+
+pytestmark = both_engines  # every test here runs on SQLite and on PostgreSQL
 
 T = START + timedelta(hours=1)
 

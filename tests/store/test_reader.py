@@ -7,7 +7,9 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
+from pgserver import both_engines
 from sqlalchemy import select
+from waiting import wait_for
 
 from warclaw.store import Store, StoreError, queries, rosters
 from warclaw.store.db import sqlite_path
@@ -43,6 +45,11 @@ def set_revision(path, rev: str) -> None:
     con.execute("UPDATE alembic_version SET version_num = ?", (rev,))
     con.commit()
     con.close()
+
+
+def stamp(store, rev: str) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{rev}'")
 
 
 @pytest.mark.parametrize("url", ["mysql://u:secret@db/warclaw", "nonsense://::", "just-a-word"])
@@ -87,12 +94,14 @@ def test_an_older_revision_means_upgrade_due(tmp_path, store, db_url):
     assert e.value.state == "outdated" and e.value.revision == "0001"
 
 
-def test_a_newer_revision_is_refused_in_one_line(tmp_path, store, db_url):
-    set_revision(tmp_path / "warclaw.db", "f00dcafe")
+@both_engines
+def test_a_newer_revision_is_refused_in_one_line(engine, tmp_path, store, db_url):
+    stamp(store, "f00dcafe")
     with pytest.raises(StoreError, match=r"revision f00dcafe, newer than this warclaw") as e:
         Reader.open(db_url)
     assert not isinstance(e.value, SchemaUpgradeDue)
-    assert str(tmp_path / "warclaw.db") in str(e.value) and "\n" not in str(e.value)
+    where = str(tmp_path / "warclaw.db") if engine == "sqlite" else db_url.split("//", 1)[1].split("/", 1)[0]
+    assert where in str(e.value) and "\n" not in str(e.value)
     with pytest.raises(StoreError, match="newer"):  # and open_reader does not try to "upgrade" it
         open_reader(db_url)
 
@@ -119,8 +128,11 @@ def test_a_database_locked_by_another_process_gives_one_line(tmp_path, db_url):
         other.close()
 
 
+@both_engines
 def test_the_reader_cannot_write(reader):
     with pytest.raises(StoreError, match="read-only|readonly"):
+        reader.rows("DELETE FROM meta")
+    with pytest.raises(StoreError, match="read-only|readonly"), reader.snapshot():
         reader.rows("DELETE FROM meta")
 
 
@@ -138,14 +150,17 @@ def test_the_read_only_uri_form_reads(tmp_path, store):
         assert queries.read_meta(r, "account_team_id") == "12007"
 
 
+@both_engines
 def test_data_version_changes_when_another_connection_commits(store, reader):
     v0 = reader.data_version()
     assert reader.data_version() == v0
     with store.write() as s:
         rosters.save_roster(s, "raid", {"players": []})
-    assert reader.data_version() != v0
+    # SQLite: at once; PostgreSQL: when the notification has crossed the socket (milliseconds).
+    wait_for(lambda: reader.data_version() != v0, what="data_version to change")
 
 
+@both_engines
 def test_a_snapshot_sees_one_state_of_the_database(store, reader):
     with store.write() as s:
         set_meta(s, "k", "before")
@@ -181,6 +196,7 @@ def seed(store):
     return r.match_pk
 
 
+@both_engines
 def test_values_come_back_as_the_orm_returns_them(store, reader):
     pk = seed(store)
     now = T + timedelta(minutes=2)
@@ -238,6 +254,7 @@ def test_stored_time_format_round_trips(store):
     assert stored == to_db_time(t) and from_db_time(stored) == t
 
 
+@both_engines
 def test_no_daemon_yet(reader):
     st = queries.daemon_status(reader, T)
     assert st.state is None and st.beat_at is None and st.endpoints == [] and not st.alive()
@@ -253,3 +270,32 @@ def test_a_store_given_to_open_reader_upgrade_is_used(tmp_path, db_url):
         assert r.revision == head_revision()
     assert len(opened) == 1
     opened[0].close()
+
+
+def test_postgresql_open_reader_creates_the_schema_then_reads(pg_empty_url):
+    with pytest.raises(SchemaUpgradeDue) as e:
+        Reader.open(pg_empty_url)
+    assert e.value.state == "missing"
+    with open_reader(pg_empty_url) as r:
+        assert r.engine == "postgresql" and r.revision == head_revision()
+        assert queries.find_match(r) is None
+
+
+def test_postgresql_errors_are_one_line_without_the_password(pg_server):
+    url = pg_server.url("no_such_db", password="s3cret-pw")
+    with pytest.raises(StoreError) as e:
+        Reader.open(url)
+    msg = str(e.value)
+    assert "no_such_db" in msg and "s3cret-pw" not in msg and "\n" not in msg
+    assert "***" in msg
+
+
+def test_postgresql_reader_reconnects_after_losing_its_connection(pg_server, pg_url):
+    with Store.open(pg_url) as store, Reader.open(pg_url) as r:
+        with store.write() as s:
+            set_meta(s, "k", "v1")
+        v0 = r.data_version()
+        with pg_server.admin() as admin:  # as a server restart or a dropped network would
+            admin.execute("SELECT pg_terminate_backend(%s)", [r.conn.info.backend_pid])
+        assert queries.read_meta(r, "k") == "v1"  # opened again
+        assert r.data_version() != v0  # commits may have been missed: the TUI reloads

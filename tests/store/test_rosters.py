@@ -3,9 +3,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pgserver import both_engines
 
 from warclaw.store import rosters
 from warclaw.store.rosters import RosterError
+
+pytestmark = both_engines  # every test here runs on SQLite and on PostgreSQL
 
 SAMPLE = {
     "mode": "zerg",

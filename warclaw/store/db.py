@@ -13,13 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warclaw.store.errors import StoreError, describe_error
-from warclaw.store.reader import DEFAULT_BUSY_TIMEOUT_MS
+from warclaw.store.reader import CHANGE_CHANNEL, DEFAULT_BUSY_TIMEOUT_MS
+
+# Any constant shared by every warclaw process (advisory locks are per database on the server).
+WRITE_LOCK_KEY = 0x57A2C1A8
 
 
 def describe_db_error(url: str, err: BaseException) -> str:
@@ -50,6 +53,13 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT
         u = make_url(url)
     except (ArgumentError, ValueError):
         raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL") from None
+    if u.get_backend_name() == "postgresql":
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")  # the driver shipped with warclaw (psycopg 3)
+        try:
+            return create_engine(u, pool_pre_ping=True, connect_args={"application_name": "warclaw"})
+        except (ArgumentError, NoSuchModuleError, ImportError) as e:
+            raise StoreError(f"database URL {safe_url(url)}: {e}") from None
     if u.get_backend_name() != "sqlite":
         try:
             return create_engine(u, pool_pre_ping=True)
@@ -94,6 +104,7 @@ class Store:
         self.engine = engine
         self.url = url
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.is_postgres = engine.dialect.name == "postgresql"
         self._read = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
@@ -126,9 +137,18 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A short write transaction, committed on success. Takes the write lock up front."""
+        """A short write transaction, committed on success. Takes the write lock up front, so
+        write transactions run one at a time on both engines: on SQLite ``BEGIN IMMEDIATE``, on
+        PostgreSQL a transaction-scoped advisory lock (released by the commit), after which each
+        statement sees every earlier writer's commit (READ COMMITTED). Check-then-insert by name,
+        positions and counters are then as safe as on SQLite. On PostgreSQL the commit also
+        notifies the readers (``LISTEN warclaw_changed``: their ``data_version``)."""
         with self._write() as session, session.begin():
+            if self.is_postgres:
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
             yield session
+            if self.is_postgres:
+                session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))
 
     def integrity_check(self) -> str:
         """``ok`` when SQLite finds nothing wrong (always ``ok`` on other databases)."""
