@@ -44,8 +44,27 @@ TINY_PLAN = {"parties": [
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(request, engine: str, tmp_path: Path) -> str:
+    """A SQLite file; with `@both_engines` also a PostgreSQL database (a copy of the seeded one)."""
+    if engine == "postgresql":
+        return request.getfixturevalue("pg_seeded_url")
     return f"sqlite:///{tmp_path / 'warclaw.db'}"
+
+
+@pytest.fixture(scope="session")
+def pg_seeded_template(pg_server) -> str:
+    name = pg_server.create_database()
+    s = Store.open(pg_server.url(name))
+    seed_matchup(s)
+    s.close()
+    return name
+
+
+@pytest.fixture
+def pg_seeded_url(pg_server, pg_seeded_template):
+    name = pg_server.create_database(template=pg_seeded_template)
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +80,9 @@ def seeded_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def store(db_url: str, seeded_db: Path, tmp_path: Path):
-    shutil.copyfile(seeded_db, tmp_path / "warclaw.db")
+def store(db_url: str, engine: str, seeded_db: Path, tmp_path: Path):
+    if engine == "sqlite":
+        shutil.copyfile(seeded_db, tmp_path / "warclaw.db")
     s = Store.open(db_url)
     yield s
     s.close()

@@ -6,6 +6,8 @@ import asyncio
 import time
 from datetime import timedelta
 
+from pgserver import both_engines
+
 from warclaw.store import Store
 from warclaw.store.status import beat
 
@@ -23,6 +25,7 @@ async def wait_for(pilot, cond, timeout: float = 5.0) -> float:
     return time.perf_counter() - t0
 
 
+@both_engines
 async def test_daemon_write_appears_on_events_and_maps(store, db_url, make_app) -> None:
     app = make_app(store, live=True, poll_interval=0.05)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -47,6 +50,7 @@ async def test_daemon_write_appears_on_events_and_maps(store, db_url, make_app) 
             other.close()
 
 
+@both_engines
 async def test_nothing_reloads_while_nothing_changes(store, make_app) -> None:
     app = make_app(store, live=True, poll_interval=0.05)
     async with app.run_test(size=(80, 24)) as pilot:

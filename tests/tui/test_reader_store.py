@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
+from pgserver import both_engines
 
 from warclaw.store import Store
 from warclaw.store.reader import Reader
@@ -28,7 +30,8 @@ def openers(url: str, calls: list[str]):
     return open_store, open_reader
 
 
-async def test_screens_read_without_a_store_until_the_roster_is_edited(store, db_url, catalog, tmp_path) -> None:
+@both_engines
+async def test_screens_read_without_a_store_until_the_roster_is_edited(engine, store, db_url, catalog, tmp_path) -> None:
     calls: list[str] = []
     open_store, open_reader = openers(db_url, calls)
     app = WarclawApp(open_store, None, reader=open_reader, clock=lambda: NOW, live=False, export_dir=tmp_path,
@@ -44,7 +47,8 @@ async def test_screens_read_without_a_store_until_the_roster_is_edited(store, db
         await settle(app, pilot)
         assert calls == ["reader", "store"] and app.database.store is not None and app.planner.book is not None
     app.database.closer.join(5)  # what the app opened is closed once its database thread is idle
-    with pytest.raises(sqlite3.ProgrammingError):
+    assert app.database.reader.engine == engine
+    with pytest.raises(sqlite3.ProgrammingError if engine == "sqlite" else psycopg.OperationalError):
         app.database.reader.conn.execute("SELECT 1")
 
 

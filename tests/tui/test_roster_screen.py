@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+from pgserver import both_engines
 from textual.widgets import Input
 
 from warclaw.store import rosters as rs
@@ -40,6 +41,7 @@ async def test_roster_is_seeded_and_listed(store, make_app) -> None:
         assert column(app, "players", 2)[0] == "★"
 
 
+@both_engines
 async def test_add_player_by_keyboard(store, make_app) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -75,6 +77,7 @@ async def test_form_refuses_a_bad_build_and_escape_cancels(store, make_app) -> N
         assert len(db_players(store)) == 10
 
 
+@both_engines
 async def test_edit_delete_duplicate_absent_and_undo(store, make_app) -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
