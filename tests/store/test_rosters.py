@@ -126,3 +126,29 @@ def test_any_valid_roster_round_trips(store, players, mode):
         rosters.save_roster(s, "prop", data)
     with store.read() as s:
         assert rosters.load_roster(s, "prop") == data
+
+
+def test_a_95_character_name_is_refused_in_one_line_naming_the_field(store):
+    long_name = "A" * 90 + ".1234"
+    with store.write() as s:
+        rosters.save_roster(s, "raid", {"players": [{"name": "Aelin.1234", "builds": ["firebrand"]}]})
+    with pytest.raises(RosterError) as e, store.write() as s:
+        rosters.add_player(s, "raid", {"name": long_name, "builds": ["firebrand"]})
+    assert str(e.value) == "roster 'raid': player.name: 95 characters, at most 80 allowed"
+    with pytest.raises(RosterError, match=r"players\[0\]\.name: 95 characters, at most 80"), store.write() as s:
+        rosters.save_roster(s, "raid", {"players": [{"name": long_name, "builds": []}]})
+    with pytest.raises(RosterError, match="roster name: 95 characters, at most 80"), store.write() as s:
+        rosters.save_roster(s, long_name, {"players": []})
+
+
+def test_every_write_checks_text_lengths_before_the_database_does(store):
+    """The backstop under every ORM write: the same one-line error on SQLite (which would accept
+    the value) and on PostgreSQL (which would raise a traceback-shaped error)."""
+    from warclaw.store.keys import ensure_roster
+    from warclaw.store.limits import ValueTooLong
+
+    with pytest.raises(ValueTooLong) as e, store.write() as s:
+        ensure_roster(s, "R" * 81)
+    assert str(e.value) == "rosters.name: 81 characters, at most 80 allowed"
+    with store.read() as s:
+        assert rosters.list_rosters(s) == []

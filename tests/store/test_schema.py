@@ -115,3 +115,31 @@ def test_a_migration_generated_from_the_template_is_accepted_by_the_readers(tmp_
             assert r.revision == "a1b2c3d4e5f6"
     finally:
         schema.revisions.cache_clear()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+def test_upgrading_keeps_every_player_a_race_stored_twice_renamed(engine, request, tmp_path):
+    """Before revision 0004 concurrent writers could store a name twice in one roster; the upgrade
+    to the unique constraint keeps every row and renames the later copies."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from warclaw.store import migrate
+
+    url = request.getfixturevalue("pg_empty_url") if engine == "postgresql" else f"sqlite:///{tmp_path / 'old.db'}"
+    with Store.open(url, upgrade=False) as s:
+        cfg = migrate._alembic_config()
+        with s.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0002")
+        with s.engine.begin() as conn:
+            conn.execute(text("INSERT INTO rosters (id, name, updated_at) VALUES (1, 'raid', '2026-11-30 20:00:00')"))
+            for pid, name in enumerate(["Aelin.1234", "Aelin.1234", "Bran.5678", "Aelin.1234", "Aelin.1234 (2)"]):
+                conn.execute(text("INSERT INTO roster_players (id, roster_id, position, name, builds, commander,"
+                                  " with_players, present, derived_builds) VALUES (:i, 1, :i, :n, '[]', false, '[]',"
+                                  " true, '[]')"), {"i": pid + 1, "n": name})
+    with Store.open(url) as s:
+        assert current_revision(s) == head_revision()
+        with s.engine.connect() as conn:
+            names = [r[0] for r in conn.execute(text("SELECT name FROM roster_players ORDER BY id"))]
+    assert names == ["Aelin.1234", "Aelin.1234 (3)", "Bran.5678", "Aelin.1234 (4)", "Aelin.1234 (2)"]

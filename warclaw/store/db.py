@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from warclaw.store.errors import StoreError, describe_error
+from warclaw.store.limits import check_lengths
 from warclaw.store.reader import CHANGE_CHANNEL, DEFAULT_BUSY_TIMEOUT_MS
 
 # Any constant shared by every warclaw process (advisory locks are per database on the server).
@@ -108,6 +109,8 @@ class Store:
         self._read = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
+        for maker in (self._read, self._write):  # the same length rules on both engines
+            event.listen(maker, "before_flush", check_lengths)
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warclaw.matchup.rules import rules as wvw_rules
@@ -38,6 +38,7 @@ from warclaw.store.models import (
 )
 from warclaw.store.schema import COLORS
 from warclaw.store.types import parse_api_time
+from warclaw.store.upsert import insert_ignore
 
 # Yaks needed to reach tiers 1, 2, 3 when /v2/wvw/upgrades has not been read yet. The API lists
 # 20/40/80 per tier; a tier's count comes on top of the previous ones.
@@ -96,24 +97,12 @@ def _colors(values: Mapping[str, Any] | None) -> dict[str, int]:
 def insert_unless_exists(session: Session, model: type, values: dict[str, Any], keys: Sequence[str]) -> bool:
     """Insert a row unless one with the same unique ``keys`` exists (one statement, no race on
     SQLite and PostgreSQL); True if it was new."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-        return bool(session.execute(stmt).rowcount)
-    columns = [getattr(model, k) == values[k] for k in keys]
-    if session.scalar(select(func.count()).select_from(model).where(*columns)):
-        return False
-    session.execute(insert(model).values(**values))
-    return True
+    return insert_ignore(session, model, list(keys), values)
 
 
 def insert_event(session: Session, **values: Any) -> bool:
     """Insert an event unless one with the same dedupe_key exists; True if it was new."""
-    return insert_unless_exists(session, Event, values, ["dedupe_key"])
+    return insert_ignore(session, Event, ["dedupe_key"], values)
 
 
 def load_tier_thresholds(session: Session) -> dict[str, list[int]]:

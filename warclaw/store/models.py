@@ -231,7 +231,8 @@ class Roster(Base):
 
 class RosterPlayer(Base):
     __tablename__ = "roster_players"
-    __table_args__ = (Index(None, "roster_id", "position"),)
+    # A name once per roster, enforced by the database too (concurrent writers: migration 0004).
+    __table_args__ = (Index(None, "roster_id", "position"), UniqueConstraint("roster_id", "name"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"))

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warclaw.errors import UserError
+from warclaw.store.limits import describe, max_length, too_long
 from warclaw.store.models import Roster, RosterPlayer, SavedPlan
 from warclaw.store.types import utcnow
 
@@ -63,6 +64,7 @@ def _check_player(p: Any, where: str) -> dict[str, Any]:
     name = p.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RosterError(f"{where}.name: must be a non-empty string")
+    _check_length(name.strip(), RosterPlayer, "name", f"{where}.name")
     builds = p.get("builds", [])
     if not isinstance(builds, list) or not all(isinstance(b, str) and b for b in builds):
         raise RosterError(f"{where}.builds: must be a list of build ids or spec names")
@@ -77,10 +79,25 @@ def _check_player(p: Any, where: str) -> dict[str, Any]:
     lock_build = p.get("lock_build")
     if lock_build is not None and not isinstance(lock_build, str):
         raise RosterError(f"{where}.lock_build: must be a build id or spec name")
+    _check_length(lock_build, RosterPlayer, "lock_build", f"{where}.lock_build")
     for flag in ("commander", "present"):
         if flag in p and not isinstance(p[flag], bool):
             raise RosterError(f"{where}.{flag}: must be true or false")
     return p
+
+
+def _check_length(value: Any, model: type, column: str, where: str) -> None:
+    limit = max_length(model, column)
+    if too_long(value, limit):
+        assert limit is not None
+        raise RosterError(describe(where, value, limit))
+
+
+def _check_roster_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise RosterError("roster name: must be a non-empty string")
+    _check_length(name.strip(), Roster, "name", "roster name")
+    return name.strip()
 
 
 def _apply_player(row: RosterPlayer, p: dict[str, Any]) -> None:
@@ -140,8 +157,7 @@ def list_rosters(session: Session) -> list[RosterSummary]:
 
 def save_roster(session: Session, name: str, data: dict[str, Any]) -> int:
     """Create or replace the roster ``name`` from a roster-TOML dict; returns its id."""
-    if not isinstance(name, str) or not name.strip():
-        raise RosterError("roster name: must be a non-empty string")
+    _check_roster_name(name)
     if not isinstance(data, dict):
         raise RosterError(f"roster {name!r}: must be a table with 'players'")
     unknown = set(data) - {"mode", "players"}
@@ -150,6 +166,7 @@ def save_roster(session: Session, name: str, data: dict[str, Any]) -> int:
     mode = data.get("mode")
     if mode is not None and not isinstance(mode, str):
         raise RosterError(f"roster {name!r}: mode: must be a string")
+    _check_length(mode, Roster, "mode", f"roster {name!r}: mode")
     players = data.get("players", [])
     if not isinstance(players, list):
         raise RosterError(f"roster {name!r}: players: must be a list of tables")
@@ -192,6 +209,7 @@ def delete_roster(session: Session, roster: int | str) -> None:
 
 def rename_roster(session: Session, roster: int | str, new_name: str) -> None:
     r = _get_roster(session, roster)
+    new_name = _check_roster_name(new_name)
     if session.scalar(select(Roster.id).where(Roster.name == new_name, Roster.id != r.id)) is not None:
         raise RosterError(f"roster {new_name!r} already exists")
     r.name = new_name

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from warclaw import __version__
 from warclaw.store.models import Heartbeat, Meta, PollLog
 from warclaw.store.queries import DAEMON
+from warclaw.store.upsert import upsert
 
 
 def beat(
@@ -25,17 +28,20 @@ def beat(
     started_at: datetime | None = None,
     component: str = DAEMON,
 ) -> None:
-    row = session.get(Heartbeat, component)
-    if row is None or (started_at is not None and row.started_at != started_at):
-        row = row or Heartbeat(component=component)
-        row.started_at = started_at or now
-    row.pid = os.getpid()
-    row.hostname = socket.gethostname()[:120]
-    row.version = __version__
-    row.beat_at = now
-    row.state = state
-    row.detail = detail[:400] if detail else None
-    session.add(row)
+    """Write the component's heartbeat (one upsert: two daemons or a restart never collide)."""
+    values = {
+        "component": component,
+        "pid": os.getpid(),
+        "hostname": socket.gethostname()[:120],
+        "version": __version__,
+        "started_at": started_at or now,
+        "beat_at": now,
+        "state": state,
+        "detail": detail[:400] if detail else None,
+    }
+    # Without a started_at the row keeps the one it has (a "stopped" beat of an unknown run).
+    update = {k: v for k, v in values.items() if k != "component" and (started_at or k != "started_at")}
+    upsert(session, Heartbeat, ["component"], values, update)
 
 
 def record_poll(
@@ -46,35 +52,43 @@ def record_poll(
     error: str | None = None,
     duration_ms: int | None = None,
     next_attempt_at: datetime | None = None,
-) -> PollLog:
-    row = session.get(PollLog, endpoint) or PollLog(
-        endpoint=endpoint, consecutive_failures=0, total_failures=0
-    )
-    row.last_attempt_at = now
-    row.last_duration_ms = duration_ms
-    row.next_attempt_at = next_attempt_at
+) -> None:
+    """One poll's outcome. The counters are incremented by the database, so concurrent writers
+    (two processes polling, a test and a daemon) never lose an increment."""
+    table = PollLog.__table__
+    values: dict[str, Any] = {
+        "endpoint": endpoint,
+        "last_attempt_at": now,
+        "last_duration_ms": duration_ms,
+        "next_attempt_at": next_attempt_at,
+        "consecutive_failures": 0 if error is None else 1,
+        "total_failures": 0 if error is None else 1,
+    }
     if error is None:
-        row.last_success_at = now
-        row.consecutive_failures = 0
+        values["last_success_at"] = now
     else:
-        row.last_error_at = now
-        row.last_error = error[:400]
-        row.consecutive_failures = (row.consecutive_failures or 0) + 1
-        row.total_failures = (row.total_failures or 0) + 1
-    session.add(row)
-    return row
+        values["last_error_at"] = now
+        values["last_error"] = error[:400]
+
+    def changes_for(_excluded: Any) -> dict[str, Any]:
+        changes = {k: v for k, v in values.items() if k not in ("endpoint", "consecutive_failures", "total_failures")}
+        if error is None:
+            changes["consecutive_failures"] = 0
+        else:
+            changes["consecutive_failures"] = table.c.consecutive_failures + 1
+            changes["total_failures"] = table.c.total_failures + 1
+        return changes
+
+    upsert(session, PollLog, ["endpoint"], values, changes_for)
 
 
 def set_next_attempt(session: Session, endpoint: str, when: datetime) -> None:
-    row = session.get(PollLog, endpoint)
-    if row is not None:
-        row.next_attempt_at = when
+    session.execute(update(PollLog).where(PollLog.endpoint == endpoint).values(next_attempt_at=when))
 
 
 def get_meta(session: Session, key: str) -> str | None:
-    row = session.get(Meta, key)
-    return row.value if row else None
+    return session.scalar(select(Meta.value).where(Meta.key == key))
 
 
 def set_meta(session: Session, key: str, value: str) -> None:
-    session.merge(Meta(key=key, value=value))
+    upsert(session, Meta, ["key"], {"key": key, "value": value})
