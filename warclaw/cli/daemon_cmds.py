@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(func=_run)
     dsub.add_parser("start", help="start detached in the background").set_defaults(func=_start)
     dsub.add_parser("stop", help="stop the detached daemon (it finishes its current write)").set_defaults(func=_stop)
-    dsub.add_parser("status", help="is it running; last poll of each endpoint").set_defaults(func=_status)
+    st = dsub.add_parser("status", help="is it running; last poll of each endpoint")
+    st.add_argument("--json", action="store_true", help="print JSON (for monitoring scripts)")
+    st.set_defaults(func=_status)
     dsub.add_parser("reload", help="re-read the config file (same as SIGHUP)").set_defaults(func=_reload)
     dsub.add_parser("poll", help="poll every endpoint now (same as SIGUSR1)").set_defaults(func=_poll)
 
@@ -51,7 +53,7 @@ def _stop(args: argparse.Namespace, ctx: Context) -> int:
 def _status(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.daemon.control import status
 
-    return status(ctx)
+    return status(ctx, as_json=args.json)
 
 
 def _reload(args: argparse.Namespace, ctx: Context) -> int:

@@ -16,6 +16,7 @@ import time
 
 from warclaw.cli.context import Context
 from warclaw.config import Config
+from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.pidfile import AlreadyRunning, PidFile
 from warclaw.daemon.runner import log_path, open_store_for_writing, pidfile_path, serve
 from warclaw.errors import ConfigError, UserError
@@ -84,6 +85,10 @@ def run_detached(ctx: Context) -> int:
     running = pidfile.running_pid()
     if running:
         raise AlreadyRunning(f"the warclaw daemon is already running (pid {running})")
+    dblock = DatabaseLock.for_url(cfg.database_url())
+    holder = dblock.holder() if dblock else None  # PostgreSQL: a daemon on any machine counts
+    if holder:
+        raise AlreadyRunning(f"a warclaw daemon is already running for database {dblock.where}: {holder}")
     open_store_for_writing(cfg).close()  # a clear error here, while stderr still reaches a person
     log = log_path(cfg)
     try:
@@ -117,31 +122,33 @@ def signal_running(ctx: Context, sig: signal.Signals, what: str) -> int:
     return 0
 
 
-def status(ctx: Context) -> int:
-    """Print whether the daemon runs, its heartbeat and each endpoint's last poll; 0 if running."""
+def status(ctx: Context, as_json: bool = False) -> int:
+    """Print whether the daemon runs, its heartbeat, each endpoint's last poll and the alerts'
+    deliveries (``--json``: the same for monitoring scripts); 0 if running."""
+    import json
     from datetime import UTC, datetime
 
+    from warclaw.daemon import report
     from warclaw.store.queries import alert_outbox, daemon_status
     from warclaw.store.reader import open_reader
 
     cfg = _control_config(ctx)
     pid = PidFile(pidfile_path(cfg)).running_pid()
-    print(f"daemon: {'running, pid ' + str(pid) if pid else 'not running'} (pidfile {pidfile_path(cfg)})")
-    with open_reader(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as reader:
-        st = daemon_status(reader, datetime.now(UTC))
+    dblock = DatabaseLock.for_url(cfg.database_url())
+    holder = dblock.holder() if dblock else None
+    now = datetime.now(UTC)
+    with open_reader(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as reader, reader.snapshot():
+        rep = report.build(reader, daemon_status(reader, now), now, pid=pid, pidfile=str(pidfile_path(cfg)),
+                           lock_holder=holder, database=reader.where)
         outbox = alert_outbox(reader)
-    if st.beat_at is None:
-        print("heartbeat: none yet (the daemon never ran against this database)")
+    if as_json:
+        rep["alerts"] = [{"rule": r.rule, "counts": r.counts, "last_sent_at": report.iso(r.last_sent_at),
+                          "last_error": r.last_error} for r in outbox]  # error texts are stored masked
+        print(json.dumps(rep, indent=2))
     else:
-        print(f"heartbeat: {st.state}, {st.heartbeat_age_seconds:.0f}s ago (pid {st.pid} on {st.hostname})")
-    for e in st.endpoints:
-        ok = e.last_success_at.strftime("%Y-%m-%d %H:%M:%S") if e.last_success_at else "never"
-        line = f"  {e.endpoint:<8} last success {ok}"
-        if e.failing:
-            line += f"; failing ({e.consecutive_failures} in a row): {e.last_error}"
-        print(line)
-    _print_alerts(cfg, outbox)
-    return 0 if pid else 3
+        print("\n".join(report.text_lines(rep)))
+        _print_alerts(cfg, outbox)
+    return 0 if rep["running"] else 3
 
 
 def _print_alerts(cfg: Config, outbox: list) -> None:

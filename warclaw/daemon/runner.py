@@ -19,8 +19,9 @@ import platformdirs
 
 from warclaw.cli.context import Context
 from warclaw.config import APP_NAME, Config, default_data_dir, find_config_path
+from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.logs import SECRETS, setup_logging
-from warclaw.daemon.pidfile import PidFile
+from warclaw.daemon.pidfile import AlreadyRunning, PidFile
 from warclaw.daemon.service import SyncService
 from warclaw.errors import ConfigError, UserError
 from warclaw.store.db import Store, StoreError, describe_db_error, safe_url, sqlite_path
@@ -69,7 +70,10 @@ def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
     pid = PidFile(pidfile_path(cfg)) if hold_pidfile else None
     if pid:
         pid.acquire()
+    dblock = DatabaseLock.for_url(cfg.database_url())  # PostgreSQL: one daemon per database, any machine
     try:
+        if dblock:
+            dblock.acquire()
         _remember_secrets(cfg)
         setup_logging(log_path(cfg), max_bytes=cfg.daemon.log_max_bytes, backups=cfg.daemon.log_backups,
                       to_stderr=to_stderr)
@@ -77,12 +81,14 @@ def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
         log.info("warclaw daemon starting (pid %d): database %s, API %s, region %s",
                  os.getpid(), safe_url(store.url), cfg.api.base_url, cfg.daemon.region)
         try:
-            asyncio.run(_main(ctx, store))
+            asyncio.run(_main(ctx, store, dblock))
         finally:
             store.close()
         log.info("warclaw daemon stopped")
         return 0
     finally:
+        if dblock:
+            dblock.release()
         if pid:
             pid.release()
 
@@ -91,7 +97,7 @@ def _exit_cleanly(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-async def _main(ctx: Context, store: Store) -> None:
+async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) -> None:
     svc = SyncService(store, ctx.config)
     loop = asyncio.get_running_loop()
     reload_requested = asyncio.Event()
@@ -118,12 +124,31 @@ async def _main(ctx: Context, store: Store) -> None:
         asyncio.create_task(_reload_loop(ctx, svc, reload_requested)),
         asyncio.create_task(_watch_config(ctx, reload_requested, svc.stop)),
     ]
+    if dblock is not None:
+        helpers.append(asyncio.create_task(_keep_lock(ctx, dblock, svc.stop)))
     try:
         await svc.run()
     finally:
         for t in helpers:
             t.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
+
+
+async def _keep_lock(ctx: Context, dblock: DatabaseLock, stop: asyncio.Event) -> None:
+    """Check the database lock at every heartbeat; stop if another daemon took the database."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=ctx.config.daemon.heartbeat_seconds)
+            return
+        except TimeoutError:
+            pass
+        try:
+            await asyncio.to_thread(dblock.check)
+        except AlreadyRunning as e:
+            log.error("lost the database lock, stopping: %s", e)
+            stop.set()
+        except StoreError as e:
+            log.warning("cannot check the database lock (will retry): %s", e)
 
 
 async def _reload_loop(ctx: Context, svc, requested: asyncio.Event) -> None:

@@ -1,0 +1,85 @@
+"""One daemon per database on PostgreSQL (a session advisory lock, any machine), and
+`daemon status --json`."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from pgserver import both_engines
+
+from warclaw.store.queries import daemon_status
+from warclaw.store.types import utcnow
+
+from .conftest import Daemon, Env, wait_for
+
+
+def other_machine(env: Env, name: str, url: str | None = None) -> Env:
+    """The same database seen from another machine: its own data dir, pidfile and log."""
+    d = env.dir / name
+    d.mkdir()
+    return Env(d, env.api, url or env.url)
+
+
+def test_a_second_daemon_on_another_machine_is_refused_naming_the_first(pg_empty_url, api, tmp_path):
+    first = Env(tmp_path, api, pg_empty_url)
+    d1 = Daemon(first)
+    try:
+        d1.wait_started()
+        second = other_machine(first, "laptop")
+        r = second.warclaw("daemon", "run", timeout=60)
+        assert r.returncode != 0
+        line = r.stderr.strip().splitlines()[-1]
+        assert line == (f"warclaw: a warclaw daemon is already running for database {pg_empty_url}: "
+                        f"daemon on {socket.gethostname()}, pid {d1.proc.pid}")
+        assert "Traceback" not in r.stderr
+        r = second.warclaw("daemon", "start", timeout=60)  # refused before detaching, in one line
+        assert r.returncode != 0 and f"pid {d1.proc.pid}" in r.stderr.strip().splitlines()[-1]
+
+        st = json.loads(second.warclaw("daemon", "status", "--json").stdout)
+        assert st["running"] and st["pid"] is None  # no pidfile on the laptop, but the lock sees it
+        assert st["lock_holder"] == f"daemon on {socket.gethostname()}, pid {d1.proc.pid}"
+
+        d1.kill()  # kill -9: the server releases the session's lock
+        d3 = Daemon(second)
+        d3.wait_started()
+        wait_for(lambda: second.read(lambda r: daemon_status(r, utcnow()).pid == d3.proc.pid),
+                 what="the new daemon's heartbeat")
+        rc, out = d3.terminate()
+        assert rc == 0, out
+        second.close()
+    finally:
+        if d1.alive():
+            d1.kill()
+        first.close()
+
+
+def test_daemons_for_two_databases_run_side_by_side(pg_server, pg_empty_url, api, tmp_path):
+    other_db = pg_server.create_database()
+    try:
+        a = Env(tmp_path, api, pg_empty_url)
+        b = other_machine(a, "b", pg_server.url(other_db))
+        da, db = Daemon(a), Daemon(b)
+        da.wait_started()
+        db.wait_started()
+        for e, d in ((a, da), (b, db)):
+            st = json.loads(e.warclaw("daemon", "status", "--json").stdout)
+            assert st["lock_holder"].endswith(f"pid {d.proc.pid}")
+            rc, out = d.terminate()
+            assert rc == 0, out
+        a.close()
+        b.close()
+    finally:
+        pg_server.drop_database(other_db)
+
+
+@both_engines
+def test_status_json_reports_endpoints_and_staleness(env):
+    assert env.warclaw("sync", "--once").returncode == 0
+    r = env.warclaw("daemon", "status", "--json")
+    assert r.returncode == 3  # no daemon runs
+    st = json.loads(r.stdout)
+    assert st["running"] is False and st["heartbeat"] is None and st["lock_holder"] is None
+    matches = next(e for e in st["endpoints"] if e["endpoint"] == "matches")
+    assert matches["last_success_at"].endswith("Z") and matches["failing"] is False
+    assert st["data"]["last_poll_at"] and st["data"]["stale_seconds"] >= 0
