@@ -92,6 +92,9 @@ class DaemonConfig(_Section):
     # Rotate the log file at this size, keeping this many old files.
     log_max_bytes: Annotated[int, msgspec.Meta(ge=10_000)] = 5_000_000
     log_backups: Annotated[int, msgspec.Meta(ge=0, le=100)] = 5
+    # Prometheus metrics over HTTP: off unless a port is given; loopback unless told otherwise.
+    metrics_port: Annotated[int, msgspec.Meta(ge=0, le=65_535)] = 0
+    metrics_host: str = "127.0.0.1"
 
 
 class EngineConfig(_Section):

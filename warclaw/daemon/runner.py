@@ -97,8 +97,25 @@ def _exit_cleanly(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def _start_metrics(cfg: Config, store: Store):
+    """The Prometheus endpoint when ``daemon.metrics_port`` is set (off by default)."""
+    if not cfg.daemon.metrics_port:
+        return None
+    from warclaw.daemon.metrics import Metrics
+
+    metrics = Metrics(store)
+    try:
+        metrics.serve(cfg.daemon.metrics_host, cfg.daemon.metrics_port)
+    except OSError as e:
+        metrics.close()
+        raise UserError(f"daemon.metrics_port {cfg.daemon.metrics_port}: cannot listen on "
+                        f"{cfg.daemon.metrics_host}: {e.strerror or e}") from None
+    return metrics
+
+
 async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) -> None:
     svc = SyncService(store, ctx.config)
+    svc.metrics = _start_metrics(ctx.config, store)
     loop = asyncio.get_running_loop()
     reload_requested = asyncio.Event()
     stopping = False
@@ -132,6 +149,8 @@ async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) 
         for t in helpers:
             t.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
+        if svc.metrics is not None:
+            svc.metrics.close()
 
 
 async def _keep_lock(ctx: Context, dblock: DatabaseLock, stop: asyncio.Event) -> None:

@@ -100,6 +100,7 @@ class SyncService:
         self.stop = asyncio.Event()
         self.started_at = utcnow()
         self._tier_yaks: dict[str, list[int]] | None = None
+        self.metrics: Any = None  # warclaw.daemon.metrics.Metrics when daemon.metrics_port is set
         self.keys = KeyRefresher(store, lambda: self.config, lambda: self.client.limiter, DAEMON_RETRY)
         self.alerts = AlertService(store, lambda: self.config, self.stop, matches_ready=self._matches_polled)
         self.pollers = {
@@ -231,8 +232,12 @@ class SyncService:
                     log.exception("%s: unexpected error", p.name)
                 dt = int((time.perf_counter() - t0) * 1000)
                 await self._write_quietly(lambda s: record_poll(s, p.name, utcnow(), error=error, duration_ms=dt))
+                if self.metrics is not None:
+                    self.metrics.poll_done(p.name, time.perf_counter() - t0, error)
                 return error
             p.failures = 0
+            if self.metrics is not None:
+                self.metrics.poll_done(p.name, time.perf_counter() - t0, None)
             if note:
                 log.info("%s: %s", p.name, note)
             return None
