@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from warclaw.gw2api.fake import DEFAULT_KEY
 from warclaw.gw2api.keys import mask
-from warclaw.store.models import ApiKeyRecord, RosterPlayer
+from warclaw.store.models import ApiKeyRecord, ApiKeySecret, RosterPlayer
 from warclaw.store.rosters import save_roster
 
 from .conftest import NO_ACCOUNT_KEY, NO_CHARACTERS_KEY, UNKNOWN_KEY
@@ -35,7 +35,9 @@ def test_add_key_stores_the_key_links_the_player_and_derives_builds(cli):
     assert p["builds"] == p["derived"]
     with cli.store() as store, store.read() as s:
         key = s.scalar(select(ApiKeyRecord))
-        assert key.secret == DEFAULT_KEY and key.status == "ok" and p["ref"] == str(key.id)
+        secret = s.scalar(select(ApiKeySecret.secret).where(ApiKeySecret.key_id == key.id))
+        assert secret == DEFAULT_KEY and key.status == "ok" and p["ref"] == str(key.id)
+        assert key.masked == mask(DEFAULT_KEY) and DEFAULT_KEY not in key.fingerprint
         assert [c.name for c in key.characters] == ["Bob", "Bob 2", "Bob Ranger", "Bob Revenant"]
     # Only the owner can read the database holding the key.
     assert stat.S_IMODE(cli.db.stat().st_mode) == 0o600

@@ -15,7 +15,7 @@ from warclaw.daemon.service import SyncService
 from warclaw.gw2api import Gw2ApiError, RetryPolicy, TokenBucket
 from warclaw.gw2api.fake import DEFAULT_KEY
 from warclaw.gw2api.keys import mask
-from warclaw.store.keys import record_refusal
+from warclaw.store.keys import fingerprint, record_refusal
 from warclaw.store.models import ApiKeyRecord, PollLog, RosterPlayer
 
 from .conftest import PLAYER_KEY
@@ -40,7 +40,7 @@ def _cycle(refresher):
 
 def _key(store, secret):
     with store.read() as s:
-        k = s.scalar(select(ApiKeyRecord).where(ApiKeyRecord.secret == secret))
+        k = s.scalar(select(ApiKeyRecord).where(ApiKeyRecord.fingerprint == fingerprint(secret)))
         return k.status, k.invalid_count
 
 

@@ -143,3 +143,33 @@ def test_upgrading_keeps_every_player_a_race_stored_twice_renamed(engine, reques
         with s.engine.connect() as conn:
             names = [r[0] for r in conn.execute(text("SELECT name FROM roster_players ORDER BY id"))]
     assert names == ["Aelin.1234", "Aelin.1234 (3)", "Bran.5678", "Aelin.1234 (4)", "Aelin.1234 (2)"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+def test_upgrading_moves_key_secrets_to_their_own_table(engine, request, tmp_path):
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from warclaw.common import mask
+    from warclaw.store import migrate
+    from warclaw.store.keys import fingerprint, key_characters, keys_to_refresh, list_keys
+    from warclaw.store.models import ApiKeyRecord
+
+    secret = "0123ABCD-0000-1111-2222-333344445555FFFFEEEE-DDDD-CCCC-BBBB-AAAA99998888"
+    url = request.getfixturevalue("pg_empty_url") if engine == "postgresql" else f"sqlite:///{tmp_path / 'old.db'}"
+    with Store.open(url, upgrade=False) as s:
+        cfg = migrate._alembic_config()
+        with s.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0004")
+        with s.engine.begin() as conn:
+            conn.execute(text("INSERT INTO api_keys (id, secret, permissions, status, invalid_count, added_at)"
+                              " VALUES (7, :s, '[]', 'ok', 0, '2026-11-30 20:00:00')"), {"s": secret})
+            conn.execute(text("INSERT INTO account_characters (key_id, name, position, profession, level, elite_specs)"
+                              " VALUES (7, 'Aelin Stormborn', 0, 'Guardian', 80, '[]')"))
+    with Store.open(url) as s, s.read() as session:
+        assert keys_to_refresh(session) == [(7, secret)]
+        assert [k.masked for k in list_keys(session)] == [mask(secret)]
+        assert session.scalar(select(ApiKeyRecord.fingerprint)) == fingerprint(secret)
+        assert secret not in str(session.execute(text("SELECT * FROM api_keys")).all())
+        assert key_characters(session, 7)[0]["name"] == "Aelin Stormborn"  # the rebuilt table kept its children

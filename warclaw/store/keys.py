@@ -1,8 +1,10 @@
 """Players' API keys in the database: registering, linking to roster players, refresh results.
 
-The secret sits in ``api_keys.secret`` and leaves this module only through
-:func:`keys_to_refresh` / :func:`key_secret` (to be sent to the API). Everything else returns
-masked keys. Guarding the database file itself (mode 0600 for SQLite) is :func:`protect_sqlite_file`.
+The secret sits in ``api_key_secrets`` (a table of its own, so that on a shared PostgreSQL server
+only the daemon's role can read it) and leaves this module only through :func:`keys_to_refresh`
+(to be sent to the API). Everything else (``roster keys``, the TUI) reads ``api_keys``: the masked
+key and a fingerprint that recognizes a key registered again. Guarding the database file itself
+(mode 0600 for SQLite) is :func:`protect_sqlite_file`.
 
 Refusals: the API sometimes refuses valid keys for a while, so one "invalid key" answer only makes
 a key ``suspect`` (it is asked again at its normal cadence, never in a retry loop); it becomes
@@ -12,6 +14,7 @@ a key ``suspect`` (it is asked again at its normal cadence, never in a retry loo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable
@@ -24,7 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from warclaw.store.models import AccountCharacter, ApiKeyRecord, Roster, RosterPlayer
+from warclaw.common import mask
+from warclaw.store.models import AccountCharacter, ApiKeyRecord, ApiKeySecret, Roster, RosterPlayer
 from warclaw.store.playable import CatalogBuilds, CharacterInfo, derive_builds, merge_builds
 from warclaw.store.rosters import RosterError, add_player
 from warclaw.store.types import utcnow
@@ -34,9 +38,8 @@ REVOKE_AFTER_ANSWERS = 3
 REVOKE_MIN_SPAN = timedelta(hours=2)
 
 
-def mask(secret: str) -> str:
-    # Same shape as warclaw.gw2api.keys.mask (the store does not import the API client).
-    return f"{secret[:4]}…{secret[-4:]}" if len(secret) >= 12 else "…"
+def fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,12 @@ def ensure_roster(session: Session, name: str) -> Roster:
 
 def save_key(session: Session, secret: str, *, token_name: str | None, permissions: list[str]) -> int:
     """Insert or renew a key (a re-registered revoked key starts afresh); returns its id."""
-    row = session.scalar(select(ApiKeyRecord).where(ApiKeyRecord.secret == secret))
+    row = session.scalar(select(ApiKeyRecord).where(ApiKeyRecord.fingerprint == fingerprint(secret)))
     if row is None:
-        row = ApiKeyRecord(secret=secret, added_at=utcnow(), permissions=[])
+        row = ApiKeyRecord(fingerprint=fingerprint(secret), masked=mask(secret), added_at=utcnow(), permissions=[])
         session.add(row)
+        session.flush()
+        session.add(ApiKeySecret(key_id=row.id, secret=secret))  # written, never read back here
     row.token_name = token_name
     row.permissions = list(permissions)
     row.status = OK
@@ -121,7 +126,8 @@ def link_player(session: Session, roster: str, player: str, key_id: int) -> bool
 
 def keys_to_refresh(session: Session) -> list[tuple[int, str]]:
     """(id, secret) of every key not revoked."""
-    q = select(ApiKeyRecord.id, ApiKeyRecord.secret).where(ApiKeyRecord.status != REVOKED).order_by(ApiKeyRecord.id)
+    q = (select(ApiKeyRecord.id, ApiKeySecret.secret).join(ApiKeySecret, ApiKeySecret.key_id == ApiKeyRecord.id)
+         .where(ApiKeyRecord.status != REVOKED).order_by(ApiKeyRecord.id))
     return [(i, s) for i, s in session.execute(q).all()]
 
 
@@ -193,7 +199,7 @@ def list_keys(session: Session) -> list[KeySummary]:
     for ref, rname, pname in session.execute(q):
         players.setdefault(ref, []).append(f"{rname}/{pname}")
     return [
-        KeySummary(k.id, mask(k.secret), k.account, k.status, list(k.permissions), k.last_error, k.refreshed_at,
+        KeySummary(k.id, k.masked, k.account, k.status, list(k.permissions), k.last_error, k.refreshed_at,
                    players.get(str(k.id), []))
         for k in session.scalars(select(ApiKeyRecord).order_by(ApiKeyRecord.id))
     ]

@@ -106,6 +106,9 @@ def upgrade_schema(store: Store) -> tuple[str | None, str]:
     fast = schema.head()  # from the migration modules: no Alembic needed
     if fast is not None and _db_revision(store) == fast:
         return fast, fast  # the common case: nothing to do, and no lock or Alembic needed
+    from warclaw.store.db import safe_url
+    from warclaw.store.errors import StoreError
+
     with _THREAD_LOCK, _migration_lock(store):
         before = check_schema(store)
         head = head_revision()
@@ -113,7 +116,25 @@ def upgrade_schema(store: Store) -> tuple[str | None, str]:
             from alembic import command
 
             cfg = _alembic_config()
-            with store.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with store.engine.connect() as conn:
+                sqlite = conn.connection.driver_connection if store.is_sqlite else None
+                if sqlite is not None:
+                    # Batch migrations rebuild a table by copying it and dropping the old one; with
+                    # foreign keys on, that drop would cascade into its children (SQLite only allows
+                    # switching them off outside a transaction). Checked before the commit instead.
+                    sqlite.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    with conn.begin():
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if sqlite is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                            raise StoreError(f"database {safe_url(store.url)}: the schema upgrade would break "
+                                             "foreign keys; nothing was changed")
+                        if store.is_postgres:  # new tables: the officers' rights (none on key secrets)
+                            from warclaw.store.roles import grant_officers
+
+                            grant_officers(conn)
+                finally:
+                    if sqlite is not None:
+                        sqlite.execute("PRAGMA foreign_keys = ON")
         return before, head

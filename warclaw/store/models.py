@@ -256,12 +256,14 @@ class RosterPlayer(Base):
 
 
 class ApiKeyRecord(Base):
-    """A player's GW2 API key (``warclaw roster add-key``). The secret is only ever read to send it
-    to the API; everything shown to people uses ``ApiKey(secret).masked``."""
+    """A player's GW2 API key (``warclaw roster add-key``), without the secret itself: that is in
+    :class:`ApiKeySecret`, which on a shared PostgreSQL server only the daemon's role may read.
+    ``fingerprint`` (SHA-256 of the key) finds a key registered again; ``masked`` is what people see."""
 
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    secret: Mapped[str] = mapped_column(String(512), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    masked: Mapped[str] = mapped_column(String(16))
     token_name: Mapped[str | None] = mapped_column(String(200))
     permissions: Mapped[list[Any]] = mapped_column(default=list)
     account: Mapped[str | None] = mapped_column(String(80))
@@ -277,6 +279,15 @@ class ApiKeyRecord(Base):
     characters: Mapped[list[AccountCharacter]] = relationship(
         back_populates="key", cascade="all, delete-orphan", order_by="AccountCharacter.position"
     )
+
+
+class ApiKeySecret(Base):
+    """The secret of an API key, read only to send it to the API (the daemon's key refresh).
+    Officers' roles may insert and delete rows here, never select them (``warclaw db grant``)."""
+
+    __tablename__ = "api_key_secrets"
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(512))
 
 
 class AccountCharacter(Base):
