@@ -241,10 +241,78 @@ def latencies(store: Store, match_pks: list[int]) -> None:
         print(f"  data_version (change?)   {_time(r.data_version, runs=200)}")
 
 
+def _change_seen(store: Store, reader: Reader, runs: int = 20) -> str:
+    """From a writer's commit returning to the reader's data_version having moved (the TUI's poll)."""
+    from warclaw.store.status import set_meta
+
+    out = []
+    for i in range(runs):
+        v0 = reader.data_version()
+        with store.write() as s:
+            set_meta(s, "bench", str(i))
+        t0 = time.perf_counter()
+        while reader.data_version() == v0:
+            time.sleep(0.0001)
+        out.append((time.perf_counter() - t0) * 1000)
+    out.sort()
+    return f"median {statistics.median(out):6.2f} ms, max {out[-1]:6.2f} ms"
+
+
+def engines_compared(tmp: Path, hours: int = 2) -> None:
+    """The same simulated hours ingested into SQLite and into a local PostgreSQL server (a
+    throwaway cluster, as the tests start it), then the TUI's reads on each."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from pgserver import PgServer, PgUnavailable
+
+    try:
+        server = PgServer(durable=True)  # fsync on, as a real server (and SQLite here) runs
+    except PgUnavailable as e:
+        print(f"SQLite and PostgreSQL compared: skipped ({e})")
+        return
+    try:
+        urls = {"sqlite": f"sqlite:///{tmp / 'engines.db'}", "postgresql": server.url(server.create_database())}
+        scenario = make_scenario("replay", seed=1)
+        print(f"SQLite and PostgreSQL {server.bindir.parent.name} (local, loopback TCP) on the same {hours} simulated"
+              f" hours (EU, 5 matches), the same code:")
+        rows: dict[str, dict[str, str]] = {}
+        for engine, url in urls.items():
+            store = Store.open(url)
+            t = scenario.start
+            t0 = time.perf_counter()
+            writes = 0
+            for _ in range(hours * 12 + 1):
+                for b in scenario.match_bodies("full", t):
+                    if b["id"].startswith("2-"):
+                        with store.write() as s:
+                            apply_match(s, b, t, {})
+                        writes += 1
+                t += timedelta(minutes=5)
+            ingest = (time.perf_counter() - t0) / writes * 1000
+            with Reader.open(url) as r:
+                pk = queries.find_match(r, "2-1").pk
+                rows[engine] = {
+                    "write one match (transaction)": f"mean {ingest:6.2f} ms",
+                    "current matchup": _time(lambda r=r, pk=pk: queries.matchup(r, pk, utcnow())),
+                    "last 100 events": _time(lambda r=r: queries.recent_events(r, limit=100)),
+                    "score history (500 pts)": _time(lambda r=r, pk=pk: queries.score_history(r, pk)),
+                    "objectives of a match": _time(lambda r=r, pk=pk: queries.objectives(r, pk)),
+                    "daemon status": _time(lambda r=r: queries.daemon_status(r, utcnow())),
+                    "data_version (change?)": _time(r.data_version, runs=200),
+                    "commit -> data_version moved": _change_seen(store, r),
+                }
+            store.close()
+        print(f"  {'':<30} {'SQLite':<34} PostgreSQL")
+        for what in rows["sqlite"]:
+            print(f"  {what:<30} {rows['sqlite'][what]:<34} {rows['postgresql'][what]}")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
+        engines_compared(tmp)
         cpu_per_poll(tmp)
         # 24 h of ingest takes ~80 s here: simulate 6 h and scale, unless asked for more.
         day, scale = simulated_day(tmp / "day.db", hours=int(os.environ.get("WARCLAW_BENCH_HOURS", "6")))

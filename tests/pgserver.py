@@ -4,7 +4,8 @@ its cluster in a temporary directory, gone at the end of the session.
 The server binaries come from the system's packages (``make postgres`` installs them when missing;
 ``$WARCLAW_PG_BINDIR`` points elsewhere). PostgreSQL refuses to run as root, so as root the cluster
 belongs to the ``postgres`` system user (created by the package) and is run through ``runuser``.
-Durability is off (``fsync``, ``synchronous_commit``): the data lives for one test session.
+Durability is off (``fsync``, ``synchronous_commit``) unless asked for: the data lives for one
+test session (the benchmark asks for it, to compare with SQLite fairly).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def free_port() -> int:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         bindir = find_bindir()
         if bindir is None or not (bindir / "postgres").exists():
             raise PgUnavailable("PostgreSQL server binaries not found: run `make postgres` "
@@ -78,8 +80,9 @@ class PgServer:
         last = ""
         for _attempt in range(5):  # a free port may be taken by someone else before the server binds it
             self.port = free_port()
-            opts = (f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c synchronous_commit=off"
-                    " -c full_page_writes=off -c max_connections=300")
+            opts = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c max_connections=300"
+            if not self.durable:
+                opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             try:
                 self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", opts, "start")
                 return
