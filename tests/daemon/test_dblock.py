@@ -83,3 +83,16 @@ def test_status_json_reports_endpoints_and_staleness(env):
     matches = next(e for e in st["endpoints"] if e["endpoint"] == "matches")
     assert matches["last_success_at"].endswith("Z") and matches["failing"] is False
     assert st["data"]["last_poll_at"] and st["data"]["stale_seconds"] >= 0
+
+
+def test_the_default_pidfile_off_sqlite_is_named_for_its_database(tmp_path):
+    from warclaw.config import Config
+    from warclaw.daemon.runner import pidfile_path
+
+    paths = set()
+    for db in ("postgresql://u:pw1@db/guild_a", "postgresql://u:pw2@db/guild_b", "postgresql://u:other@db/guild_a"):
+        cfg = Config()
+        cfg.database.url = db
+        paths.add(pidfile_path(cfg))
+    assert len(paths) == 2  # one per database (the password is not part of its identity)
+    assert not any("pw" in str(p) for p in paths)

@@ -10,6 +10,7 @@ SIGUSR1 polls every endpoint now.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import signal
@@ -32,11 +33,16 @@ log = logging.getLogger("warclaw.daemon")
 
 
 def pidfile_path(cfg: Config) -> Path:
-    """Configured, else next to the SQLite database (one daemon per database), else the data dir."""
+    """Configured, else next to the SQLite database (one daemon per database), else in the data dir
+    under a name of the database's own (daemons for two PostgreSQL databases never share one; the
+    database lock, dblock.py, is what keeps one daemon per PostgreSQL database)."""
     if cfg.daemon.pidfile:
         return Path(cfg.daemon.pidfile).expanduser()
     db = sqlite_path(cfg.database_url())
-    return db.with_name(db.name + ".pid") if db else default_data_dir() / "warclaw.pid"
+    if db:
+        return db.with_name(db.name + ".pid")
+    digest = hashlib.sha256(safe_url(cfg.database_url()).encode()).hexdigest()[:12]
+    return default_data_dir() / f"warclaw-{digest}.pid"
 
 
 def log_path(cfg: Config) -> Path:

@@ -58,7 +58,9 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")  # the driver shipped with warclaw (psycopg 3)
         try:
-            return create_engine(u, pool_pre_ping=True, connect_args={"application_name": "warclaw"})
+            # lock_timeout: a writer waiting for the write lock gives up as SQLite's busy_timeout does.
+            return create_engine(u, pool_pre_ping=True, connect_args={
+                "application_name": "warclaw", "options": f"-c lock_timeout={int(busy_timeout_ms)}"})
         except (ArgumentError, NoSuchModuleError, ImportError) as e:
             raise StoreError(f"database URL {safe_url(url)}: {e}") from None
     if u.get_backend_name() != "sqlite":
