@@ -149,3 +149,26 @@ def test_roster_imports_of_the_same_name_together_leave_each_player_once(store, 
     with store.read() as s:
         names = Counter(s.scalars(select(RosterPlayer.name).join(Roster).where(Roster.name == "cli-race")))
     assert names == Counter(f"Racer{i}.{1000 + i}" for i in range(12))
+
+
+def test_a_writer_waits_for_the_write_lock_at_most_busy_timeout(store, db_url):
+    """Serialized writers on both engines: a second writer queues, and gives up after busy_timeout_ms
+    with one line (SQLite: the database is locked; PostgreSQL: the lock timeout) instead of hanging."""
+    from sqlalchemy.exc import OperationalError
+
+    from warclaw.store.db import describe_db_error
+
+    impatient = Store.open(db_url, busy_timeout_ms=300)
+    try:
+        with store.write() as s:
+            set_meta(s, "k", "first")
+            with pytest.raises(OperationalError) as e, impatient.write() as s2:
+                set_meta(s2, "k", "second")
+        msg = describe_db_error(db_url, e.value)
+        assert "\n" not in msg and ("locked" in msg or "lock timeout" in msg), msg
+        with impatient.write() as s2:  # free again
+            set_meta(s2, "k", "second")
+        with store.read() as s:
+            assert s.get(Meta, "k").value == "second"
+    finally:
+        impatient.close()
