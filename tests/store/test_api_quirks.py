@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pgserver import both_engines
 from sqlalchemy import func, select
 
 from warclaw.gw2api.fake import FakeGW2Api
@@ -15,6 +16,7 @@ from warclaw.store import queries
 from warclaw.store.ingest import apply_match
 from warclaw.store.models import Event, Match
 
+pytestmark = both_engines
 
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeGW2Api, httpx.Client]]:

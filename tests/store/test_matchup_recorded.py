@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pgserver import both_engines
+
 from warclaw.gw2api.fake import recorded
 from warclaw.store import queries
 from warclaw.store.ingest import apply_match
+
+pytestmark = both_engines
 
 LIVE_2025 = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # long after the week: the API's own clock counts
