@@ -302,8 +302,29 @@ def engines_compared(tmp: Path, hours: int = 2) -> None:
         print(f"  {'':<30} {'SQLite':<34} PostgreSQL")
         for what in rows["sqlite"]:
             print(f"  {what:<30} {rows['sqlite'][what]:<34} {rows['postgresql'][what]}")
+        tui_start(tmp, urls)
     finally:
         server.stop()
+
+
+def tui_start(tmp: Path, urls: dict[str, str], runs: int = 3) -> None:
+    """The real `warclaw --config F tui` (bench_tui's child: process start to the Matchup screen
+    with data), on each engine's database, interleaved; psycopg loads only for PostgreSQL."""
+    from bench.bench_tui import _run_child
+
+    configs = {}
+    for engine, url in urls.items():
+        configs[engine] = tmp / f"tui-{engine}.toml"
+        configs[engine].write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+        _run_child("warclaw", str(configs[engine]))  # warm-up, not counted
+    figures: dict[str, list[dict]] = {e: [] for e in urls}
+    for _ in range(runs):
+        for engine, config in configs.items():
+            figures[engine].append(_run_child("warclaw", str(config)))
+    print(f"  `warclaw tui` start-up, median of {runs}: first paint / data shown / peak RSS")
+    for engine, runs_ in figures.items():
+        med = {f: statistics.median(r[f] for r in runs_) for f in ("first", "data", "rss_mb")}
+        print(f"    {engine:<12} {med['first']:.2f} s / {med['data']:.2f} s / {med['rss_mb']:.0f} MB")
 
 
 def main() -> None:
