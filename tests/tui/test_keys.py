@@ -76,3 +76,12 @@ async def test_n_loads_older_events_page_by_page(store, make_app) -> None:
         await pilot.press("n")  # nothing further back: says so
         await settle(app, pilot)
         assert len(app.state.events) == total
+
+
+def test_an_empty_keymap_is_checked_without_loading_the_screens_or_the_optimizer():
+    import subprocess
+    import sys
+
+    code = ("import sys; from warclaw.tui.keys import check_keymap; check_keymap({}, 'config'); "
+            "print([m for m in ('warclaw.engine', 'ortools', 'warclaw.tui.screens.squad') if m in sys.modules])")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
