@@ -29,7 +29,7 @@ def test_the_daemon_names_every_claiming_guild_and_the_views_show_names(env, dae
              what="a claim event")
     rc, out = d.terminate()
     assert rc == 0, out
-    assert "named 0 of" not in out and "new guilds" in out
+    assert "named 0 of" not in out and "new or due guilds" in out
 
     def views(r):
         m = find_match(r, "2-1")

@@ -207,3 +207,17 @@ def test_a_diff_interrupted_before_commit_is_redone_exactly_once(store):
     ingest(store, m2, T + timedelta(minutes=2))
     ingest(store, m2, T + timedelta(minutes=3))
     assert len(events(store, "captured")) == 1
+
+
+def test_guild_names_are_cached_and_asked_again_when_due(store):
+    from warclaw.store.ingest import apply_guild, note_guilds
+
+    with store.write() as s:
+        note_guilds(s, ["G-NEW", "G-OLD", "G-GONE"], T)
+        apply_guild(s, "G-OLD", {"name": "Old Name", "tag": "OLD"}, T)
+        apply_guild(s, "G-GONE", None, T, "404 no such id")
+    with store.read() as s:
+        assert guilds_to_fetch(s, now=T + timedelta(hours=1)) == ["G-NEW"]  # the others are cached
+        assert guilds_to_fetch(s, now=T + timedelta(days=2)) == ["G-NEW", "G-GONE"]  # a failure, a day on
+        due = guilds_to_fetch(s, now=T + timedelta(days=8))  # names weekly (both asked at T: either order)
+        assert due[0] == "G-NEW" and set(due) == {"G-NEW", "G-GONE", "G-OLD"}

@@ -346,7 +346,7 @@ class SyncService:
 
     async def _fetch_guilds(self) -> list[tuple[str, dict[str, Any] | None, str]]:
         with self.store.read() as s:
-            ids = guilds_to_fetch(s, GUILDS_PER_POLL)
+            ids = guilds_to_fetch(s, GUILDS_PER_POLL, utcnow())
         out = []
         for gid in ids:
             try:
@@ -362,7 +362,7 @@ class SyncService:
         with self.store.write() as s:
             for gid, body, error in results:
                 apply_guild(s, gid, body, utcnow(), error)
-        return f"named {sum(1 for _, b, _ in results if b)} of {len(results)} new guilds"
+        return f"named {sum(1 for _, b, _ in results if b)} of {len(results)} new or due guilds"
 
     # --- account -------------------------------------------------------------------------------
 

@@ -493,9 +493,23 @@ def apply_guild(
     session.add(row)
 
 
-def guilds_to_fetch(session: Session, limit: int = 50) -> list[str]:
+# A guild's name is cached: asked again after a week (guilds rename, tags change), and after a
+# day when the API could not name it (a guild deleted, or a transient refusal).
+GUILD_REFRESH = timedelta(days=7)
+GUILD_RETRY = timedelta(days=1)
+
+
+def guilds_to_fetch(session: Session, limit: int = 50, now: datetime | None = None) -> list[str]:
+    """Guilds never asked first (oldest seen first), then, with ``now``, those due again."""
+    from sqlalchemy import and_, or_
+
+    due = Guild.fetched_at.is_(None)
+    if now is not None:
+        due = or_(due, and_(Guild.name.is_not(None), Guild.fetched_at < now - GUILD_REFRESH),
+                  and_(Guild.name.is_(None), Guild.fetched_at < now - GUILD_RETRY))
     return list(
         session.scalars(
-            select(Guild.id).where(Guild.fetched_at.is_(None)).order_by(Guild.first_seen_at).limit(limit)
+            select(Guild.id).where(due)
+            .order_by(Guild.fetched_at.is_not(None), Guild.fetched_at, Guild.first_seen_at).limit(limit)
         )
     )
