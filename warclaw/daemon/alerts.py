@@ -165,7 +165,8 @@ def describe(e: Event, kind: str, names: Names) -> dict[str, Any]:
             desc = f"{obj}, taken by {md(team_name)}" + (f" after {_duration(held)}" if held else "")
     elif kind in ("claim", "unclaim"):
         gname, gtag = names.guilds.get(e.guild_id or "", (None, None))
-        guild = f"[{md(gtag, 8)}] {md(gname)}" if gtag and gname else md(gname or gtag or e.guild_id or "a guild")
+        # A guild seen for the first time is named by the guilds poller a little later.
+        guild = f"[{md(gtag, 8)}] {md(gname)}" if gtag and gname else (md(gname or gtag) if gname or gtag else "A guild")
         title = f"{guild} {'claimed' if kind == 'claim' else 'lost the claim on'} {md(obj_name)}"
         desc = f"{obj}, held by {md(team_name)}"
     elif kind == "tier":

@@ -246,6 +246,7 @@ class FakeDiscord:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._seq = 0
+        self._active = 0
         self._httpd: _Server | None = None
 
     # -- lifecycle
@@ -337,7 +338,21 @@ class FakeDiscord:
         length = int(h.headers.get("Content-Length") or 0)
         return h.rfile.read(length) if length > 0 else b""
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered now (e.g. sleeping on a ``slow`` fault)."""
+        return self._active
+
     def _handle(self, h: _Handler) -> None:
+        with self._lock:
+            self._active += 1
+        try:
+            self._answer(h)
+        finally:
+            with self._lock:
+                self._active -= 1
+
+    def _answer(self, h: _Handler) -> None:
         url = urlsplit(h.path)
         query = dict(parse_qsl(url.query))
         parts = [p for p in url.path.split("/") if p]

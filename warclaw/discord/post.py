@@ -17,6 +17,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from warclaw.common import mask_webhook_url
+from warclaw.config import AlertsConfig
 from warclaw.discord.webhook import WebhookClient, WebhookError, WebhookGone, is_webhook_url
 from warclaw.engine.discord_text import plan_messages
 
@@ -34,6 +36,21 @@ class PostResult:
     posted: int = 0
     deleted: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+def webhook_url(alerts: AlertsConfig, name_or_url: str | None) -> str:
+    """A webhook URL from a name of ``[alerts.webhooks]``, a URL, or (None/"") ``alerts.plan_webhook``.
+    Raises ValueError with a one-line reason (never the URL unmasked)."""
+    choice = (name_or_url or alerts.plan_webhook or "").strip()
+    if not choice:
+        raise ValueError("no webhook: give a webhook URL or name, or set alerts.plan_webhook in the config")
+    if choice in alerts.webhooks:
+        return alerts.webhooks[choice]
+    if not is_webhook_url(choice):
+        known = ", ".join(sorted(alerts.webhooks)) or "none in the config"
+        raise ValueError(f"expected a webhook URL like https://discord.com/api/webhooks/<id>/<token> or a webhook "
+                         f"name (known: {known}), got {mask_webhook_url(choice)[:60]!r}")
+    return choice
 
 
 def webhook_key(url: str) -> str:

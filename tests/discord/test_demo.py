@@ -1,0 +1,17 @@
+"""`warclaw demo --no-tui` (what `make demo` runs without a terminal) shows the alerts the fake Discord got."""
+
+import os
+import subprocess
+import sys
+
+
+def test_demo_shows_the_fake_discord_messages():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARCLAW_")}
+    r = subprocess.run([sys.executable, "-m", "warclaw", "demo", "--no-tui"], capture_output=True, text=True,
+                       env=env, timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert "fake Discord on http://127.0.0.1:" in out and "The fake Discord received" in out
+    assert "  alert: Warclaw daemon started" in out
+    assert "  plan: Squad plan · zerg · 40 players" in out
+    assert "plan sent to Discord" in r.stderr and "…" in r.stderr.split("plan sent to Discord")[1].split("\n")[0]
