@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 
-def test_demo_shows_the_fake_discord_messages():
+def test_demo_shows_the_fake_discord_messages(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARCLAW_")}
-    r = subprocess.run([sys.executable, "-m", "warclaw", "demo", "--no-tui"], capture_output=True, text=True,
-                       env=env, timeout=240)
+    r = subprocess.run([sys.executable, "-m", "warclaw", "demo", "--no-tui", "--dir", str(tmp_path)],
+                       capture_output=True, text=True, env=env, timeout=240)
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
     assert "fake Discord on http://127.0.0.1:" in out and "The fake Discord received" in out

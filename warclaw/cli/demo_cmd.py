@@ -59,10 +59,10 @@ def _wait(what: str, check, seconds: float, procs: list[subprocess.Popen]) -> No
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
+    # One after the other: the daemon (started last) still reaches the fake Discord with its stop alert.
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
-    for p in procs:
         try:
             p.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -127,7 +127,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
             print()
             subprocess.run([*me, "optimize", str(_sample()), "--discord", "-"], env=env, check=False,
                            input=hook, text=True)
-            _show_discord(dbase)
+            _show_discord(dbase, settle=20.0)
             return 0
         code = subprocess.run([*me, "tui", "--roster", "demo"], env=env).returncode
         _show_discord(dbase)
@@ -139,8 +139,12 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
               f"  without the demo: warclaw --config {config} tui --roster demo)")
 
 
-def _show_discord(base: str) -> None:
+def _show_discord(base: str, settle: float = 0.0) -> None:
+    """What the fake Discord received; ``settle``: first wait up to that long for a few alerts."""
     with contextlib.suppress(OSError, ValueError):
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline and sum(x.startswith(("alert", "digest")) for x in discord_cmds.received_lines(base)) < 3:
+            time.sleep(0.5)
         lines = discord_cmds.received_lines(base)
         print(f"\nThe fake Discord received {len(lines)} message(s) so far:" if lines else "\nNo Discord messages yet.")
         for line in lines:

@@ -49,6 +49,8 @@ log = logging.getLogger("warclaw.daemon.alerts")
 CURSOR_KEY = "alerts_event_cursor"
 SCAN_BATCH = 2000
 SEND_BATCH = 1000
+# A claim by a guild seen for the first time waits this long for the guilds poller to name it.
+GUILD_NAME_WAIT = timedelta(seconds=60)
 # The daemon's own budget per request: a webhook that keeps failing is retried by the delivery
 # loop's backoff (visible in status), not inside one call.
 ALERT_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0, total_seconds=30.0, timeout=10.0)
@@ -169,6 +171,9 @@ def describe(e: Event, kind: str, names: Names) -> dict[str, Any]:
         guild = f"[{md(gtag, 8)}] {md(gname)}" if gtag and gname else (md(gname or gtag) if gname or gtag else "A guild")
         title = f"{guild} {'claimed' if kind == 'claim' else 'lost the claim on'} {md(obj_name)}"
         desc = f"{obj}, held by {md(team_name)}"
+        if not (gname or gtag) and e.guild_id:  # named at delivery, once the guilds poller has it
+            return {"title": title, "description": desc, "color": color, "timestamp": when.isoformat(),
+                    "line": f"{timestamp_tag(when)} {title}", "guild_id": e.guild_id}
     elif kind == "tier":
         tier = (e.detail or {}).get("tier", "?")
         title = f"{md(obj_name)} reached tier {tier}"
@@ -392,11 +397,17 @@ class AlertService:
                 .order_by(AlertOutbox.id).limit(SEND_BATCH)))
             last = dict(s.execute(select(AlertOutbox.rule, func.max(AlertOutbox.sent_at))
                                   .where(AlertOutbox.sent_at.is_not(None)).group_by(AlertOutbox.rule)).all())
+            gids = {r.alert["guild_id"] for r in rows if r.alert.get("guild_id")}
+            # Guilds the poller has looked up: named, or not to be named (an API error is final for an id).
+            named = {g: (n, t) for g, n, t in s.execute(select(Guild.id, Guild.name, Guild.tag).where(
+                Guild.id.in_(gids), or_(Guild.fetched_at.is_not(None), Guild.fetch_error.is_not(None))))} if gids else {}
             s.expunge_all()
-            return rows, last
-        rows, last_sent = await asyncio.to_thread(lambda: _in(self.store, load))
+            return rows, last, named
+        rows, last_sent, named = await asyncio.to_thread(lambda: _in(self.store, load))
+        held = len(rows)
+        rows = [r for r in rows if _named(r, named, now)]
         if not rows:
-            return cfg.alerts.scan_seconds
+            return 1.0 if held else cfg.alerts.scan_seconds
         rules = {r.name: r for r in cfg.alerts.rules}
         by_hook: dict[str, list[AlertOutbox]] = {}
         orphans = [r for r in rows if r.rule not in rules or rules[r.rule].webhook not in cfg.alerts.webhooks]
@@ -482,6 +493,26 @@ class AlertService:
         def fn(s: Session) -> None:
             s.execute(update(AlertOutbox).where(AlertOutbox.id.in_(ids)).values(**values))
         await self._write(fn)
+
+
+def _named(row: AlertOutbox, names: dict[str, tuple[str | None, str | None]], now: datetime) -> bool:
+    """Put a claiming guild's name into its alert once known; False: hold the alert a little longer."""
+    gid = row.alert.get("guild_id")
+    if not gid:
+        return True
+    if gid not in names:  # not looked up yet
+        created = _aware(row.created_at) or now
+        return now - created >= GUILD_NAME_WAIT  # the poller is failing: sent as "A guild"
+    name, tag = names[gid]
+    if not (name or tag):
+        return True
+    label = f"[{md(tag, 8)}] {md(name)}" if tag and name else md(name or tag)
+    alert = dict(row.alert)
+    alert["title"] = label + alert["title"].removeprefix("A guild")
+    alert["line"] = alert["line"].replace("A guild", label, 1)
+    alert.pop("guild_id")
+    row.alert = alert
+    return True
 
 
 def _in(store: Store, fn: Callable[[Session], Any]) -> Any:
