@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=_positive, help="seconds (default: config engine.time_limit_seconds)")
     p.add_argument("--previous", help="previous plan JSON: re-plan with the change penalty")
     p.add_argument("--seed", type=int, help="solver seed (default: config engine.seed)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="plan a roster of more than 200 present players (heuristics only above 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--discord", metavar="WEBHOOK", nargs="?", const="", help="post the plan to a Discord webhook: a URL, - (the URL from"
                    " stdin) or a name of [alerts.webhooks]; alone: alerts.plan_webhook. Posting the same roster again edits the messages")
@@ -77,7 +79,7 @@ def cmd_catalog(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
-    from warclaw.engine import InfeasibleRoster, optimize
+    from warclaw.engine import InfeasibleRoster, RosterError, optimize
     from warclaw.engine.report import plan_text, result_mapping
     from warclaw.files import load_plan, load_roster
 
@@ -87,7 +89,10 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
     previous = load_plan(args.previous) if args.previous else None
     discord_url = _discord_url(args, ctx) if args.discord is not None else None  # before a long solve
     res = optimize(roster, catalog, mode, time_limit=args.time_limit or ctx.config.engine.time_limit_seconds,
-                   previous=previous, seed=ctx.config.engine.seed if args.seed is None else args.seed)
+                   previous=previous, seed=ctx.config.engine.seed if args.seed is None else args.seed,
+                   allow_large=args.allow_large)
+    if res.status == "refused":
+        raise RosterError(f"{args.roster}: {res.reason}")
     if args.json:
         json.dump(result_mapping(res), sys.stdout, indent=2)
         print()

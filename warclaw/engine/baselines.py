@@ -53,40 +53,62 @@ def _units(pb: Problem) -> list[tuple[list[int], int | None]]:
     return [(g.members, g.label) for g in pb.groups] + [([i], None) for i in pb.free]
 
 
+def _squad_values(pb: Problem, totals: np.ndarray) -> np.ndarray:
+    """The squad terms for rows of squad totals (…, S)."""
+    return (np.minimum(totals, pb.squad_cap) * pb.squad_coef).sum(axis=-1)
+
+
 class _State:
     def __init__(self, pb: Problem):
         self.pb = pb
         self.sums = np.zeros((pb.parties, len(pb.caps)))
-        self.count = [0] * pb.parties
+        self.count = np.zeros(pb.parties, dtype=np.int64)
         self.squad = np.zeros(len(pb.squad_caps))
-
-    def gain(self, g: int, builds: list[str], members: list[int]) -> float:
-        pb = self.pb
-        vec = sum((pb.build_vec[b] for b in builds), np.zeros(len(pb.caps)))
-        sq = sum((pb.build_squad[b] for b in builds), np.zeros(len(pb.squad_caps)))
-        party = pb.party_values(self.sums[g] + vec) - pb.party_values(self.sums[g])
-        squad = _squad_value(pb, self.squad + sq) - _squad_value(pb, self.squad)
-        return float(party + squad + sum(pb.pref[m][b] for m, b in zip(members, builds, strict=True)))
 
     def place(self, members: list[int], targets, party: list[int], build: list[str]) -> bool:
         """Put a unit in the target party where it adds most, each member choosing the build that
-        adds most given the ones before; False if no target has room."""
-        best: tuple[float, int, list[str]] | None = None
-        for g in targets:
-            if self.count[g] + len(members) > self.pb.size:
-                continue
-            chosen: list[str] = []
-            for m in members:
-                chosen.append(max(self.pb.options[m],
-                                  key=lambda b, m=m: self.gain(g, [*chosen, b], [*members[:len(chosen)], m])))
-            gain = self.gain(g, chosen, members)
-            if best is None or gain > best[0] + 1e-12:
-                best = (gain, g, chosen)
-        if best is None:
+        adds most given the ones before; False if no target has room. All targets are priced at
+        once (numpy), so a unit costs the same whether there are 10 parties or 2,000."""
+        pb = self.pb
+        tg = targets if isinstance(targets, np.ndarray) else np.asarray(list(targets), dtype=np.int64)
+        tg = tg[self.count[tg] + len(members) <= pb.size]
+        if len(tg) == 0:
             return False
-        _, g, chosen = best
-        self.add(g, chosen)
-        for m, b in zip(members, chosen, strict=True):
+        sums = self.sums[tg].copy()
+        squad = np.repeat(self.squad[None, :], len(tg), axis=0)
+        start = pb.party_values(sums) + _squad_values(pb, squad)
+        pref = np.zeros(len(tg))
+        chosen = np.zeros((len(members), len(tg)), dtype=np.int64)
+        for pos, m in enumerate(members):
+            opts = pb.options[m]
+            now = pb.party_values(sums) + _squad_values(pb, squad)
+            gains = np.stack([pb.party_values(sums + pb.build_vec[b]) + _squad_values(pb, squad + pb.build_squad[b])
+                              - now + pb.pref[m][b] for b in opts])
+            pick = gains.argmax(axis=0)
+            chosen[pos] = pick
+            sums += np.stack([pb.build_vec[opts[k]] for k in pick])
+            squad += np.stack([pb.build_squad[opts[k]] for k in pick])
+            pref += np.array([pb.pref[m][opts[k]] for k in pick])
+        gain = pb.party_values(sums) + _squad_values(pb, squad) - start + pref
+        best = int(gain.argmax())
+        g = int(tg[best])
+        builds = [pb.options[m][int(chosen[pos, best])] for pos, m in enumerate(members)]
+        self.add(g, builds)
+        for m, b in zip(members, builds, strict=True):
+            party[m], build[m] = g, b
+        return True
+
+    def fill(self, members: list[int], targets, party: list[int], build: list[str]) -> bool:
+        """Put a unit in the emptiest target party with room, each member on their first build:
+        what is left when time is up."""
+        tg = targets if isinstance(targets, np.ndarray) else np.asarray(list(targets), dtype=np.int64)
+        tg = tg[self.count[tg] + len(members) <= self.pb.size]
+        if len(tg) == 0:
+            return False
+        g = int(tg[self.count[tg].argmin()])
+        builds = [self.pb.options[m][0] for m in members]
+        self.add(g, builds)
+        for m, b in zip(members, builds, strict=True):
             party[m], build[m] = g, b
         return True
 
@@ -97,20 +119,57 @@ class _State:
         self.count[g] += len(builds)
 
 
-def greedy(pb: Problem) -> Assign | None:
+def _out_of_time(deadline: float | None, stop) -> bool:
+    return (deadline is not None and time.perf_counter() >= deadline) or (stop is not None and stop.is_set())
+
+
+def greedy(pb: Problem, deadline: float | None = None, stop=None) -> Assign | None:
     """Place locked and `with` units first, then players with the strongest support builds first;
-    each unit goes where it adds most. None if the units could not be packed this way."""
+    each unit goes where it adds most. None if the units could not be packed this way. Past the
+    deadline (or on a stop) the remaining units are only packed, on their first builds."""
     st = _State(pb)
     party, build = [0] * pb.n, [""] * pb.n
 
+    alone = {b: float(pb.party_values(v)) for b, v in pb.build_vec.items()}
+
     def strength(unit: tuple[list[int], int | None]) -> tuple:
         members, label = unit
-        best = max(pb.party_values(pb.build_vec[b]) for m in members for b in pb.options[m])
+        best = max(alone[b] for m in members for b in pb.options[m])
         return (label is None, -len(members), -best, members)
 
-    for members, label in sorted(_units(pb), key=strength):
-        if not st.place(members, [label - 1] if label else range(pb.parties), party, build):
+    everyone = np.arange(pb.parties)
+    units = sorted(_units(pb), key=strength)
+    for k, (members, label) in enumerate(units):
+        if _out_of_time(deadline, stop):
+            return _pack(pb, st, units[k:], party, build)
+        if not st.place(members, [label - 1] if label else everyone, party, build):
             return None
+    return Assign(party, build)
+
+
+def _pack(pb: Problem, st: _State, units: list, party: list[int], build: list[str]) -> Assign | None:
+    """What is left when time is up: each unit on its members' first builds, in the emptiest party
+    with room (locked units in theirs), in one pass without pricing."""
+    count = st.count
+    order = sorted(range(pb.parties), key=lambda g: count[g])
+    # One pointer per unit size into the parties by fill: a party too full for a unit of some size
+    # stays too full for every later one of that size (counts only grow), so one pass does.
+    ptr = [0] * (pb.size + 1)
+    for members, label in units:
+        size = len(members)
+        if label:
+            g = label - 1
+            if count[g] + size > pb.size:
+                return None
+        else:
+            while ptr[size] < len(order) and count[order[ptr[size]]] + size > pb.size:
+                ptr[size] += 1
+            if ptr[size] == len(order):
+                return None
+            g = order[ptr[size]]
+        count[g] += size
+        for m in members:
+            party[m], build[m] = g, pb.options[m][0]
     return Assign(party, build)
 
 
@@ -144,7 +203,8 @@ def random_reroll(pb: Problem, tries: int, seed: int = 0) -> tuple[Assign | None
 
 
 def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0.15,
-                 previous: dict[int, tuple[int, str]] | None = None, change_penalty: float = 0.0) -> Assign:
+                 previous: dict[int, tuple[int, str]] | None = None, change_penalty: float = 0.0,
+                 stop=None) -> Assign:
     """First-improvement moves, evaluated incrementally: change one player's build, move a free
     player to a party with room, swap two free players. Stops at a local optimum or the budget.
 
@@ -162,18 +222,26 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
 
     sums = np.zeros((pb.parties, len(pb.caps)))
     squad = np.zeros(len(pb.squad_caps))
+    counts = [0] * pb.parties
     for i in range(pb.n):
         sums[a.party[i]] += pb.build_vec[a.build[i]]
         squad += pb.build_squad[a.build[i]]
-    counts = [a.party.count(g) for g in range(pb.parties)]
+        counts[a.party[i]] += 1
     pv = [float(pb.party_values(sums[g])) for g in range(pb.parties)]
     sq = _squad_value(pb, squad)
     free = sorted(pb.free)
+    # The free players of each party: a swap looks only at the other party's members.
+    members: list[set[int]] = [set() for _ in range(pb.parties)]
+    for i in free:
+        members[a.party[i]].add(i)
+
+    def late() -> bool:
+        return time.perf_counter() > deadline or (stop is not None and stop.is_set())
 
     for _ in range(max_passes):
         improved = False
         for i in range(pb.n):
-            if time.perf_counter() > deadline:
+            if late():
                 return a
             g, old = a.party[i], a.build[i]
             for b in pb.options[i]:
@@ -190,6 +258,8 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
         for i in free:
             vi = pb.build_vec[a.build[i]]
             for h in range(pb.parties):
+                if late():
+                    return a
                 g = a.party[i]
                 if h == g:
                     continue
@@ -213,11 +283,11 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
                         pv[g], pv[h], sq = ng, best_nh, best_sq
                         counts[g] -= 1
                         counts[h] += 1
+                        members[g].discard(i)
+                        members[h].add(i)
                         a.party[i], a.build[i], vi, improved = h, best_b, vb, True
                         continue
-                for j in free:
-                    if a.party[j] != h:
-                        continue
+                for j in sorted(members[h]):
                     bj = a.build[j]
                     vj = pb.build_vec[bj]
                     ng, nh = float(pb.party_values(sums[g] - vi + vj)), float(pb.party_values(sums[h] + vi - vj))
@@ -226,6 +296,10 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
                         sums[g] += vj - vi
                         sums[h] += vi - vj
                         pv[g], pv[h] = ng, nh
+                        members[g].discard(i)
+                        members[h].discard(j)
+                        members[g].add(j)
+                        members[h].add(i)
                         a.party[i], a.party[j], improved = h, g, True
                         break
         if not improved:
@@ -233,20 +307,24 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
     return a
 
 
-def complete(pb: Problem, fixed: dict[int, tuple[int, str]]) -> Assign | None:
+def complete(pb: Problem, fixed: dict[int, tuple[int, str]], deadline: float | None = None,
+             stop=None) -> Assign | None:
     """Keep the given (party, build) of some players and place the rest greedily where they add
-    most (the starting point of a re-plan). None if the rest cannot be placed."""
+    most (the starting point of a re-plan). None if the rest cannot be placed. Past the deadline
+    the rest are only packed."""
     st = _State(pb)
     party, build = [0] * pb.n, [""] * pb.n
     for i, (g, b) in fixed.items():
         st.add(g, [b])
         party[i], build[i] = g, b
+    everyone = np.arange(pb.parties)
     for members, label in sorted(_units(pb), key=lambda u: (u[1] is None, -len(u[0]))):
         rest = [m for m in members if m not in fixed]
         if not rest:
             continue
         anchor = {fixed[m][0] for m in members if m in fixed}
-        targets = [label - 1] if label else (sorted(anchor) if anchor else range(pb.parties))
-        if not st.place(rest, targets, party, build):
+        targets = [label - 1] if label else (sorted(anchor) if anchor else everyone)
+        place = st.fill if _out_of_time(deadline, stop) else st.place
+        if not place(rest, targets, party, build):
             return None
     return Assign(party, build)

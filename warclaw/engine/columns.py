@@ -12,6 +12,7 @@ with each free multiset that fits the remaining places.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +95,8 @@ def _configs(pb: Problem, g: int) -> list[tuple[int, ...]]:
     return list(itertools.product(*(pb.player_classes(m) for m in pb.groups[g].members)))
 
 
-def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS) -> Columns:
+def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | None = None) -> Columns:
+    """Every composition; TooManyColumns past ``limit`` columns or past ``deadline``."""
     avail = _avail(pb)
     by_size, slots_by_size = free_multisets(avail, pb.size)
     cum = [np.concatenate(by_size[: s + 1]) for s in range(len(by_size))]
@@ -128,6 +130,8 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS) -> Columns:
         free_max = min(pb.size - used, len(cum) - 1)
         counts, base_vals = cum[free_max], cum_vals[free_max]
         for cfg in itertools.product(*(configs[g] for g in groups)):
+            if deadline is not None and time.perf_counter() >= deadline:
+                raise TooManyColumns(f"{total} (out of time)")
             base = np.zeros(len(pb.caps))
             for classes in cfg:
                 for c in classes:

@@ -8,6 +8,7 @@ a target no player on the roster could meet.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from warclaw.engine.catalog import Catalog, Mode, PartySlot
@@ -45,9 +46,12 @@ class Facts:
 
 def explain(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, facts: Facts) -> list[str]:
     """The deficit lines of a plan, squad first, at most MAX_LINES (+ "and N more")."""
-    where = {name: a for name, a in plan.assignments.items()}
+    where = plan.assignments
     options = {p.name: [b for b, _ in p.options()] for p in roster.players}
+    # Players share option lists: the roster-wide questions are asked once per distinct list.
+    option_sets = Counter(tuple(o) for o in options.values())
     required = [s for s in mode.counted_slots() if s.required]
+    required_sets = [(s.slot, s.count, frozenset(s.builds)) for s in required]
 
     def needed(name: str) -> bool:
         """Does this player fill a required slot their party would otherwise lack?"""
@@ -55,33 +59,36 @@ def explain(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, facts: Fac
         if a is None:
             return False
         counts = facts.slot_counts.get(a.party, {})
-        return any(a.build in s.builds and counts.get(s.slot, 0) <= s.count for s in required)
+        return any(a.build in builds and counts.get(slot, 0) <= count for slot, count, builds in required_sets)
 
+    # Who could switch to each build: the players not needed where they are, by build.
+    spare_by_build: dict[str, list] = {}
+    for p in roster.players:
+        if p.name in where and not needed(p.name):
+            for b in options[p.name]:
+                spare_by_build.setdefault(b, []).append(p)
     used: set[str] = set()
 
     def fix(builds: set[str], exclude_party: int | None = None, what: str = "") -> str:
         """"; Kara.1234 can play firebrand-support": a player not needed where they are who could
-        switch to one of ``builds`` (someone outside the party first, then the party's own), each
-        player named once."""
+        switch to one of ``builds`` (someone outside the party first, then the party's own, then by
+        how much they like the build), each player named once."""
         best: tuple[tuple, str, str] | None = None
-        for p in roster.players:
-            a = where.get(p.name)
-            if a is None or p.name in used or needed(p.name):
-                continue
-            can = [b for b in options[p.name] if b in builds and b != a.build]
-            if not can:
-                continue
-            b = can[0]
-            key = (a.party == exclude_party, p.rank(b) or 0, p.name)
-            if best is None or key < best[0]:
-                best = (key, f"{p.name} (party {a.party}) can play {b}{what}", p.name)
+        for b in sorted(builds):
+            for p in spare_by_build.get(b, ()):
+                a = where[p.name]
+                if p.name in used or a.build == b:
+                    continue
+                key = (a.party == exclude_party, p.rank(b) or 0, p.name)
+                if best is None or key < best[0]:
+                    best = (key, f"{p.name} (party {a.party}) can play {b}{what}", p.name)
         if best is None:
             return ""
         used.add(best[2])
         return f"; {best[1]}"
 
-    reachable = {b for opts in options.values() for b in opts}
-    # (score lost, text, (builds that would fix it, the party, a note) or None)
+    reachable = {b for opts in option_sets for b in opts}
+    # (score lost, text (or a function writing it), (builds that would fix it, the party, a note) or None)
     squad: list[tuple[float, str, tuple | None]] = []
     party: list[tuple[float, str, tuple | None]] = []
     parties = sorted(facts.slot_counts)
@@ -93,8 +100,8 @@ def explain(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, facts: Fac
             loss = sum(s.weight * (1 - min(1.0, facts.slot_counts[g].get(s.slot, 0) / s.count)) for g in parties)
             squad.append((loss, f"squad: {noun(s.slot, 2)}: {filled} for {len(parties)} parties", None))
     for k, (total, target) in facts.squad_totals.items():
-        best_total = sum(max((catalog.builds[b].squad.get(k, 0.0) for b in opts), default=0.0)
-                         for opts in options.values() if opts)
+        best_total = sum(n * max((catalog.builds[b].squad.get(k, 0.0) for b in opts), default=0.0)
+                         for opts, n in option_sets.items())
         c = min(1.0, total / target)
         loss = mode.squad_weights[k] * (facts.n / 10) * (c_max := min(1.0, best_total / target)) - \
             mode.squad_weights[k] * (facts.n / 10) * c
@@ -104,37 +111,47 @@ def explain(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, facts: Fac
                           (top, None, "")))
     for u, (have, need) in facts.utility_totals.items():
         tagged = {b for b in reachable if u in catalog.builds[b].utility}
-        able = sum(1 for opts in options.values() if tagged & set(opts))
+        able = sum(n for opts, n in option_sets.items() if tagged & set(opts))
         if have < need and able > have:
             loss = mode.squad_utility_weights[u] * (min(1.0, able / need) - have / need)
             squad.append((loss, f"squad: {'no' if have == 0 else f'{have} of {need}'} {u} source"
                           + ("" if have == 0 else "s"), (tagged, None, f" ({u})")))
+    slots = [s for s in mode.counted_slots() if reachable & set(s.builds)]
+    givers_of = {k: {b for b in reachable if catalog.builds[b].party.get(k, 0) > 0} for k in mode.counted_party_caps()}
     for g in parties:
         counts = facts.slot_counts[g]
-        for s in mode.counted_slots():
+        for s in slots:
             n = counts.get(s.slot, 0)
-            if n >= s.count or not reachable & set(s.builds):
+            if n >= s.count:
                 continue
             loss = s.weight * (1 - n / s.count)
             if loss < DEFICIT_MIN_LOSS:
                 continue
-            what = f"no {noun(s.slot)}" if n == 0 else f"{n} of {s.count} {noun(s.slot, s.count)}"
-            party.append((loss, f"party {g}: {what}", (set(s.builds), g, "")))
+            party.append((loss, lambda g=g, s=s, n=n: f"party {g}: " + (
+                f"no {noun(s.slot)}" if n == 0 else f"{n} of {s.count} {noun(s.slot, s.count)}"), (s.builds, g, "")))
         for k, c in facts.coverage.get(g, {}).items():
             loss = mode.party_weights[k] * (1 - c)
-            givers = {b for b in reachable if catalog.builds[b].party.get(k, 0) > 0}
-            if loss < DEFICIT_MIN_LOSS or not givers:
+            if loss < DEFICIT_MIN_LOSS or not givers_of.get(k):
                 continue
-            what = f"no {k} source" if c == 0 else f"{k} at {c:.0%} of target"
-            # A fix for a boon: a build that gives at least what the party lacks.
-            lack = (1 - c) * mode.party_targets[k]
-            party.append((loss, f"party {g}: {what}", ({b for b in givers if catalog.builds[b].party[k] >= lack}, g, "")))
+            # A fix for a boon: a build that gives at least what the party lacks (found only for
+            # the lines shown; a line's text too is written only when shown).
+            party.append((loss, lambda g=g, k=k, c=c: f"party {g}: " + (
+                f"no {k} source" if c == 0 else f"{k} at {c:.0%} of target"), (k, (1 - c) * mode.party_targets[k], g)))
     squad.sort(key=lambda r: -r[0])
     party.sort(key=lambda r: -r[0])
-    lines = [text + (fix(*how) if how else "") for _, text, how in squad + party]
-    if len(lines) > MAX_LINES:
-        rest = len(lines) - (MAX_LINES - 1)
-        lines = lines[: MAX_LINES - 1] + [f"and {rest} more"]
+    rows = squad + party
+    shown = rows if len(rows) <= MAX_LINES else rows[: MAX_LINES - 1]
+    # Fixes only for the lines shown: finding one looks at every player.
+    def fix_of(how: tuple) -> str:
+        if isinstance(how[0], str):  # a boon: (capability, what the party lacks, party)
+            k, lack, g = how
+            return fix({b for b in givers_of[k] if catalog.builds[b].party[k] >= lack}, g)
+        builds, g, what = how
+        return fix(set(builds), g, what)
+
+    lines = [(text if isinstance(text, str) else text()) + (fix_of(how) if how else "") for _, text, how in shown]
+    if len(rows) > len(shown):
+        lines.append(f"and {len(rows) - len(shown)} more")
     return lines
 
 

@@ -109,6 +109,7 @@ def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_l
              stop: threading.Event | None = None, workers: int = 2, upper: float | None = None,
              params: dict | None = None) -> IPResult:
     built_from = time.perf_counter()  # the time limit covers building the model too
+    deadline = built_from + time_limit
     m = cp_model.CpModel()
     ub_unl = int(lay.rhs[lay.parties_row])
     y = {}
@@ -136,7 +137,9 @@ def solve_ip(pb: Problem, cols: Columns, lay: Layout, subset: np.ndarray, time_l
             link_lhs[lay.link_rows[(j, i, c)]].append(var)
     class_rhs: list[list] = [[] for _ in range(C)]
     block_terms: dict[int, list] = {}
-    for col, var in y.items():
+    for n, (col, var) in enumerate(y.items()):
+        if n % 2000 == 0 and time.perf_counter() >= deadline:
+            return IPResult("unknown", None, float("-inf"), float("inf"))  # no time left to solve it
         for c in np.flatnonzero(cols.counts[col]).tolist():
             class_rhs[c].append(int(cols.counts[col, c]) * var)
         for r, a in lay.block_rows[cols.block_of[col]]:

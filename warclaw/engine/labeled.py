@@ -30,6 +30,8 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
     """``upper``: a known bound on the exact objective (with the change penalty), given to CP-SAT as
     a constraint. The result's ``bound`` is a bound on the exact objective (rounding included)."""
     built_from = time.perf_counter()  # the time limit covers building the model too
+    deadline = built_from + time_limit
+    out_of_time = IPResult("unknown", None, float("-inf"), float("inf"))
     m = cp_model.CpModel()
     P = pb.parties
     x: dict[tuple[int, str, int], cp_model.IntVar] = {}
@@ -49,17 +51,23 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
         m.add_exactly_one(by_player[p])
     for g in range(P):
         m.add(sum(by_party[g]) <= pb.size)
+    if time.perf_counter() >= deadline:
+        return out_of_time
     for grp in pb.groups:
         first = grp.members[0]
         for other in grp.members[1:]:
             for g in range(P):
                 m.add(sum(in_party.get((first, g), [])) == sum(in_party.get((other, g), [])))
     obj = []
+    in_g: dict[int, list[tuple[str, cp_model.IntVar]]] = {g: [] for g in range(P)}
+    for (_p, b, g), var in x.items():
+        in_g[g].append((b, var))
     for g in range(P):
+        if time.perf_counter() >= deadline:
+            return out_of_time
         for k in range(len(pb.caps)):
             cap = int(round(pb.targets[k] * COVER_SCALE))
-            terms = [int(round(pb.build_vec[b][k] * COVER_SCALE)) * var
-                     for (p, b, gg), var in x.items() if gg == g and pb.build_vec[b][k] > 0]
+            terms = [int(round(pb.build_vec[b][k] * COVER_SCALE)) * var for b, var in in_g[g] if pb.build_vec[b][k] > 0]
             if not terms:
                 continue
             c = m.new_int_var(0, cap, f"c{g}_{k}")

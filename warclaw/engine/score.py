@@ -67,9 +67,14 @@ def squad_value(mode: Mode, n: int, totals: dict[str, float]) -> tuple[float, di
     return value, shown
 
 
-def slot_counts(mode: Mode, builds: list[str]) -> dict[str, int]:
+def slot_counts(mode: Mode, builds: list[str], _sets: list | None = None) -> dict[str, int]:
     """n(g, s) for the members' builds of one party, per counted slot."""
-    return {sl.slot: sum(b in sl.builds for b in builds) for sl in mode.counted_slots()}
+    sets = _sets if _sets is not None else slot_sets(mode)
+    return {slot: sum(b in members for b in builds) for slot, members in sets}
+
+
+def slot_sets(mode: Mode) -> list[tuple[str, frozenset[str]]]:
+    return [(sl.slot, frozenset(sl.builds)) for sl in mode.counted_slots()]
 
 
 def slot_value(mode: Mode, counts: dict[str, int]) -> float:
@@ -139,7 +144,8 @@ def score_plan(plan: Plan, roster: Roster, catalog: Catalog, mode: Mode, previou
             preference += mode.preference_weight / (1 + rank)
     numbers = sorted(set(range(1, party_count(n, mode.party_size) + 1)) | set(parties))
     coverage = {g: party_coverage(mode, parties.get(g, [])) for g in numbers}
-    slots = {g: slot_counts(mode, party_builds.get(g, [])) for g in numbers}
+    sets = slot_sets(mode)
+    slots = {g: slot_counts(mode, party_builds.get(g, []), sets) for g in numbers}
     party_total = sum(mode.party_weights[k] * c for cov in coverage.values() for k, c in cov.items())
     slot_total = sum(slot_value(mode, c) for c in slots.values())
     squad_total, shown = squad_value(mode, n, totals)

@@ -35,13 +35,23 @@ EPS = 1e-6
 # "optimal" means the plan's exact score is within this many points of a valid upper bound (the
 # CP-SAT objectives are integers of 1e-6 points; a 50-player score is ~5,000).
 PROOF_TOL = 1e-3
-# Seconds for CP-SAT over the generated columns; past it, reduced-cost filtering does better.
+# CP-SAT's deterministic seconds for the search over the generated columns; past it, reduced-cost
+# filtering does better.
 WORKING_BUDGET = 2.0
 # Before the full filtered model: a model over the compositions whose reduced cost is within this
 # share of the gap (when that is between NARROW_MIN and NARROW_MAX compositions), NARROW_BUDGET s.
 NARROW_SHARE = 0.25
 NARROW_MIN, NARROW_MAX = 500, 8000
 NARROW_BUDGET = 1.5
+
+# Above this many present players a roster is refused unless the caller allows it (allow_large):
+# real squads are at most 50; past a few hundred only the heuristics have time to run.
+MAX_PLAYERS = 200
+# Above this many players the exact models are not built (their building alone would overrun any
+# time limit); the heuristics run to the deadline and the bound is every term at its maximum.
+EXACT_MAX_PLAYERS = 200
+# Seconds kept back from the limit for scoring and explaining the plan at the end.
+RESERVE = 0.02
 
 PlanCallback = Callable[[Plan, float, float, float], None]  # plan, score, bound, seconds since start
 
@@ -134,16 +144,24 @@ def resolve_mode(catalog: Catalog, roster: Roster, mode: Mode | str | None) -> M
 
 def optimize(roster: Roster, catalog: Catalog, mode: Mode | str | None = None, *, time_limit: float = 10.0,
              previous: Plan | None = None, seed: int = 0, on_plan: PlanCallback | None = None,
-             stop: threading.Event | None = None, workers: int = 2) -> SolveResult:
-    """Assign every present player a build and a party, maximizing the score (see score.py)."""
+             stop: threading.Event | None = None, workers: int = 2, allow_large: bool = False) -> SolveResult:
+    """Assign every present player a build and a party, maximizing the score (see score.py).
+
+    Every phase looks at the time left (and at ``stop``), so the result comes within the limit at
+    any roster size; a roster of more than MAX_PLAYERS present players is refused (status
+    "refused", with the reason) unless ``allow_large``."""
     t0 = time.perf_counter()
     m = resolve_mode(catalog, roster, mode)
     present = roster.present()
+    if len(present.players) > MAX_PLAYERS and not allow_large:
+        return SolveResult("refused", None, 0.0, 0.0, time.perf_counter() - t0, m.id,
+                           reason=f"{len(present.players)} present players; the optimizer plans at most "
+                                  f"{MAX_PLAYERS} unless allowed (--allow-large)")
     try:
         pb = build_problem(present, catalog, m)
     except InfeasibleRoster as e:
         return SolveResult("infeasible", None, 0.0, 0.0, time.perf_counter() - t0, m.id, reason=str(e))
-    deadline = t0 + time_limit
+    deadline = t0 + time_limit - RESERVE
     emit = _Emitter(pb, on_plan, t0)
     stats: dict = {"players": pb.n, "parties": pb.parties, "classes": len(pb.class_vec)}
 
@@ -165,36 +183,66 @@ def optimize(roster: Roster, catalog: Catalog, mode: Mode | str | None = None, *
     return SolveResult(status, plan, breakdown.score, bound, elapsed, m.id, breakdown, None, stats)
 
 
+def _late(deadline: float, stop: threading.Event | None, margin: float = 0.0) -> bool:
+    return time.perf_counter() >= deadline - margin or (stop is not None and stop.is_set())
+
+
+def _polish(pb: Problem, emit: _Emitter, deadline: float, stop: threading.Event | None) -> None:
+    """Local search on the best plan with the time left (the large-roster path)."""
+    if emit.best is not None and not _late(deadline, stop):
+        emit.offer(local_search(pb, emit.best, budget=deadline - time.perf_counter(), stop=stop))
+
+
 def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: threading.Event | None,
            workers: int, stats: dict) -> tuple[str, float]:
-    start = greedy(pb)
+    emit.bound = trivial_bound(pb)
+    start = greedy(pb, deadline, stop)
     if start is not None:
         emit.offer(start)
-        emit.offer(local_search(pb, start))
+        left = deadline - time.perf_counter()
+        emit.offer(local_search(pb, start, budget=min(0.15, 0.3 * left), stop=stop))
+    if pb.n > EXACT_MAX_PLAYERS:
+        stats["model"] = "heuristic"
+        _polish(pb, emit, deadline, stop)
+        return "feasible", emit.bound
+    if _late(deadline, stop):
+        return "feasible", emit.bound
     try:
-        cols = enumerate_columns(pb)
+        cols = enumerate_columns(pb, deadline=deadline)
     except TooManyColumns as e:
         stats["columns"] = f">{e.args[0]}"
+        if "time" in str(e.args[0]):
+            _polish(pb, emit, deadline, stop)
+            return "feasible", emit.bound
         return _labeled_fallback(pb, emit, deadline, seed, stop, workers, stats)
     stats["columns"] = len(cols)
     lay = layout(pb, cols)
     seeds = locate(pb, cols, emit.best) if emit.best is not None else None
     empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
-    lp = solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty)
+    lp = solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty, deadline=deadline)
     stats["lp_bound"] = round(lp.value, 6)
     stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
-    if lp.artificial > 1e-6:
+    if lp.complete and lp.artificial > 1e-6:
         stats["reason"] = (f"the locked and 'with' players cannot be packed into {pb.parties} parties of {pb.size}")
         return "infeasible", 0.0
-    emit.bound = lp.value
+    emit.bound = min(emit.bound, lp.bound)
+    if not lp.complete:
+        # Stopped mid-generation: the Lagrangian bound holds, reduced costs filter nothing.
+        stats["lp_complete"] = False
+        _polish(pb, emit, deadline, stop)
+        return "feasible", emit.bound
     stopper = _StopAt(emit, lp.value, stop)
 
-    def search(columns: np.ndarray, budget: float):
-        """CP-SAT over ``columns`` plus the incumbent's, hinted with the incumbent."""
+    def search(columns: np.ndarray, budget: float | None = None):
+        """CP-SAT over ``columns`` plus the incumbent's, hinted with the incumbent, until the
+        deadline; ``budget`` is in CP-SAT's deterministic time, so that where a phase ends (and
+        so the plan) does not depend on the machine's load."""
         hint_cols = locate(pb, cols, emit.best) if emit.best is not None else None
         subset = np.union1d(columns, [c for c, _ in (hint_cols or [])]).astype(np.int64)
         hint = (hint_cols, emit.best.build) if hint_cols else None
-        ip = solve_ip(pb, cols, lay, subset, budget, seed, hint, emit.take, stopper, workers, upper=lp.value)
+        params = {"max_deterministic_time": budget} if budget is not None else None
+        ip = solve_ip(pb, cols, lay, subset, deadline - time.perf_counter(), seed, hint, emit.take, stopper, workers,
+                      upper=lp.value, params=params)
         if ip.assign is not None:
             emit.offer(ip.assign)
         return ip
@@ -204,11 +252,11 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
         # the LP bound as a constraint, usually meets that bound, which is then the proof.
         working = np.array(lp.working, dtype=np.int64)
         stats["working_columns"] = len(working)
-        search(working, min(deadline - time.perf_counter(), WORKING_BUDGET))
+        search(working, WORKING_BUDGET)
     gap = lp.value - emit.value
     if gap <= EPS:
         return "optimal", lp.value
-    if stop is not None and stop.is_set():
+    if _late(deadline, stop, 0.05):
         return "feasible", lp.value
     # When the LP bound is tight, the plan that meets it is usually made of compositions with a
     # reduced cost far below the gap: a small CP-SAT model over those finds it in a fraction of
@@ -216,10 +264,10 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
     narrow = np.flatnonzero(lp.reduced <= NARROW_SHARE * gap + EPS)
     if NARROW_MIN <= len(narrow) <= NARROW_MAX:
         stats["narrow_columns"] = int(len(narrow))
-        search(narrow, min(deadline - time.perf_counter(), NARROW_BUDGET))
+        search(narrow, NARROW_BUDGET)
         if lp.value - emit.value <= EPS:
             return "optimal", lp.value
-        if (stop is not None and stop.is_set()) or time.perf_counter() >= deadline:
+        if _late(deadline, stop, 0.05):
             return "feasible", lp.value
     gap = lp.value - emit.value
     # Reduced-cost filtering: a composition whose reduced cost exceeds the gap is in no better plan.
@@ -229,7 +277,7 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
     if truncated:
         keep = keep[np.argpartition(lp.reduced[keep], FILTER_LIMIT)[:FILTER_LIMIT]]
         stats["truncated"] = True
-    ip = search(keep, deadline - time.perf_counter())
+    ip = search(keep)
     stats["ip_status"] = ip.status
     if emit.best is None:
         stats["reason"] = f"no plan satisfies the locks and 'with' groups in {pb.parties} parties"
@@ -253,11 +301,12 @@ class _StopAt:
 def _labeled_fallback(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: threading.Event | None,
                       workers: int, stats: dict) -> tuple[str, float]:
     res = solve_labeled(pb, deadline - time.perf_counter(), seed, hint=emit.best, on_solution=emit.take,
-                        stop=stop, workers=workers)
+                        stop=stop, workers=workers, upper=emit.bound)
     stats["model"] = "labeled"
     if res.assign is not None:
         emit.offer(res.assign)
-    return ("optimal" if res.status == "optimal" else "feasible"), res.bound
+    _polish(pb, emit, deadline, stop)
+    return "feasible", min(emit.bound, res.bound)
 
 
 def previous_positions(pb: Problem, previous: Plan) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, str]]]:
@@ -304,7 +353,7 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
     penalty = pb.mode.change_penalty
     forced = penalty * forced_moves(pb, prev, fixed)
     emit.bound = trivial_bound(pb) - forced
-    start = complete(pb, fixed) or greedy(pb)
+    start = complete(pb, fixed, deadline, stop) or greedy(pb, deadline, stop)
 
     def value(a: Assign) -> float:
         moved = sum(1 for i, (g, b) in prev.items() if (a.party[i], a.build[i]) != (g, b))
@@ -314,13 +363,20 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         emit.offer(start, value(start))
         # One or two moves often repair what a leaver broke; found in milliseconds, before CP-SAT.
         better = local_search(pb, start, previous=prev, change_penalty=penalty,
-                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
+                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())), stop=stop)
         emit.offer(better, value(better))
+    if pb.n > EXACT_MAX_PLAYERS:
+        stats["model"] = "heuristic-replan"
+        if emit.best is not None and not _late(deadline, stop):
+            better = local_search(pb, emit.best, previous=prev, change_penalty=penalty,
+                                  budget=deadline - time.perf_counter(), stop=stop)
+            emit.offer(better, value(better))
+        return "feasible", emit.bound
     lp = _fresh_bound(pb, deadline, stats)
     if lp is not None:
         emit.bound = min(emit.bound, lp - forced)
         stats["lp_bound"] = round(lp, 6)
-    if emit.bound - emit.value <= PROOF_TOL or (stop is not None and stop.is_set()):
+    if emit.bound - emit.value <= PROOF_TOL or _late(deadline, stop, 0.01):
         return "feasible", emit.bound
     res = solve_labeled(pb, deadline - time.perf_counter(), seed, previous=prev, change_penalty=penalty,
                         hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers,
@@ -346,7 +402,7 @@ def _fresh_bound(pb: Problem, deadline: float, stats: dict) -> float | None:
     if time.perf_counter() >= deadline or estimate(pb) > BOUND_COLUMNS:
         return None
     try:
-        cols = enumerate_columns(pb)
+        cols = enumerate_columns(pb, deadline=deadline)
     except TooManyColumns:
         return None
     if time.perf_counter() >= deadline:
