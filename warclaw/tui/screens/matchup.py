@@ -30,7 +30,7 @@ class MatchupScreen(WarclawScreen):
 
     def on_mount(self) -> None:
         self.query_one("#teams", DataTable).add_columns(
-            "Team", "Score", "VP", "Final p10-p90", "1st/2nd/3rd", "Need", "Skirm", "PPT", "K/D", "Kills", "Deaths")
+            "Team", "Score", "VP", "Final p10-50-90", "1st/2nd/3rd", "Need", "Skirm", "PPT", "K/D", "Kills", "Deaths")
         self.query_one("#held", DataTable).add_columns(
             "Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b", "0-PPT r/g/b/n")
 
