@@ -67,3 +67,22 @@ def test_the_tui_gets_the_refusal_as_a_reason(catalog):
     res = solve(roster_from_mapping(generate_roster(260, 0), catalog), catalog, "zerg", previous=None,
                 time_limit=1, stop=None)
     assert res.plan is None and res.status == "refused" and "at most 200" in res.reason
+
+
+def test_the_signup_generator_makes_real_sheet_shapes(catalog):
+    from collections import Counter
+
+    from warclaw.engine.generate import generate_signup
+
+    data = generate_signup(50, 4)
+    players = data["players"]
+    assert players[0]["commander"] and players[0]["lock_party"] == 1
+    counts = Counter(len(p["builds"]) for p in players)
+    assert counts.most_common(1)[0][0] == 2 and max(counts) <= 7
+    specs = [e for p in players for e in p["builds"] if e in catalog.specs]
+    assert len(specs) >= 0.3 * sum(counts[k] * k for k in counts)  # spec names stand for every build of the spec
+    assert sum(1 for p in players if p.get("with")) == 5
+    roster = roster_from_mapping(data, catalog)
+    assert any(len(p.allowed) > len(p.builds) for p in roster.players)
+    bigger = [len(generate_signup(50, s)["players"][k]["builds"]) for s in range(20) for k in range(50)]
+    assert max(bigger) >= 6

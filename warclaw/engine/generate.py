@@ -53,3 +53,47 @@ def generate_roster(n: int, seed: int = 0, *, duos: int = 0, locks: int = 0, mod
         else:
             p["lock_party"] = 1 + (k % max(1, (n + 4) // 5))
     return {"mode": mode, "players": players}
+
+
+def _spec_of(build_id: str) -> str:
+    return build_id.rsplit("-", 1)[0] if "-" in build_id else build_id
+
+
+# How many entries a sign-up lists (real sheets: mostly two, some one, a few up to seven).
+ENTRY_COUNTS = [1] * 15 + [2] * 55 + [3] * 15 + [4] * 6 + [5] * 4 + [6] * 3 + [7] * 2
+
+
+def generate_signup(n: int, seed: int = 0, *, duos: int | None = None, mode: str = "zerg") -> dict:
+    """A roster shaped like a real sign-up sheet: the commander locked to party 1, most players
+    listing two entries and some up to seven, entries often a spec name (which stands for every
+    catalog build of that spec), a few `with` pairs (n // 10 unless given)."""
+    rng = random.Random(seed)
+    players = []
+    for i in range(n):
+        name = f"{NAMES[i % len(NAMES)]}{'' if i < len(NAMES) else i // len(NAMES)}.{1000 + rng.randrange(9000)}"
+        r, acc = rng.random(), 0.0
+        main = POOLS[-1][1]
+        for share, pool in POOLS:
+            acc += share
+            if r < acc:
+                main = pool
+                break
+        want = rng.choice(ENTRY_COUNTS)
+        entries: list[str] = []
+        tries = 0
+        while len(entries) < want and tries < 50:
+            tries += 1
+            pool = main if not entries or rng.random() < 0.4 else rng.choice(POOLS)[1]
+            b = rng.choice(pool)
+            entry = _spec_of(b) if rng.random() < 0.5 else b
+            if entry not in entries and not (entry == _spec_of(b) and b in entries):
+                entries.append(entry)
+        players.append({"name": name, "builds": entries})
+    if players:
+        players[0]["commander"] = True
+        players[0]["lock_party"] = 1
+    pairs = n // 10 if duos is None else duos
+    for k in range(min(pairs, (n - 1) // 2)):
+        a, b = players[2 * k + 1], players[2 * k + 2]
+        a["with"] = [b["name"]]
+    return {"mode": mode, "players": players}
