@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -311,7 +312,12 @@ def _labeled_fallback(pb: Problem, emit: _Emitter, deadline: float, seed: int, s
 
 def previous_positions(pb: Problem, previous: Plan) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, str]]]:
     """(every present player's previous (party, build), the ones that can stay there as they are:
-    the build still allowed, the party in range and not over-full, a party lock respected)."""
+    the build still allowed, the party in range, a party lock respected, a lock or `with` group
+    kept together with room for its members who must come, and no party over-full).
+
+    A unit (lock or `with` group) keeps its places only in one party: its lock's, or the one most
+    of its members were in; room is kept there for the rest of it first, so a new lock or link
+    moves the few players it must instead of sending the re-plan back to a fresh greedy plan."""
     prev: dict[int, tuple[int, str]] = {}
     for i, p in enumerate(pb.players):
         a = previous.assignments.get(p.name)
@@ -320,11 +326,25 @@ def previous_positions(pb: Problem, previous: Plan) -> tuple[dict[int, tuple[int
     valid = {i: (g, b) for i, (g, b) in prev.items()
              if 0 <= g < pb.parties and b in pb.options[i]
              and (pb.players[i].lock_party is None or pb.players[i].lock_party - 1 == g)}
-    counts: dict[int, int] = {}
-    fixed = {}
+    committed = [0] * pb.parties
+    fixed: dict[int, tuple[int, str]] = {}
+    grouped = set()
+    for grp in sorted(pb.groups, key=lambda g: (g.label is None, g.members)):
+        grouped.update(grp.members)
+        places = Counter(valid[m][0] for m in grp.members if m in valid)
+        if grp.label is not None:
+            target = grp.label - 1
+        elif places:
+            target = min(places, key=lambda g: (-places[g], g))
+        else:
+            continue
+        if committed[target] + len(grp.members) > pb.size:
+            continue  # no room for all of it there: the unit is placed afresh
+        committed[target] += len(grp.members)
+        fixed.update({m: valid[m] for m in grp.members if m in valid and valid[m][0] == target})
     for i, (g, b) in sorted(valid.items()):
-        if counts.get(g, 0) < pb.size:
-            counts[g] = counts.get(g, 0) + 1
+        if i not in grouped and committed[g] < pb.size:
+            committed[g] += 1
             fixed[i] = (g, b)
     return prev, fixed
 
