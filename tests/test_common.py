@@ -46,9 +46,20 @@ def test_clean_keeps_printable_text_and_cuts_with_an_ellipsis():
     assert clean("x" * 10, max_len=5) == "xxxx…"
 
 
-@given(st.text())
+@given(st.text(alphabet=st.characters(blacklist_characters="\\\\")))
 def test_markup_safe_renders_exactly_the_cleaned_text(s):
     assert Text.from_markup(markup_safe(s)).plain == clean(s)
+    # As it is used: interpolated between markup tags.
+    assert Text.from_markup(f"[bold]{markup_safe(s)}[/bold][dim]x[/dim]").plain == clean(s) + "x"
+
+
+@given(st.text())
+def test_markup_safe_never_lets_markup_through(s):
+    # Rich reads backslashes before a bracket as escapes, so they may show doubled; what matters is
+    # that no untrusted text styles, links or closes anything, and that nothing raises.
+    t = Text.from_markup(f"[bold]{markup_safe(s)}[/bold][dim]x[/dim]")
+    assert t.plain.endswith("x") and t.plain.replace("\\", "")[:-1] == clean(s).replace("\\", "")
+    assert sorted((sp.start, sp.end, str(sp.style)) for sp in t.spans) == sorted([(0, len(t.plain) - 1, "bold"), (len(t.plain) - 1, len(t.plain), "dim")])
 
 
 @pytest.mark.parametrize("tag", ["[/]", "[b]", "\\", "[link=x]y[/link]", "\\[b]"])

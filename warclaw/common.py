@@ -89,12 +89,14 @@ def clean(text: object, max_len: int | None = None) -> str:
 
 def markup_safe(text: object, max_len: int | None = None) -> str:
     """:func:`clean` text, with Rich/Textual markup escaped, for interpolation into markup."""
-    s = _BACKSLASHES_BEFORE_BRACKET.sub(lambda m: m.group(1) * 2 + r"\[", clean(text, max_len))
+    # Only a bracket that opens something tag-like is markup (the same rule Rich applies); the
+    # backslashes before it are doubled so they stay literal.
+    s = _TAG_LIKE.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), clean(text, max_len))
     # A trailing backslash would escape whatever markup the caller puts after the text.
     return s + "\\" if s.endswith("\\") else s
 
 
-_BACKSLASHES_BEFORE_BRACKET = re.compile(r"(\\*)\[")
+_TAG_LIKE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
 # --- API times and teams -------------------------------------------------------------------------
