@@ -71,3 +71,16 @@ def test_officers_edit_rosters_and_keys_but_never_read_a_secret(shared, tmp_path
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "ABCD…6789" in r.stdout and SECRET not in r.stdout + r.stderr
+
+
+def test_an_officer_cannot_upgrade_the_schema_and_is_told_in_one_line(shared, pg_server):
+    from warclaw.store.errors import StoreError
+
+    urls, _, _ = shared
+    with Store.open(urls["daemon"]) as daemon, daemon.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))  # as if warclaw were older there
+    with pytest.raises(StoreError) as e:
+        Store.open(urls["officer-alice"])
+    msg = str(e.value)
+    assert "\n" not in msg and "permission denied" in msg and "daemon's role" in msg
+    assert urls["officer-alice"].split(":", 2)[2].split("@")[0] not in msg  # no password

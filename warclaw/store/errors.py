@@ -22,6 +22,11 @@ def describe_error(where: str, err: BaseException) -> str:
         return f"database {where} cannot be opened: {msg} (does the directory exist and is it writable?)"
     if "locked" in low:
         return f"database {where} stayed locked by another process: {msg}"
+    if "lock timeout" in low:
+        return f"database {where}: another writer held the write lock too long ({msg})"
+    if "permission denied" in low or "must be owner" in low:
+        return (f"database {where}: {msg} (this database role may not do that: the schema is created and "
+                "upgraded by the daemon's role, and only it reads API key secrets)")
     return f"database {where}: {msg}"
 
 
