@@ -83,6 +83,8 @@ def test_status_json_reports_endpoints_and_staleness(env):
     matches = next(e for e in st["endpoints"] if e["endpoint"] == "matches")
     assert matches["last_success_at"].endswith("Z") and matches["failing"] is False
     assert st["data"]["last_poll_at"] and st["data"]["stale_seconds"] >= 0
+    text = env.warclaw("daemon", "status").stdout
+    assert "daemon: not running" in text and "data: last changed" in text and "matches" in text
 
 
 def test_the_default_pidfile_off_sqlite_is_named_for_its_database(tmp_path):

@@ -57,6 +57,9 @@ def text_lines(report: dict[str, Any]) -> list[str]:
         lines.append("heartbeat: none yet (the daemon never ran against this database)")
     else:
         lines.append(f"heartbeat: {hb['state']}, {hb['age_seconds']:.0f}s ago (pid {hb['pid']} on {hb['hostname']})")
+    data = report["data"]
+    if data["stale_seconds"] is not None:
+        lines.append(f"data: last changed {data['stale_seconds']:.0f}s ago (last poll {data['last_poll_at'][:19].replace('T', ' ')})")
     for e in report["endpoints"]:
         ok = e["last_success_at"][:19].replace("T", " ") if e["last_success_at"] else "never"
         line = f"  {e['endpoint']:<8} last success {ok}"
