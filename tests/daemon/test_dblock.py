@@ -43,7 +43,7 @@ def test_a_second_daemon_on_another_machine_is_refused_naming_the_first(pg_empty
         d1.kill()  # kill -9: the server releases the session's lock
         d3 = Daemon(second)
         d3.wait_started()
-        wait_for(lambda: second.read(lambda r: daemon_status(r, utcnow()).pid == d3.proc.pid),
+        wait_for(lambda: second.read(lambda r: daemon_status(r, utcnow()).pid == d3.proc.pid), timeout=60,
                  what="the new daemon's heartbeat")
         rc, out = d3.terminate()
         assert rc == 0, out

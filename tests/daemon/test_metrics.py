@@ -38,7 +38,7 @@ def test_a_scrape_shows_poll_latency_errors_staleness_size_and_rows(env, daemon)
         staleness = m.get(("warclaw_data_staleness_seconds", ()), float("nan"))
         return m if m.get(("warclaw_polls_total", (("endpoint", "matches"),)), 0) >= 1 and staleness >= 0 else None
 
-    m = wait_for(polled, what="a scrape after the first match poll")
+    m = wait_for(polled, timeout=60, what="a scrape after the first match poll")
     assert m[("warclaw_poll_duration_seconds_count", (("endpoint", "matches"),))] >= 1
     assert m[("warclaw_poll_duration_seconds_sum", (("endpoint", "matches"),))] > 0
     assert m[("warclaw_poll_errors_total", (("endpoint", "matches"),))] == 0
@@ -46,7 +46,7 @@ def test_a_scrape_shows_poll_latency_errors_staleness_size_and_rows(env, daemon)
     assert m[("warclaw_rows_written_total", (("operation", "insert"),))] > 100  # matches, objectives, samples
     assert 0 <= m[("warclaw_data_staleness_seconds", ())] < 3600
     m = wait_for(lambda: (s := scrape(port)).get(("warclaw_poll_errors_total", (("endpoint", "guilds"),)), 0) >= 1
-                 and s, what="the failing guild endpoint counted")
+                 and s, timeout=60, what="the failing guild endpoint counted")
     rc, out = d.terminate()
     assert rc == 0, out
     assert f"metrics at http://127.0.0.1:{port}/metrics" in out

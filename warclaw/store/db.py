@@ -59,7 +59,9 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT
             u = u.set(drivername="postgresql+psycopg")  # the driver shipped with warclaw (psycopg 3)
         try:
             # lock_timeout: a writer waiting for the write lock gives up as SQLite's busy_timeout does.
-            return create_engine(u, pool_pre_ping=True, connect_args={
+            # One pooled connection kept (writes are serialized anyway): with a reader each, 50
+            # officers' TUIs hold ~100 connections, not the 300 of SQLAlchemy's default pool.
+            return create_engine(u, pool_pre_ping=True, pool_size=1, max_overflow=4, connect_args={
                 "application_name": "warclaw", "options": f"-c lock_timeout={int(busy_timeout_ms)}"})
         except (ArgumentError, NoSuchModuleError, ImportError) as e:
             raise StoreError(f"database URL {safe_url(url)}: {e}") from None
