@@ -73,3 +73,22 @@ def test_stale_data_is_alerted_once_per_spell(store):
         assert scan_stale(s, cfg, T + timedelta(minutes=50)) == 1  # a new one
         [title, *_] = s.scalars(select(AlertOutbox.alert)).all()
     assert "stale for 16 minutes" in title["title"]
+
+
+def test_finished_rows_are_purged_after_30_days(store):
+    import asyncio
+
+    from warclaw.daemon.alerts import AlertService
+    from warclaw.store.types import utcnow
+
+    _ingest(store, make_match(), T)
+    now = utcnow()
+    with store.write() as s:
+        for i, (status, age) in enumerate([("sent", 31), ("failed", 40), ("sent", 29), ("pending", 60)]):
+            s.add(AlertOutbox(rule="r", webhook="raid", dedupe_key=f"k{i}", occurred_at=now, alert={},
+                              created_at=now - timedelta(days=age), status=status, attempts=1))
+    svc = AlertService(store, lambda: _config(), asyncio.Event())
+    assert asyncio.run(svc.purge(now)) == 2
+    asyncio.run(svc.aclose())
+    with store.read() as s:
+        assert sorted(s.scalars(select(AlertOutbox.dedupe_key))) == ["k2", "k3"]  # recent, and never a pending one

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,8 @@ log = logging.getLogger("warclaw.daemon.alerts")
 CURSOR_KEY = "alerts_event_cursor"
 SCAN_BATCH = 2000
 SEND_BATCH = 1000
+KEEP_DAYS = 30          # finished outbox rows are kept this long (status, last delivery), then purged
+PURGE_SECONDS = 3600.0
 # A claim by a guild seen for the first time waits this long for the guilds poller to name it.
 GUILD_NAME_WAIT = timedelta(seconds=60)
 # The daemon's own budget per request: a webhook that keeps failing is retried by the delivery
@@ -350,9 +352,21 @@ class AlertService:
             for w in waits:
                 w.cancel()
 
+    async def purge(self, now: datetime) -> int:
+        """Finished rows older than ``KEEP_DAYS`` (the scan's cursor, not these rows, keeps alerts once)."""
+        def fn(s: Session) -> int:
+            return s.execute(delete(AlertOutbox).where(
+                AlertOutbox.status.in_(("sent", "failed", "unconfirmed")),
+                AlertOutbox.created_at < now - timedelta(days=KEEP_DAYS))).rowcount
+        return await self._write(fn)
+
     async def _scan_loop(self) -> None:
+        purged_at = 0.0
         while not self.stop.is_set():
             try:
+                if time.monotonic() - purged_at > PURGE_SECONDS:
+                    purged_at = time.monotonic()
+                    await self.purge(utcnow())
                 while await self.scan_once() and not self.stop.is_set():
                     pass
             except SQLAlchemyError as e:
