@@ -177,6 +177,6 @@ def _print_alerts(cfg: Config, outbox: list) -> None:
             line += f"; {r.counts['failed']} failed"
         if r and r.counts.get("unconfirmed"):
             line += f"; {r.counts['unconfirmed']} unconfirmed"
-        if r and r.last_error and (r.counts.get("pending") or r.counts.get("failed") or r.counts.get("unconfirmed")):
+        if r and r.last_error and any(r.counts.get(k) for k in ("pending", "sending", "failed", "unconfirmed")):
             line += f"; last problem: {r.last_error}"
         print(line)
