@@ -43,3 +43,12 @@ def text(app: WarclawApp, widget_id: str) -> str:
 
 def status(app: WarclawApp) -> str:
     return text(app, "status")
+
+
+def members(app: WarclawApp) -> list[list[str]]:
+    """The Squad screen's players, party by party (free places left out)."""
+    return [[n for n in row if n] for row in app.screen.grid()]
+
+
+def flat_members(app: WarclawApp) -> list[str]:
+    return [n for row in members(app) for n in row]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual.widgets import OptionList
+
 from warclaw.store import rosters as rs
 from warclaw.tui.commands import commands
+from warclaw.tui.widgets import Choose
 
-from .helpers import cells, column, settle, text
+from .conftest import TINY_PLAN
+from .helpers import cells, column, flat_members, members, settle, text
 
 
 async def optimize(app, pilot) -> None:
@@ -34,17 +38,24 @@ async def test_optimize_streams_plans_and_shows_grid_heatmap_deficits(store, mak
         assert r.status == "optimal" and r.plan is not None
         title = text(app, "squad-title")
         assert f"Score {r.score:.2f}" in title and "proven optimal" in title and "10 players, 2 parties" in title
-        members = column(app, "parties", 1)
-        assert sorted(members) == sorted(r.plan.assignments)
+        assert sorted(flat_members(app)) == sorted(r.plan.assignments)
         heat = cells(app, "heat")
         assert [row[0].strip() for row in heat] == ["1", "2"]
         cov = r.breakdown.coverage[1]
         assert heat[0][1].strip() == str(round(cov["stability"] * 100))
-        assert text(app, "deficits").startswith(("Deficits:", "No deficits."))
-        await pilot.press("h")  # the heat map folds away for a taller party grid, and back
-        assert not app.screen.query_one("#heat").display
+        deficits = r.breakdown.deficits
+        assert text(app, "deficits") == (f"Deficits ({len(deficits)}, t shows all): " + "; ".join(deficits)
+                                         if deficits else "No deficits.")
+        # 80 columns: the heat map is behind h, in place of the parties, and back
+        assert app.screen.query_one("#parties").display and not app.screen.query_one("#heat").display
         await pilot.press("h")
-        assert app.screen.query_one("#heat").display
+        assert app.screen.query_one("#heat").display and not app.screen.query_one("#parties").display
+        await pilot.press("h")
+        assert app.screen.query_one("#parties").display
+        await pilot.press("t")  # the whole plan as text, every deficit in it
+        await pilot.pause()
+        assert all(d in str(app.screen.query_one("#text").render()) for d in deficits)
+        await pilot.press("escape")
         with store.read() as s:  # the finished plan is saved with the roster
             assert rs.latest_plan(s, "default")["score"] == round(r.score, 6)
 
@@ -65,7 +76,7 @@ async def test_roster_edit_replans_with_few_moves_highlighted(store, make_app) -
         assert app.state.replan_seconds is not None and app.state.replan_seconds < 5
         await pilot.press("5")
         await pilot.pause()
-        assert "Dax.3456" not in column(app, "parties", 1)
+        assert "Dax.3456" not in flat_members(app)
         if pv.moved:
             assert f"moved {len(pv.moved)}" in text(app, "squad-title")
 
@@ -74,18 +85,31 @@ async def test_lock_party_and_build_from_the_squad_screen(store, make_app) -> No
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await optimize(app, pilot)
-        name = column(app, "parties", 1)[0]
+        name = members(app)[0][0]
         a = app.state.plan.plan.assignments[name]
         await pilot.press("p")
         await settle(app, pilot)
-        await pilot.press("b")
+        await pilot.press("b")  # the player's builds, the one he plays now marked
+        await pilot.pause()
+        assert isinstance(app.screen, Choose)
+        labels = [str(app.screen.query_one(OptionList).get_option_at_index(i).prompt)
+                  for i in range(app.screen.query_one(OptionList).option_count)]
+        now = next(i for i, label in enumerate(labels) if label.endswith("(now)"))
+        assert a.build in labels[now]
+        app.screen.query_one(OptionList).highlighted = now
+        await pilot.press("enter")
         await settle(app, pilot)
         row = next(r for r in app.planner.book.rows if r.name == name)
         assert (row.lock_party, row.lock_build) == (a.party, a.build)
         assert app.state.plan.plan.assignments[name] == a
-        locked = next(r for r in cells(app, "parties") if r[1] == name)
-        assert locked[3] == f"P{a.party} B"
-        await pilot.press("p", "b")  # unlock both
+        assert "⚓≡" in cells(app, "parties")[0][1]  # party and build locks marked in the cell
+        assert "party locked" in text(app, "why") and "build locked" in text(app, "why")
+        await pilot.press("p", "b")  # unlock both: the last choice frees the build
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.option_count - 1
+        assert str(options.get_option_at_index(options.option_count - 1).prompt).startswith("free")
+        await pilot.press("enter")
         await settle(app, pilot)
         row = next(r for r in app.planner.book.rows if r.name == name)
         assert (row.lock_party, row.lock_build) == (None, None)
@@ -114,8 +138,8 @@ async def test_saved_plan_is_shown_on_start(saved_plan, make_app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert app.state.plan.kind == "saved"
-        assert column(app, "parties", 1)[:2] == ["Aelin.1234", "Bran.5678"]
-        assert column(app, "parties", 0)[:6] == ["1", "", "", "", "", "2"]
+        assert members(app) == [[m["name"] for m in p["members"]] for p in TINY_PLAN["parties"]]
+        assert column(app, "parties", 0) == ["  1", "  2"]
 
 
 async def test_an_edit_that_leaves_no_plan_is_refused_and_the_plan_stays(store, make_app) -> None:

@@ -278,6 +278,7 @@ class Planner:
         if kind == "optimizing":
             self.state.edit_started_at = time.perf_counter()
         limit = self.time_limit if previous is None else self.replan_time_limit
+        self.state.solve_started_at, self.state.solve_limit = time.perf_counter(), limit
         sig = self._sig(roster)
         self._solving_sig = sig
         self._solve = (token, previous, kind, sig)

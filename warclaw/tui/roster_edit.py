@@ -220,6 +220,20 @@ class RosterBook:
         row = self.by_id(player_id)
         return self.update(player_id, {**row_dict(row), **changes})
 
+    def place(self, parties: dict[int, int], what: str) -> str:
+        """Lock players (by id) to parties, in one undoable step: a move or swap made by hand."""
+        rows = {r.id: r for r in self.rows}
+        players = [{**row_dict(r), "lock_party": parties[r.id]} if r.id in parties else row_dict(r) for r in self.rows]
+        problem = self.plan_problem(players)
+        if problem:
+            raise EditError(f"{what} refused: {problem}")
+        self._remember(what)
+        with self.store.write() as s:
+            for pid, party in parties.items():
+                rs.update_player(s, rows[pid].id, {"lock_party": party})
+        self.reload()
+        return what
+
     def delete(self, player_id: int) -> str:
         row = self.by_id(player_id)
         self._remember(f"delete {row.name}")

@@ -27,6 +27,8 @@ class AppState:
     fingerprint: dict[str, Any] = field(default_factory=dict)
     plan: PlanView | None = None
     solving: str | None = None          # "optimizing" | "re-planning" while a solve runs
+    solve_started_at: float = 0.0       # time.perf_counter() when it started (the elapsed time shown)
+    solve_limit: float = 0.0            # its time limit, seconds
     roster_error: str | None = None     # why the roster cannot be planned now
     db_error: str | None = None         # the last failure reading the database
     # Figures for the benchmark and tests (time.perf_counter() values).

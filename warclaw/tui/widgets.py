@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from warclaw.common import clean
 
@@ -43,12 +44,69 @@ class NavBar(Static):
             t.append(" ")
         # The way to every other key, where the footer cannot run out of room for it.
         key = Binding(effective_key(self.app, HELP_BINDING).split(",")[0], "help")
-        hint = f"{self.app.get_key_display(key)} keys "
+        hint = f"^p palette  {self.app.get_key_display(key)} keys "
         room = self.size.width - t.cell_len - len(hint)
         if room > 0:
             t.append(" " * room)
             t.append(hint, style="dim")
         return t
+
+
+class KeyBar(Static):
+    """The footer: every shown key of the screen, on as many lines as it takes (two at 80 columns
+    on the busiest screens), so no key is cut off the edge. A click on a key runs it."""
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.refresh(layout=True))
+
+    def items(self) -> list[tuple[str, str, Any]]:
+        out, seen = [], set()
+        # The screen's own keys first, then the app's (quit last).
+        for active in sorted(self.screen.active_bindings.values(), key=lambda a: a.node is self.app):
+            b = active.binding
+            if not b.show or not b.description or b.action in seen:
+                continue
+            seen.add(b.action)
+            out.append((self.app.get_key_display(b), b.description, active))
+        return out
+
+    def lines(self, width: int) -> list[list[tuple[int, str, str, Any]]]:
+        lines: list[list[tuple[int, str, str, Any]]] = [[]]
+        x = 0
+        for key, label, active in self.items():
+            cell = len(key) + 1 + len(label)
+            if x and x + 2 + cell > width:
+                lines.append([])
+                x = 0
+            start = x + (2 if x else 0)
+            lines[-1].append((start, key, label, active))
+            x = start + cell
+        return lines
+
+    def render(self) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        for i, line in enumerate(self.lines(self.size.width or 80)):
+            if i:
+                t.append("\n")
+            x = 0
+            for start, key, label, active in line:
+                t.append(" " * (start - x))
+                t.append(key, style="bold reverse" if active.enabled else "dim reverse")
+                t.append(" " + label, style="" if active.enabled else "dim")
+                x = start + len(key) + 1 + len(label)
+        return t
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.lines(width))
+
+    def on_click(self, event: Any) -> None:
+        lines = self.lines(self.size.width or 80)
+        if not 0 <= event.y < len(lines):
+            return
+        for start, key, label, active in lines[event.y]:
+            if start <= event.x < start + len(key) + 1 + len(label) and active.enabled:
+                self.app.call_later(self.app.run_action, active.binding.action, active.node)
+                return
 
 
 class StatusBar(Static):
@@ -200,3 +258,49 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class Choose(ModalScreen[str | None]):
+    """Pick one of a few options (a player's builds): Enter chooses, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str]]):
+        super().__init__()
+        self.title_text = title
+        self.options = options  # (value, label)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Label(Text(clean(self.title_text)), id="form-title")
+            yield OptionList(*[Option(Text(clean(label)), id=str(i)) for i, (_v, label) in enumerate(self.options)],
+                             id="choices")
+            yield Label("Enter choose · Esc cancel", id="form-help")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.options[int(event.option.id or 0)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextView(ModalScreen[None]):
+    """A long text shown whole, scrollable (the plan in full, every deficit): Esc closes."""
+
+    BINDINGS = [Binding("escape,q,t", "dismiss", "Close", id="text.close")]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical(id="help"):
+            yield Label(Text(clean(self.title_text)), id="help-title")
+            with VerticalScroll(id="text-body"):
+                yield Static(Text("\n".join(clean(line) for line in self.text.splitlines())), id="text")
+
+    def on_mount(self) -> None:
+        self.query_one("#text-body").focus()

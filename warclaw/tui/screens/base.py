@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
-from warclaw.tui.widgets import NavBar, StatusBar
+from warclaw.tui.widgets import KeyBar, NavBar, StatusBar
 
 if TYPE_CHECKING:
     from warclaw.tui.context import AppContext
@@ -35,7 +34,7 @@ class WarclawScreen(Screen):
         with Vertical(id="body"):
             yield from self.compose_body()
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeyBar(id="keys")
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

@@ -1,8 +1,15 @@
-"""Squad: parties (member, build), coverage heat map per party and capability, deficits, score."""
+"""Squad: one line per party (member + build in each cell), the selected player's "why here",
+the coverage heat map (behind `h`, or beside the parties on a wide terminal), deficits, score.
+
+80×24 is the design size: ten parties of a 50-player squad fit with the panel and the deficits.
+Cells are cut with an ellipsis; the panel below shows the selected player whole, and `t` shows
+the whole plan as text.
+"""
 
 from __future__ import annotations
 
 import math
+import time
 from functools import partial
 from pathlib import Path
 
@@ -15,43 +22,86 @@ from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
 from warclaw.engine.abbrev import CAP3
+from warclaw.engine.abbrev import build as short_build
 from warclaw.tui.screens.planning import PlanningScreen
-from warclaw.tui.widgets import PathPrompt, coverage_style
+from warclaw.tui.widgets import Choose, PathPrompt, TextView, coverage_style
 
 WIDE = 150  # from this width the party grid and heat map sit side by side
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+FREE = "·"  # an empty place in a party (a move target)
+
+
+def short_names(names: list[str]) -> dict[str, str]:
+    """Account names without their ``.1234`` where the rest is unique in the squad."""
+    base = {n: n.rsplit(".", 1)[0] if "." in n else n for n in names}
+    count: dict[str, int] = {}
+    for b in base.values():
+        count[b] = count.get(b, 0) + 1
+    return {n: (b if count[b] == 1 and b else n) for n, b in base.items()}
 
 
 class SquadScreen(PlanningScreen):
     KEY = "squad"
     BINDINGS = [
         Binding("o", "optimize", "Optimize", id="squad.optimize"),
-        Binding("escape", "stop_solve", "Stop", id="squad.stop"),  # in the footer while a solve runs
-        Binding("p", "lock_party", "Party lock", id="squad.lock_party"),
-        Binding("b", "lock_build", "Build lock", id="squad.lock_build"),
+        Binding("escape", "cancel", "Stop", id="squad.stop"),  # in the footer while a solve runs
+        Binding("v", "move", "Move", id="squad.move"),
+        Binding("p", "lock_party", "Lock", id="squad.lock_party"),
+        Binding("b", "choose_build", "Build", id="squad.lock_build"),
         Binding("x", "toggle_present", "Absent", id="squad.absent"),
+        Binding("h", "toggle_heat", "Heat", id="squad.heat"),
+        Binding("t", "details", "Text", id="squad.details"),
         Binding("w", "export_plan", "Export", id="squad.export"),
         Binding("y", "copy_plan", "Copy", id="squad.copy"),
-        Binding("h", "toggle_heat", "Heat", id="squad.heat"),
     ]
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="squad-title")
         with Horizontal(id="squad-main"):
-            yield DataTable(id="parties", cursor_type="row")
+            yield DataTable(id="parties", cursor_type="cell", zebra_stripes=True, cell_padding=0)
             yield DataTable(id="heat", cursor_type="none", cell_padding=0)
+        yield Static(id="why")
         yield Static(id="deficits")
 
     def on_mount(self) -> None:
-        self.query_one("#parties", DataTable).add_columns("Pty", "Member", "Build", "Lock")
         self._caps: tuple[str, ...] = ()
+        self._columns_for = 0
+        self._cells: dict[tuple[int, int], str | None] = {}  # (row, column) -> player name (None: free place)
+        self._party_of_row: list[int] = []
+        self.picked: str | None = None  # the player being moved (v), until placed or cancelled
+        self.heat_shown = False  # narrow terminals: the heat map replaces the parties while shown
+        self._spinner = self.set_interval(0.1, self._spin, pause=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE, "wide")
+        self._layout()
+        self.refresh_view()
 
-    def action_toggle_heat(self) -> None:
-        """Hide or show the heat map (more room for the party grid on small terminals)."""
-        heat = self.query_one("#heat", DataTable)
-        heat.display = not heat.display
+    def _layout(self) -> None:
+        wide = self.has_class("wide")
+        self.query_one("#parties").display = wide or not self.heat_shown
+        self.query_one("#heat").display = wide or self.heat_shown
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return bool(self.wapp.state.solving or self.picked)
+        return super().check_action(action, parameters)
+
+    # --- selection --------------------------------------------------------------------------
+    def selected_name(self) -> str | None:
+        table = self.query_one("#parties", DataTable)
+        if not table.row_count:
+            return None
+        return self._cells.get((table.cursor_row, table.cursor_column))
+
+    def selected_party(self) -> int | None:
+        table = self.query_one("#parties", DataTable)
+        row = table.cursor_row
+        return self._party_of_row[row] if 0 <= row < len(self._party_of_row) else None
+
+    def grid(self) -> list[list[str | None]]:
+        """The names shown, party by party (None: a free place)."""
+        return [[self._cells.get((r, c)) for c in range(1, self._columns_for + 1)] for r in range(len(self._party_of_row))]
 
     def selected_player_id(self) -> int | None:
         name = self.selected_name()
@@ -59,44 +109,108 @@ class SquadScreen(PlanningScreen):
         row = next((r for r in book.rows if r.name == name), None) if book and name else None
         return row.id if row else None
 
-    def selected_name(self) -> str | None:
-        table = self.query_one("#parties", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return key.value
+    def on_data_table_cell_highlighted(self, _event: DataTable.CellHighlighted) -> None:
+        self._show_why()
+
+    def on_data_table_cell_selected(self, _event: DataTable.CellSelected) -> None:
+        if self.picked:  # Enter places the player being moved, like v
+            self.action_move()
+
+    # --- actions ----------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        if self.picked:
+            self.notify(f"move of {self.picked} cancelled", timeout=2)
+            self.picked = None
+            self.refresh_view()
+            return
+        self.action_stop_solve()
+
+    def action_toggle_heat(self) -> None:
+        """Show the heat map instead of the parties (narrow), or hide it beside them (wide)."""
+        if self.has_class("wide"):
+            heat = self.query_one("#heat", DataTable)
+            heat.display = not heat.display
+            return
+        self.heat_shown = not self.heat_shown
+        self._layout()
+
+    def action_move(self) -> None:
+        """v on a player picks him; v (or Enter) on another player swaps the two, on a free place
+        (·) moves him there. Each placed player is locked to his new party (p clears it), and the
+        rest of the squad is re-planned around the locks."""
+        name, party = self.selected_name(), self.selected_party()
+        book = self.planner.book
+        pv = self.wapp.state.plan
+        if book is None or pv is None or pv.plan is None or party is None:
+            return
+        if self.picked is None:
+            if name is None:
+                return
+            self.picked = name
+            self.refresh_view()
+            self.notify(f"moving {name}: v on another player swaps them, on a free place · moves him; Esc cancels",
+                        timeout=6)
+            return
+        picked, self.picked = self.picked, None
+        if name == picked:
+            self.refresh_view()
+            return
+        plan = pv.plan
+        ids = {r.name: r.id for r in book.rows}
+        moves = {ids[picked]: party}
+        what = f"move {picked} to party {party}"
+        if name is not None:
+            moves[ids[name]] = plan.assignments[picked].party
+            what = f"swap {picked} and {name}"
+        self.planner.edit(partial(book.place, moves, what), lambda _r: f"{what} (locked; p unlocks) — u undo")
 
     def action_lock_party(self) -> None:
-        self._toggle_lock("party")
-
-    def action_lock_build(self) -> None:
-        self._toggle_lock("build")
-
-    def _toggle_lock(self, what: str) -> None:
-        """Lock the selected player to the party (or build) the plan gives him, or unlock it."""
+        """Lock the selected player to the party the plan gives him, or unlock him."""
         name = self.selected_name()
         pv = self.wapp.state.plan
         book = self.planner.book
-        if not name or book is None:
+        if not name or book is None or pv is None or pv.plan is None or name not in pv.plan.assignments:
             return
-        row = next((r for r in book.rows if r.name == name), None)
-        if row is None or pv is None or pv.plan is None or name not in pv.plan.assignments:
+        row = next(r for r in book.rows if r.name == name)
+        value = None if row.lock_party is not None else pv.plan.assignments[name].party
+        msg = f"{name}: party {'unlocked' if value is None else f'locked to {value}'} — u undo"
+        self.planner.edit(partial(book.set_fields, row.id, lock_party=value), lambda _n: msg)
+
+    def action_choose_build(self) -> None:
+        """Choose the selected player's build from his list: it becomes a lock until cleared."""
+        name = self.selected_name()
+        book = self.planner.book
+        catalog = self.planner.catalog
+        if not name or book is None or catalog is None:
             return
-        a = pv.plan.assignments[name]
-        if what == "party":
-            value = None if row.lock_party is not None else a.party
-            change = {"lock_party": value}
-            msg = f"{name}: party {'unlocked' if value is None else f'locked to {value}'}"
-        else:
-            value = None if row.lock_build else a.build
-            change = {"lock_build": value}
-            msg = f"{name}: build {'unlocked' if value is None else f'locked to {value}'}"
-        self.planner.edit(partial(book.set_fields, row.id, **change), lambda _n: f"{msg} — u undo")
+        row = next(r for r in book.rows if r.name == name)
+        try:
+            player = next(p for p in book.engine_roster().players if p.name == name)
+        except (StopIteration, Exception):  # noqa: BLE001 - an unplannable roster: nothing to choose
+            return
+        current = self.wapp.state.plan.plan.assignments.get(name) if self.wapp.state.plan else None
+        options = [(b, f"{short_build(b):<12} {b}" + ("  (now)" if current and current.build == b else ""))
+                   for b, _rank in player.allowed]
+        if row.lock_build:
+            options.append(("", "free: let the optimizer choose (clears the lock)"))
+
+        def chosen(build: str | None) -> None:
+            if build is None:
+                return
+            msg = f"{name}: build {'free' if not build else f'locked to {build}'} — u undo"
+            self.planner.edit(partial(book.set_fields, row.id, lock_build=build or None), lambda _n: msg)
+        self.app.push_screen(Choose(f"Build for {name}", options), chosen)
+
+    def action_details(self) -> None:
+        """The whole plan as text: every name and build in full, every deficit."""
+        text = self._plan_text()
+        if text is not None:
+            self.app.push_screen(TextView("The plan in full (Esc closes)", text))
 
     def _plan_text(self) -> str | None:
         text = self.planner.plan_text()
         if text is None:
-            self.notify("no plan yet: press o on the Squad screen", severity="warning")
+            self.notify("no plan yet: press o", severity="warning")
         return text
 
     def action_export_plan(self) -> None:
@@ -118,77 +232,141 @@ class SquadScreen(PlanningScreen):
 
     def command_applies(self, binding_id: str) -> bool:
         has_plan = bool(self.wapp.state.plan and self.wapp.state.plan.plan)
-        if binding_id in ("squad.export", "squad.copy", "squad.lock_party", "squad.lock_build"):
+        if binding_id in ("squad.export", "squad.copy", "squad.lock_party", "squad.lock_build", "squad.move",
+                          "squad.details"):
             return has_plan
         if binding_id == "squad.stop":
-            return bool(self.wapp.state.solving)
+            return bool(self.wapp.state.solving or self.picked)
         return super().command_applies(binding_id)
+
+    # --- rendering --------------------------------------------------------------------------
+    def _spin(self) -> None:
+        if self.wapp.state.solving and self.is_current:
+            self.query_one("#squad-title", Static).update(self._title())
+        else:
+            self._spinner.pause()
+
+    def _title(self) -> Text:
+        st = self.wapp.state
+        pv = st.plan
+        t = Text(no_wrap=True, overflow="ellipsis")
+        if st.solving:
+            elapsed = time.perf_counter() - st.solve_started_at
+            frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
+            t.append(f"{frame} {st.solving} {elapsed:4.1f}s/{st.solve_limit:g}s ", style="bold cyan")
+            t.append("Esc stops ", style="dim")
+        if pv is None or pv.plan is None:
+            if not st.solving:
+                t.append("No plan yet: press ")
+                t.append("o", style="bold reverse")
+                t.append(" to optimize the present players of the roster.")
+            return t
+        r = pv.result
+        sb = r.breakdown
+        t.append(f"Score {r.score:.2f}", style="bold")
+        if sb is not None and sb.change:
+            t.append(f" (plan {r.score + sb.change:.2f} − change {sb.change:.2f})")
+        if math.isfinite(r.bound):
+            t.append(f" bound {r.bound:.2f}")
+        if r.status == "optimal" and not st.solving:
+            t.append(" proven optimal", style="bold green")
+        elif math.isfinite(r.bound):
+            t.append(f" gap {pv.gap:.2%}", style="yellow")
+        if pv.moved:
+            t.append(f" moved {len(pv.moved)}", style="bold black on yellow")
+        t.append(f" · {len(r.plan.assignments)} players, {len(r.plan.parties())} parties, {r.mode}")
+        if not st.solving and r.solve_seconds:
+            t.append(f", {r.solve_seconds:.1f}s", style="dim")
+        return t
 
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
         super().refresh_view()
         st = self.wapp.state
-        pv = st.plan
-        title = self.query_one("#squad-title", Static)
-        parties = self.query_one("#parties", DataTable)
-        heat = self.query_one("#heat", DataTable)
-        deficits = self.query_one("#deficits", Static)
-        keep = parties.cursor_row
-        parties.clear()
-        heat.clear()
-        if pv is None or pv.plan is None:
-            t = Text()
-            if self.planner.book is None:
-                t.append("Loading the roster and the optimizer…", style="bold cyan")
-            elif pv is not None and pv.result.reason:
-                t.append(f"No plan: {pv.result.reason}", style="bold red")
-            elif st.solving:
-                t.append("Optimizing…", style="bold")
-            else:
-                t.append("No plan yet: press ", style="")
-                t.append("o", style="bold reverse")
-                t.append(" to optimize the present players of the roster.")
-            title.update(t)
-            deficits.update(st.roster_error or "")
-            return
-        r = pv.result
-        t = Text()
-        t.append(f"Score {r.score:.2f}", style="bold")
-        if math.isfinite(r.bound):
-            t.append(f" / bound {r.bound:.2f}")
-        if r.status == "optimal" and not st.solving:
-            t.append("  proven optimal", style="bold green")
-        elif math.isfinite(r.bound):
-            t.append(f"  gap {pv.gap:.2%}", style="yellow")
-        else:
-            t.append("  bound pending", style="yellow")
-        if pv.moved:
-            t.append(f"  moved {len(pv.moved)}", style="bold black on yellow")
         if st.solving:
-            t.append(f"  {st.solving}…", style="bold cyan")
-        elif r.solve_seconds:
-            t.append(f"  {r.solve_seconds:.2f}s", style="dim")
-        t.append(f"  {len(r.plan.assignments)} players, {len(r.plan.parties())} parties, {r.mode}")
-        title.update(t)
+            self._spinner.resume()
+        self.query_one("#squad-title", Static).update(self._title())
+        pv = st.plan
+        deficits = self.query_one("#deficits", Static)
+        if self.planner.book is None:
+            self.query_one("#squad-title", Static).update(Text("Loading the roster and the optimizer…",
+                                                               style="bold cyan"))
+        if pv is None or pv.plan is None:
+            self.query_one("#parties", DataTable).clear(columns=True)
+            self.query_one("#heat", DataTable).clear()
+            self._cells, self._party_of_row, self._columns_for = {}, [], 0
+            why = Text()
+            if pv is not None and pv.result.reason:
+                why.append(f"No plan: {clean(pv.result.reason)}", style="bold red")
+            self.query_one("#why", Static).update(why)
+            deficits.update(Text(clean(st.roster_error or ""), style="bold red"))
+            return
+        self._parties(pv)
+        self._heat(pv)
+        self._show_why()
+        d = Text(no_wrap=True, overflow="ellipsis")
+        if st.roster_error:  # the roster as it is now has no plan: the one shown is the last good one
+            d.append(f"Last good plan kept: {clean(st.roster_error)}", style="bold red")
+        elif pv.result.breakdown and pv.result.breakdown.deficits:
+            lines = pv.result.breakdown.deficits
+            d.append(f"Deficits ({len(lines)}, t shows all): ", style="bold")
+            d.append("; ".join(clean(x) for x in lines))
+        else:
+            d.append("No deficits.", style="green")
+        deficits.update(d)
 
+    def _parties(self, pv) -> None:
+        table = self.query_one("#parties", DataTable)
+        parties = pv.plan.parties()
         book = self.planner.book
-        locks = {row.name: row for row in (book.rows if book else [])}
-        for g, members in r.plan.parties().items():
-            for i, (name, build) in enumerate(members):
-                row = locks.get(name)
-                lock = []
-                if row and row.lock_party is not None:
-                    lock.append(f"P{row.lock_party}")
-                if row and row.lock_build:
-                    lock.append("B")
-                style = "bold black on yellow" if name in pv.moved else ("bold" if row and row.commander else "")
-                parties.add_row(str(g) if i == 0 else "", Text(clean(name), style=style), Text(build), " ".join(lock),
-                                key=name)
-        if parties.row_count:
-            parties.move_cursor(row=min(keep, parties.row_count - 1))
+        rows = {r.name: r for r in (book.rows if book else [])}
+        catalog = self.planner.catalog
+        size = catalog.mode(pv.result.mode).party_size if catalog and pv.result.mode in catalog.modes else 5
+        size = max([size, *map(len, parties.values())])
+        keep = (table.cursor_row, table.cursor_column)
+        if size != self._columns_for:
+            table.clear(columns=True)
+            table.add_column(" P", key="party")
+            for i in range(1, size + 1):
+                table.add_column(str(i), key=f"m{i}")
+            self._columns_for = size
+        else:
+            table.clear()
+        # Cells share the width left after the party column and the cell padding (2 each).
+        width = self.size.width or 80
+        if self.has_class("wide"):  # the heat map takes its columns' width beside the parties
+            width -= 4 + 4 * len(self._caps) + 4
+        cell = max(8, (width - 4 - 2) // size - 1)  # one space before each cell (no cell padding)
+        short = short_names(list(pv.plan.assignments))
+        self._cells, self._party_of_row = {}, []
+        commanders = {n for n, r in rows.items() if r.commander}
+        for row_i, (g, members) in enumerate(sorted(parties.items())):
+            members = sorted(members, key=lambda m: m[0] not in commanders)
+            texts: list[Text] = []
+            for col, (name, build) in enumerate(members, 1):
+                r = rows.get(name)
+                mark = ("★" if name in commanders else "") + ("⚓" if r and r.lock_party is not None else "") + (
+                    "≡" if r and r.lock_build else "")
+                style = ("bold reverse" if name == self.picked else
+                         "bold black on yellow" if name in pv.moved else "bold" if name in commanders else "")
+                t = Text(f" {mark}{clean(short[name])} ", style=style)
+                t.append(short_build(build), style="dim" if not style else style)
+                t.truncate(cell + 1, overflow="ellipsis")
+                texts.append(t)
+                self._cells[(row_i, col)] = name
+            for col in range(len(members) + 1, size + 1):
+                texts.append(Text(f" {FREE}", style="dim"))
+                self._cells[(row_i, col)] = None
+            self._party_of_row.append(g)
+            table.add_row(Text(f"{g:>3}", style="bold"), *texts, key=str(g))
+        if table.row_count:
+            table.move_cursor(row=min(keep[0], table.row_count - 1), column=max(1, min(keep[1], size)))
 
-        cov = r.breakdown.coverage if r.breakdown else {}
+    def _heat(self, pv) -> None:
+        heat = self.query_one("#heat", DataTable)
+        heat.clear()
+        cov = pv.result.breakdown.coverage if pv.result.breakdown else {}
         caps = tuple(next(iter(cov.values())).keys()) if cov else ()
         if caps != self._caps:
             heat.clear(columns=True)
@@ -196,14 +374,42 @@ class SquadScreen(PlanningScreen):
             for k in caps:
                 heat.add_column(f"{CAP3.get(k, k[:3]):>4}", key=k)
             self._caps = caps
-        for g, c in cov.items():
+        for g, c in sorted(cov.items()):
             heat.add_row(f" {g} ", *[Text(f"{round(c[k] * 100):>4}", style=coverage_style(c[k])) for k in caps],
                          key=str(g))
-        lines = r.breakdown.deficits if r.breakdown else []
-        d = Text()
-        if lines:
-            d.append("Deficits: ", style="bold")
-            d.append("; ".join(lines))
-        else:
-            d.append("No deficits.", style="green")
-        deficits.update(d)
+
+    def _show_why(self) -> None:
+        why = self.query_one("#why", Static)
+        pv = self.wapp.state.plan
+        name = self.selected_name()
+        catalog = self.planner.catalog
+        if pv is None or pv.plan is None or catalog is None:
+            why.update("")
+            return
+        t = Text(no_wrap=True, overflow="ellipsis")
+        if name is None:
+            party = self.selected_party()
+            t.append(f"A free place in party {party}", style="bold")
+            t.append(": v here moves the player being moved into it." if self.picked else
+                     ": pick a player with v, then v here moves him into it.")
+            why.update(t)
+            return
+        from warclaw.tui.why import why_here
+
+        w = why_here(pv.plan, catalog, catalog.mode(pv.result.mode), name)
+        row = next((r for r in (self.planner.book.rows if self.planner.book else []) if r.name == name), None)
+        t.append(clean(name), style="bold")
+        a = pv.plan.assignments[name]
+        t.append(f"  party {a.party}  {clean(a.build)}")
+        if row is not None:
+            locks = ([f"party locked {row.lock_party}"] if row.lock_party is not None else []) + (
+                [f"build locked {clean(row.lock_build)}"] if row.lock_build else [])
+            if row.commander:
+                t.append("  ★ commander", style="bold")
+            if locks:
+                t.append("  ⚓ " + ", ".join(locks), style="yellow")
+        if name in pv.moved:
+            t.append("  moved", style="bold black on yellow")
+        for line in (w.lines() if w else []):
+            t.append("\n" + clean(line))
+        why.update(t)
