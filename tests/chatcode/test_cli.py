@@ -52,7 +52,12 @@ def test_json_of_a_2023_code(results):
         "skills": {"terrestrial": [3877, 189, 185, 188, 407], "aquatic": [121, 0, 0, 0, 0]},
         "weapons": [{"id": 51, "name": "Hammer"}, {"id": 35, "name": "Longbow"}],
         "skill_variants": [63335, 63197, 63131, 63208],
+        "pets": {"terrestrial": [22, 0], "aquatic": [0, 0]},
+        "legends": None,
         "catalog_build": "ranger-dps",
+        "match": {"build": "ranger-dps", "confidence": 0.6, "reason": (
+            "ranger (third line 30 is not an elite spec the catalog knows): the only catalog build of the spec "
+            "→ ranger-dps (mixed evidence: Nature Magic, Water Spirit, Spirit of Nature, Marksmanship, Skirmishing)")},
     }
 
 
@@ -62,6 +67,15 @@ def test_json_of_a_legacy_code_with_an_elite_spec(catalog):
     assert [s["name"] for s in got["specializations"]] == ["Spite", "Soul Reaping", "Reaper"]
     assert got["weapons"] == [] and got["skill_variants"] == []
     assert json.loads(json.dumps(got)) == got
+
+
+def test_json_carries_legends_and_the_match_the_text_shows(catalog):
+    got = decoded_mapping(decode_build(REVENANT), catalog)
+    assert got["pets"] is None
+    assert got["legends"]["terrestrial"] == [{"code": 4, "name": "Legendary Demon Stance (Mallyx)"},
+                                             {"code": 2, "name": "Legendary Assassin Stance (Shiro)"}]
+    assert got["match"] == {"build": "vindicator-dps", "confidence": 0.6,
+                            "reason": "vindicator: the only catalog build of the spec → vindicator-dps"}
 
 
 def test_truncated_code_in_process(capsys):

@@ -84,8 +84,21 @@ REAL_SPECS = ["weaver", "weaver", "soulbeast", "soulbeast", "herald", "herald", 
 @pytest.mark.parametrize(("code", "spec"), zip([v["chat_code"] for v in raw_vectors()], REAL_SPECS, strict=True))
 def test_real_codes_match_a_build_of_their_spec(code, spec, catalog):
     build_id, confidence, reason = match_build(decode_build(code), catalog)
+    assert reason.startswith(spec)
+    if spec == "renegade":  # both recorded renegades run Devastation: damage, and the catalog's only one is boon
+        assert build_id is None and confidence == LOW_CONFIDENCE
+        assert reason == ("renegade with Devastation: the traits point to a damage build, but the only catalog build "
+                          "of the spec is renegade-boon (support); no match")
+        return
     assert build_id is not None and catalog.builds[build_id].spec == spec
-    assert 0 < confidence <= 1 and reason.startswith(spec)
+    assert 0 < confidence <= 1
+
+
+def test_a_single_build_spec_is_confident_only_when_the_evidence_agrees(catalog):
+    agree = match_build(template(1, (RADIANCE, ZEAL, 27)), catalog)  # Dragonhunter on damage lines
+    assert agree[:2] == ("dragonhunter-dps", 0.8) and "Radiance, Zeal" in agree[2]
+    against = match_build(template(1, (HONOR, VIRTUES, 27), (0, MANTRA_OF_SOLACE, 0, 0, 0)), catalog)
+    assert against[:2] == (None, LOW_CONFIDENCE) and "no match" in against[2]
 
 
 def test_importing_the_module_does_no_network_database_or_solver_imports():

@@ -80,11 +80,24 @@ def match_build(decoded: BuildTemplate, catalog: Catalog) -> tuple[str | None, f
     builds = catalog.builds_of_spec(spec.key)
     if not builds:
         return None, 0.0, f"the catalog has no build for {spec.key}{elite_note}"
-    if len(builds) == 1:
-        return builds[0].id, 0.6, f"{spec.key}{elite_note}: the only catalog build of the spec → {builds[0].id}"
-
     support, damage = _evidence(decoded)
     score = len(support) - len(damage)
+    if len(builds) == 1:
+        only = builds[0]
+        kind = "support" if _is_support(only) else "damage"
+        agree, against = (support, damage) if kind == "support" else (damage, support)
+        # Evidence all pointing the other way is no match: a Devastation Renegade is not renegade-boon.
+        if against and not agree:
+            other = "damage" if kind == "support" else "support"
+            return None, LOW_CONFIDENCE, (f"{spec.key}{elite_note} with {', '.join(against)}: the traits point to a "
+                                          f"{other} build, but the only catalog build of the spec is {only.id} "
+                                          f"({kind}); no match")
+        if agree and not against:
+            return only.id, 0.8, (f"{spec.key}{elite_note} with {', '.join(agree)}: the only catalog build of the "
+                                  f"spec, a {kind} build → {only.id}")
+        mixed = f" (mixed evidence: {', '.join(support + damage)})" if agree else ""
+        return only.id, 0.6, f"{spec.key}{elite_note}: the only catalog build of the spec → {only.id}{mixed}"
+
     supports = [b for b in builds if _is_support(b)]
     dps = [b for b in builds if not _is_support(b)]
     if score != 0 and supports and dps:

@@ -30,12 +30,14 @@ def _catalog(ctx: Context) -> Catalog:
 
 
 def decoded_mapping(template: BuildTemplate, catalog: Catalog) -> dict[str, Any]:
+    """The ``--json`` shape of a decoded template: what the text summary says, as data."""
     from warclaw.chatcode import match_build, profession_name, weapon_name
     from warclaw.chatcode.catalog_lookup import elite_spec, specialization_name
 
-    """The ``--json`` shape of a decoded template."""
     elite = elite_spec(template, catalog)
-    build_id, _, _ = match_build(template, catalog)
+    build_id, confidence, reason = match_build(template, catalog)
+    pets = template.pets
+    legends = template.legends
     return {
         "profession": profession_name(template.profession),
         "specializations": [{"id": s.id, "name": specialization_name(template, s.id, catalog) if s.id else None,
@@ -44,8 +46,19 @@ def decoded_mapping(template: BuildTemplate, catalog: Catalog) -> dict[str, Any]
         "skills": {"terrestrial": list(template.terrestrial), "aquatic": list(template.aquatic)},
         "weapons": [{"id": w, "name": weapon_name(w)} for w in template.weapons or ()],
         "skill_variants": list(template.skill_variants or ()),
+        "pets": {"terrestrial": list(pets.terrestrial), "aquatic": list(pets.aquatic)} if pets else None,
+        "legends": {"terrestrial": [_legend_mapping(c) for c in legends.terrestrial],
+                    "aquatic": [_legend_mapping(c) for c in legends.aquatic]} if legends else None,
         "catalog_build": build_id,
+        "match": {"build": build_id, "confidence": round(confidence, 2), "reason": reason},
     }
+
+
+def _legend_mapping(code: int) -> dict[str, Any]:
+    from warclaw.chatcode import legend
+
+    found = legend(code)
+    return {"code": code, "name": found.name if found else None}
 
 
 _TRAIT = {0: "-", 1: "top", 2: "mid", 3: "bot"}
