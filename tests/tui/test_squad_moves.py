@@ -103,3 +103,34 @@ async def test_fifty_players_fit_at_80x24_with_every_key_on_screen(store, make_a
         for label in ("Optimize", "Move", "Lock", "Build", "Absent", "Heat", "Text", "Export", "Copy", "Undo", "Quit"):
             assert label in shown
         assert all(x + len(k) + 1 + len(label) <= 80 for line in bar.lines(80) for x, k, label, _a in line)
+
+
+async def test_a_solve_that_overruns_its_limit_ends_with_its_best_plan(store, make_app, monkeypatch) -> None:
+    """The limit is the commander's: a solver that does not answer (a loaded machine) is not waited
+    for; the best plan it streamed is the result and its late answer is dropped. Event-gated."""
+    import threading
+
+    from warclaw.tui import plans
+
+    real = plans.solve
+    release = threading.Event()
+    answered = threading.Event()
+
+    def stuck(*args, on_improved=None, stop=None, **kw):
+        res = real(*args, on_improved=on_improved, stop=stop, **kw)
+        release.wait(30)  # the answer is held back until the test has looked
+        answered.set()
+        return res
+    monkeypatch.setattr(plans, "solve", stuck)
+    app = make_app(store, time_limit=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("5", "o")
+        while app.state.solving:
+            await pilot.pause(0.05)
+        assert not answered.is_set()  # ended by the limit, not by the solver's answer
+        assert app.state.overruns == 1 and app.state.plan.plan is not None and not app.state.plan.running
+        shown = app.state.plan
+        release.set()
+        await settle(app, pilot)
+        assert app.state.plan is shown  # the late answer is dropped

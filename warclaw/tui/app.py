@@ -89,6 +89,7 @@ class WarclawApp(App):
         self.export_dir = export_dir or Path.cwd()
         self.start_screen = start_screen
         self.loaded = asyncio.Event()
+        self._dirty: set[str] = set()  # state parts changed and not drawn yet
         self._key_gate = 0  # > 0 while a dialog that just closed may still have keys on their way
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -165,11 +166,20 @@ class WarclawApp(App):
 
     # --- messages from the services ---------------------------------------------------------
     def on_state_changed(self, message: StateChanged) -> None:
+        # Changes are folded into one render at the end of the queue: a burst of streamed plans on
+        # a loaded machine is drawn once, not once each, so the final plan is not kept waiting.
         if message.parts:
-            self.refresh_views(message.parts)
+            if not self._dirty:
+                self.call_later(self._render_dirty)
+            self._dirty |= message.parts
         if message.notice:
             self.notify(message.notice, title=message.title, severity=message.severity,  # type: ignore[arg-type]
                         timeout=message.timeout)
+
+    def _render_dirty(self) -> None:
+        parts, self._dirty = self._dirty, set()
+        if parts:
+            self.refresh_views(parts)
 
     def on_plan_streamed(self, message: PlanStreamed) -> None:
         self.planner.accept(message)

@@ -12,6 +12,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,10 @@ if TYPE_CHECKING:  # the engine (OR-Tools, SciPy) is imported only when a roster
 # 0.2 s of CP-SAT after it found nothing better than 0.3 s did (bench_engine), so the final plan is
 # on screen within the 0.3 s a commander should wait.
 REPLAN_SECONDS = 0.2
+# The time limit is the commander's: this share of it before the limit the solver is told to stop,
+# and if its answer has not come by the limit (a loaded machine, a long model build), the best plan
+# streamed so far is taken as the result and the solver's late answer is dropped.
+LIMIT_GRACE = 0.05
 
 
 class Planner:
@@ -54,6 +59,7 @@ class Planner:
         self._plan_sig: Any = None
         self._solving_sig: Any = None
         self._solve: tuple | None = None  # (token, previous, kind, sig) of the running solve
+        self._best: Any = None
         self.last_plan: Plan | None = None  # the last feasible plan, the `previous` of the next re-plan
         self._waiting: Any = None  # the newest streamed plan not drawn yet
         self._waiting_lock = threading.Lock()
@@ -282,7 +288,9 @@ class Planner:
         sig = self._sig(roster)
         self._solving_sig = sig
         self._solve = (token, previous, kind, sig)
+        self._best = None  # the best plan streamed by this solve (taken if it overruns its limit)
         app = self.app
+        app.set_timer(limit * (1 - LIMIT_GRACE), partial(self._at_limit, token, stop, limit), name="solve time limit")
 
         def work() -> None:
             def improved(res) -> None:
@@ -304,6 +312,27 @@ class Planner:
         # plan now would only compete with the solver's model building for the interpreter.
         self.app.run_worker(work, thread=True, group="solve", name=kind)
 
+    def _at_limit(self, token: int, stop: threading.Event, limit: float) -> None:
+        if token != self._token or self._solve is None:
+            return
+        stop.set()
+        left = self.state.solve_started_at + limit - time.perf_counter()
+        self.app.set_timer(max(0.01, left), partial(self._overran, token), name="solve grace")
+
+    def _overran(self, token: int) -> None:
+        """The solver has not answered within its limit and grace: its best plan so far is the result."""
+        if token != self._token or self._solve is None:
+            return
+        with self._waiting_lock:
+            waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._improved(*waiting)
+        best = self._best
+        if best is None:
+            return  # no plan at all yet: wait for the solver's own answer
+        self.state.overruns += 1
+        self._solved(token, best)
+
     def accept(self, message: PlanStreamed) -> None:
         """On the UI thread: take a streamed plan or a solve's result into the state."""
         if message.final:
@@ -323,6 +352,7 @@ class Planner:
         if self.state.first_plan_seconds is None:
             self.state.first_plan_seconds = time.perf_counter() - self.state.edit_started_at
         moved = set(res.plan.moved(previous)) if previous is not None else set()
+        self._best = res
         self.state.plan = PlanView(res, moved, running=True, kind=kind)
         self.changed({"plan"})
 
@@ -332,6 +362,7 @@ class Planner:
         if token != self._token or self._solve is None:
             return
         _, previous, kind, sig = self._solve
+        self._solve = None  # answered: a late answer of the same solve is dropped
         self.state.solving = None
         if res.plan is None:
             # The last good plan stays on screen (marked by the error line) if there is one.

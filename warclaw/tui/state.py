@@ -37,3 +37,4 @@ class AppState:
     replan_seconds: float | None = None      # edit -> final plan on screen
     first_plan_seconds: float | None = None  # edit -> first plan of the solve on screen
     solves_done: int = 0
+    overruns: int = 0  # solves that did not answer within limit + grace (their best streamed plan was taken)
