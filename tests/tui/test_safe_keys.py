@@ -147,7 +147,7 @@ async def test_export_asks_before_overwriting(store, make_app, tmp_path) -> None
         assert target.read_text() == "keep me\n"
         await pilot.press("w", "enter", "y")
         await settle(app, pilot)
-        assert target.read_text().startswith("Squad plan")
+        assert target.read_text().startswith("```") and "Squad plan" in target.read_text()
 
 
 async def test_quitting_during_a_solve_asks(store, make_app) -> None:

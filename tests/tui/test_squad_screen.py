@@ -121,8 +121,12 @@ async def test_export_plan_to_file_and_clipboard(store, make_app, tmp_path) -> N
         await optimize(app, pilot)
         await pilot.press("y")
         await pilot.pause()
-        assert app.clipboard.startswith("Squad plan — zerg")
-        assert "Aelin.1234" in app.clipboard and "(commander)" in app.clipboard
+        assert app.clipboard.startswith("```") and "Squad plan" in app.clipboard  # Discord code blocks
+        blocks = app.clipboard.split("```")[1::2]
+        assert blocks and all(len(f"```{b}```") <= 2000 for b in blocks)
+        assert "Aelin.1234" in app.clipboard
+        shown = " ".join(n.message for n in app._notifications)
+        assert "sent to the terminal's clipboard by OSC 52" in shown and "copy nothing" in shown
         await pilot.press("w")
         await pilot.pause()
         await pilot.press("enter")

@@ -395,7 +395,10 @@ class Planner:
             rs.save_plan(s, self.roster_name, mode, score, mapping)
 
     # --- plan export ------------------------------------------------------------------------
-    def plan_text(self) -> str | None:
+    def plan_text(self, *, discord: bool = False) -> str | None:
+        """The plan as readable text (``t``), or as Discord messages (``w``, ``y``: code blocks of at
+        most 2,000 characters, one after another, with the abbreviations the heat map uses)."""
+        from warclaw.engine.discord_text import plan_export_text
         from warclaw.tui.plans import commanders, plan_text
 
         pv = self.state.plan
@@ -405,4 +408,4 @@ class Planner:
             cmd = commanders(self.book.engine_roster())
         except UserError:
             cmd = set()
-        return plan_text(pv.result, cmd)
+        return plan_export_text(pv.result, cmd) if discord else plan_text(pv.result, cmd)

@@ -207,28 +207,34 @@ class SquadScreen(PlanningScreen):
         if text is not None:
             self.app.push_screen(TextView("The plan in full (Esc closes)", text))
 
-    def _plan_text(self) -> str | None:
-        text = self.planner.plan_text()
+    def _plan_text(self, discord: bool = False) -> str | None:
+        text = self.planner.plan_text(discord=discord)
         if text is None:
             self.notify("no plan yet: press o", severity="warning")
         return text
 
     def action_export_plan(self) -> None:
-        text = self._plan_text()
+        text = self._plan_text(discord=True)
         if text is None:
             return
 
         def chosen(path: str | None) -> None:
             if path:
-                self.write_file(Path(path), text + "\n", "plan")
+                self.write_file(Path(path), text, "plan")
         self.app.push_screen(PathPrompt("Export plan (text for Discord) to",
                                         str(self.wapp.export_dir / f"squad-{self.planner.roster_name}.txt")), chosen)
 
     def action_copy_plan(self) -> None:
-        text = self._plan_text()
-        if text is not None:
-            self.app.copy_to_clipboard(text)
-            self.notify(f"plan copied to the clipboard ({len(text.splitlines())} lines, OSC 52)", timeout=3)
+        """Copy by OSC 52, the only way through SSH and tmux. A terminal never answers it, so the
+        notice says what was sent and what to do if nothing arrived, not that it was copied."""
+        text = self._plan_text(discord=True)
+        if text is None:
+            return
+        self.app.copy_to_clipboard(text)
+        blocks = text.count("```") // 2
+        self.notify(f"plan sent to the terminal's clipboard by OSC 52 ({blocks} Discord message"
+                    f"{'s' if blocks != 1 else ''}, {len(text)} characters). Terminals that do not take OSC 52 "
+                    "(or tmux without set-clipboard on) copy nothing: w writes it to a file instead.", timeout=8)
 
     def command_applies(self, binding_id: str) -> bool:
         has_plan = bool(self.wapp.state.plan and self.wapp.state.plan.plan)
