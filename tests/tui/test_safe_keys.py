@@ -208,3 +208,37 @@ async def test_untrusted_names_neither_crash_nor_reach_the_terminal(store, make_
         assert any("[/]Evil" in c for c in shown) and not any("\x1b" in c for c in shown)
         assert text(app, "squad-title").startswith("Score")
         assert "\x1b" not in notices(app)
+
+
+async def test_the_theme_picked_is_remembered(store, make_app, tmp_path) -> None:
+    theme_file = tmp_path / "state" / "tui-theme"
+    app = make_app(store, theme_file=theme_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.theme = "nord"
+        await pilot.pause()
+    assert theme_file.read_text().strip() == "nord"
+    again = make_app(store, theme_file=theme_file)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(again, pilot)
+        assert again.theme == "nord"
+
+
+async def test_tabs_are_clickable(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.click("#nav", offset=(15, 0))  # " 1 Matchup " is 0-10, " 2 Maps " 12-19
+        await pilot.pause()
+        assert app.screen.KEY == "maps"
+        await pilot.click("#nav", offset=(35, 0))  # " 4 Roster " is 32-41
+        await settle(app, pilot)
+        assert app.screen.KEY == "roster"
+
+
+async def test_without_a_seed_the_roster_starts_empty_not_with_sample_players(empty_store, make_app) -> None:
+    app = make_app(empty_store, seed_roster=None, start_screen="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.planner.book.rows == []
+        assert "empty: press a to add a player" in text(app, "roster-title")

@@ -70,7 +70,7 @@ class WarclawApp(App):
                  default_mode: str = "zerg", time_limit: float = 10.0, replan_time_limit: float = REPLAN_SECONDS,
                  clock: Callable[[], datetime] = utcnow, poll_interval: float = 0.25, live: bool = True,
                  export_dir: Path | None = None, start_screen: str = "matchup", seed: int = 0,
-                 keymap: dict[str, str] | None = None):
+                 keymap: dict[str, str] | None = None, theme_file: Path | None = None):
         super().__init__()
         # Remapped keys by binding id (config [tui] keys); check_keymap() has refused unknown ids.
         self.keymap = dict(keymap or {})
@@ -88,12 +88,14 @@ class WarclawApp(App):
         self.live = live
         self.export_dir = export_dir or Path.cwd()
         self.start_screen = start_screen
+        self.theme_file = theme_file  # where the theme picked is remembered (None: not remembered)
         self.loaded = asyncio.Event()
         self._dirty: set[str] = set()  # state parts changed and not drawn yet
         self._key_gate = 0  # > 0 while a dialog that just closed may still have keys on their way
 
     # --- lifecycle --------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._load_theme()
         for key in SCREEN_PATHS:  # each built (and its module imported) when first shown
             self.install_screen(partial(make_screen, key), key)  # type: ignore[arg-type]
         self.push_screen(self.start_screen)
@@ -103,6 +105,25 @@ class WarclawApp(App):
         if self.live:
             self.set_interval(self.poll_interval, self._poll, name="poll data_version")
             self.set_interval(1.0, self._clock_tick, name="clock")
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember the theme picked (ctrl+p, Theme) for the next start."""
+        if getattr(self, "_theme_loaded", False) and self.theme_file is not None:
+            try:
+                self.theme_file.parent.mkdir(parents=True, exist_ok=True)
+                self.theme_file.write_text(theme + "\n", encoding="utf-8")
+            except OSError as e:
+                self.notify(f"{self.theme_file}: theme not remembered: {e.strerror or e}", severity="warning")
+
+    def _load_theme(self) -> None:
+        if self.theme_file is not None:
+            try:
+                name = self.theme_file.read_text(encoding="utf-8").strip()
+            except OSError:
+                name = ""
+            if name in self.available_themes:
+                self.theme = name
+        self._theme_loaded = True
 
     def on_unmount(self) -> None:
         self.planner.stop()

@@ -51,6 +51,11 @@ class NavBar(Static):
             t.append(hint, style="dim")
         return t
 
+    def on_click(self, event: Any) -> None:
+        key = tab_at(event.x)
+        if key is not None:
+            self.app.call_later(self.app.run_action, f"show('{key}')")
+
 
 class KeyBar(Static):
     """The footer: every shown key of the screen, on as many lines as it takes (two at 80 columns
@@ -107,6 +112,17 @@ class KeyBar(Static):
             if start <= event.x < start + len(key) + 1 + len(label) and active.enabled:
                 self.app.call_later(self.app.run_action, active.binding.action, active.node)
                 return
+
+
+def tab_at(x: int) -> str | None:
+    """The screen whose tab is at column ``x`` of the tab line (as NavBar draws it)."""
+    start = 0
+    for i, (key, title) in enumerate(SCREENS, 1):
+        width = len(f" {i} {title} ")
+        if start <= x < start + width:
+            return key
+        start += width + 1
+    return None
 
 
 class StatusBar(Static):
