@@ -61,3 +61,16 @@ def test_import_export_round_trip_through_the_database(tmp_path):
     assert "raid" in listed.stdout and "2/3" in listed.stdout
     missing = run("show", "nope")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_every_bad_row_is_named_at_once(catalog, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("name,builds,commander,lock_party\nA,firebrand,maybe,\nB,nope,,\nC,firebrand,,first\nD,firebrand,,\n")
+    with pytest.raises(UserError) as e:
+        read_roster_file(path, catalog)
+    lines = str(e.value).splitlines()
+    assert lines == [
+        f"{path}: row 2, column commander: expected yes or no, got 'maybe'",
+        f"{path}: row 4, column lock_party: expected a party number, got 'first'",
+        f"{path}: row 3 (B).builds: 'nope' is neither a catalog build id nor a spec name",
+    ]

@@ -17,6 +17,7 @@ from typing import Any
 import tomli_w
 
 from warclaw.engine import Catalog, roster_from_mapping
+from warclaw.engine.roster import player_from_mapping
 from warclaw.errors import UserError
 from warclaw.files import read_text, read_toml
 
@@ -42,8 +43,16 @@ def roster_from_csv(text: str, source: str) -> dict[str, Any]:
     return _csv_rows(text, source)[0]
 
 
-def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[int]]:
+def _csv_rows(text: str, source: str, problems: list[str] | None = None) -> tuple[dict[str, Any], list[int]]:
+    """The sheet's players and their line numbers. With ``problems``, a bad cell is noted there and
+    the row kept without it, so that one pass names every bad row; without, the first one raises."""
     rows: list[int] = []
+
+    def bad(message: str) -> None:
+        if problems is None:
+            raise UserError(message)
+        problems.append(message)
+
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise UserError(f"{source}: empty CSV; expected a header row with at least name,builds")
@@ -64,19 +73,21 @@ def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[int]]:
             continue  # blank lines in pasted sheets
         where = f"{source}: row {row_no}"
         p: dict[str, Any] = {"name": cell("name"), "builds": _list(cell("builds"))}
-        if cell("commander"):
-            p["commander"] = _flag(cell("commander"), f"{where}, column commander")
+        for flag in ("commander", "present"):
+            if cell(flag):
+                try:
+                    p[flag] = _flag(cell(flag), f"{where}, column {flag}")
+                except UserError as e:
+                    bad(str(e))
         if cell("lock_party"):
             try:
                 p["lock_party"] = int(cell("lock_party"))
             except ValueError:
-                raise UserError(f"{where}, column lock_party: expected a party number, got {cell('lock_party')!r}") from None
+                bad(f"{where}, column lock_party: expected a party number, got {cell('lock_party')!r}")
         if cell("lock_build"):
             p["lock_build"] = cell("lock_build")
         if cell("with"):
             p["with"] = _list(cell("with"))
-        if cell("present"):
-            p["present"] = _flag(cell("present"), f"{where}, column present")
         players.append(p)
         rows.append(row_no)
     return {"players": players}, rows
@@ -94,19 +105,34 @@ def roster_to_csv(data: dict[str, Any]) -> str:
 
 
 def read_roster_file(path: str | Path, catalog: Catalog) -> dict[str, Any]:
-    """A roster mapping from a .toml or .csv file, validated against the catalog."""
+    """A roster mapping from a .toml or .csv file, validated against the catalog. Every bad row is
+    named, one line each (a sign-up sheet is fixed in one go, not one error at a time)."""
     p = Path(path)
+    problems: list[str] = []
+    rows: list[int] | None = None
     if p.suffix.lower() == ".csv":
         text = read_text(p, "roster", encoding="utf-8-sig")  # sheets saved by Excel start with a BOM
-        data, rows = _csv_rows(text, str(p))
+        data, rows = _csv_rows(text, str(p), problems)
+    else:
+        data = read_toml(p, "roster")
+
+    def where(message: str) -> str:  # a sheet's row, not the index in the parsed list
+        return re.sub(r"players\[(\d+)\]", lambda m: f"row {rows[int(m.group(1))]}", message) if rows else message
+
+    players = data.get("players") if isinstance(data, dict) else None
+    if isinstance(players, list):
+        for i, player in enumerate(players):
+            try:
+                player_from_mapping(player, catalog, f"{p}: players[{i}]")
+            except UserError as e:
+                problems.append(where(str(e)))
+    if not problems:
         try:
-            roster_from_mapping(data, catalog, source=str(p))
+            roster_from_mapping(data, catalog, source=str(p))  # every check the optimizer would make
         except UserError as e:
-            # Name the sheet's row, not the index in the parsed list.
-            raise UserError(re.sub(r"players\[(\d+)\]", lambda m: f"row {rows[int(m.group(1))]}", str(e))) from None
-        return data
-    data = read_toml(p, "roster")
-    roster_from_mapping(data, catalog, source=str(p))  # every check the optimizer would make
+            problems.append(where(str(e)))
+    if problems:
+        raise UserError("\n".join(problems))
     return data
 
 

@@ -242,3 +242,22 @@ async def test_without_a_seed_the_roster_starts_empty_not_with_sample_players(em
         await settle(app, pilot)
         assert app.planner.book.rows == []
         assert "empty: press a to add a player" in text(app, "roster-title")
+
+
+async def test_a_failed_import_lists_every_bad_row_and_keeps_the_prompt_open(store, make_app, tmp_path) -> None:
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text("name,builds,present\nKip.1,nope,\nLio.2,firebrand,perhaps\n")
+    app = make_app(store, start_screen="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#f-path", Input).value = str(sheet)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PathPrompt)  # still open, for a corrected path
+        error = str(app.screen.query_one("#form-error").render())
+        assert "row 2 (Kip.1).builds" in error and "row 3, column present" in error
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert len(db_names(store)) == 10
