@@ -261,3 +261,35 @@ async def test_a_failed_import_lists_every_bad_row_and_keeps_the_prompt_open(sto
         await pilot.press("escape")
         await settle(app, pilot)
         assert len(db_names(store)) == 10
+
+
+async def test_the_roster_switcher_opens_another_roster_or_a_new_empty_one(store, make_app) -> None:
+    from textual.widgets import OptionList
+
+    from warclaw.tui.widgets import Choose
+
+    with store.write() as s:
+        rs.save_roster(s, "havoc-team", {"players": [{"name": "Solo.1", "builds": ["weaver-dps"]}]})
+    app = make_app(store, start_screen="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, Choose)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        options.highlighted = next(i for i, label in enumerate(labels) if label.startswith("havoc-team"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.planner.book.name == "havoc-team" and column(app, "players", 0) == ["Solo.1"]
+        await pilot.press("l")
+        await settle(app, pilot)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = options.option_count - 1  # new roster…
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "raid-2"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.planner.book.name == "raid-2" and app.planner.book.rows == []
+        assert "Roster raid-2" in text(app, "roster-title")

@@ -31,6 +31,7 @@ TITLES = {
     "roster.mode": ("Roster: change game mode", "zerg, havoc, roaming, defense: targets and weights"),
     "roster.import": ("Roster: import TOML", "Replace the players from a roster file"),
     "roster.export": ("Roster: export TOML", "Write the roster to a file"),
+    "roster.switch": ("Roster: open another roster", "Every roster of the database, or a new empty one"),
     "roster.optimize": ("Squad: optimize", "Solve in the background, showing each better plan"),
     "squad.optimize": ("Squad: optimize", "Solve in the background, showing each better plan"),
     "squad.stop": ("Squad: stop optimizing", "Keep the best plan found so far"),

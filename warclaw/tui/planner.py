@@ -149,6 +149,29 @@ class Planner:
         with self.database.ensure_store().read() as s:
             return rs.latest_plan(s, self.roster_name)
 
+    def roster_names(self) -> list[tuple[str, int, int]]:
+        """On the database thread: (name, present, players) of every roster in the database."""
+        from warclaw.store import rosters as rs
+
+        with self.database.ensure_store().read() as s:
+            return [(r.name, r.present, r.players) for r in rs.list_rosters(s)]
+
+    async def switch(self, name: str) -> None:
+        """Edit and plan another roster of the database (created empty if new: never sample data)."""
+        if self.book is not None and name == self.book.name:
+            return
+        self.stop()
+        self._token += 1
+        self.state.solving = None
+        self.roster_name = name
+        self.seed_roster = None
+        self.book = None
+        self._engine_loading = None
+        self.last_plan, self._plan_sig = None, None
+        self.state.plan, self.state.roster_error = None, None
+        await self.ensure_engine()
+        self.changed({"roster", "plan"}, f"roster {name}")
+
     async def roster_changed_elsewhere(self) -> None:
         """Another process (the CLI, a second TUI) changed a roster: reload ours and re-plan."""
         if self.book is None:

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
 from warclaw.tui.screens.planning import PlanningScreen
-from warclaw.tui.widgets import Confirm, PathPrompt, PlayerForm
+from warclaw.tui.widgets import Choose, Confirm, PathPrompt, PlayerForm
 
 
 class RosterScreen(PlanningScreen):
@@ -28,6 +28,7 @@ class RosterScreen(PlanningScreen):
         Binding("g", "cycle_mode", "Mode", id="roster.mode"),  # g: game mode (m filters maps elsewhere)
         Binding("i", "import_roster", "Import", id="roster.import"),
         Binding("w", "export_roster", "Export", id="roster.export"),
+        Binding("l", "switch_roster", "Rosters", id="roster.switch"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -165,6 +166,31 @@ class RosterScreen(PlanningScreen):
                 self.write_file(Path(path), roster_text(book.mapping(), Path(path)), "roster")
         self.app.push_screen(PathPrompt("Export roster to (.toml or .csv)",
                                         str(self.wapp.export_dir / f"{book.name}.toml")), chosen)
+
+    def action_switch_roster(self) -> None:
+        """The rosters of the database, to switch to one, or a new (empty) one."""
+        if not self.planner.ready(self.action_switch_roster):
+            return
+
+        async def pick() -> None:
+            rosters = await self.wapp.database.run(self.planner.roster_names)
+            current = self.planner.roster_name
+            options = [(n, f"{n}  {here}/{total} present" + ("  (open)" if n == current else ""))
+                       for n, here, total in rosters]
+            options.append(("\0new", "new roster…"))
+
+            def chosen(name: str | None) -> None:
+                if name == "\0new":
+                    self.app.push_screen(PathPrompt("Name of the new roster", ""), opened)
+                else:
+                    opened(name)
+
+            def opened(name: str | None) -> None:
+                if name:
+                    self.run_worker(self.planner.switch(name), group="engine", name="switch roster")
+            self.app.push_screen(Choose("Open a roster", options), chosen)
+
+        self.run_worker(pick(), group="load", name="rosters")
 
     # --- rendering --------------------------------------------------------------------------
     def refresh_view(self) -> None:
