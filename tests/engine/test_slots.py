@@ -213,3 +213,5 @@ def test_score_json_has_both_new_terms(tmp_path):
     assert scored["utility"] == pytest.approx(60.0)  # reflect (firebrand, chrono, ...), portal (chrono), stealth (scrapper, deadeye)
     assert scored["utility_totals"]["stealth"] == {"total": 9, "min": 1}
     assert scored["parties"][0]["slots"]["heal"] == 1
+    text = run("score", str(roster), str(plan)).stdout
+    assert f"slots {scored['slots']:.2f}" in text and "utility 60.00" in text

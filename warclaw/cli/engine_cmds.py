@@ -154,8 +154,8 @@ def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
         json.dump(score_mapping(sb), sys.stdout, indent=2)
         print()
     else:
-        print(f"score {sb.score:.4f} (party {sb.party:.2f} + squad {sb.squad:.2f} + preference {sb.preference:.2f}"
-              f" - change {sb.change:.2f})")
+        print(f"score {sb.score:.4f} (party {sb.party:.2f} + slots {sb.slots:.2f} + squad {sb.squad:.2f}"
+              f" + utility {sb.utility:.2f} + preference {sb.preference:.2f} - change {sb.change:.2f})")
         for v in sb.violations:
             print(f"violation: {v}")
         for d in sb.deficits:
