@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
+from warclaw.engine.abbrev import build as short_build
 from warclaw.tui.screens.planning import PlanningScreen
 from warclaw.tui.widgets import Choose, Confirm, PathPrompt, PlayerForm
 
@@ -215,20 +216,28 @@ class RosterScreen(PlanningScreen):
         table = self.query_one("#players", DataTable)
         keep = table.cursor_row
         table.clear()
+        # Builds and locks in the shared short names (FB-sup); the Builds column takes the width left
+        # and ends in an ellipsis when cut (Enter opens the player whole).
+        cells = []
         for r in rows:
+            locks = ([f"P{r.lock_party}"] if r.lock_party is not None else []) + (
+                [short_build(r.lock_build)] if r.lock_build else [])
+            cells.append((r, clean(" ".join(locks)), clean(", ".join(r.with_players), 18),
+                          clean(", ".join(short_build(b) for b in r.builds))))
+        widths = [max([len("Name"), *(len(clean(r.name)) for r in rows)]), 6, 3,
+                  max([len("Locks"), *(len(c[1]) for c in cells)]), max([len("With"), *(len(c[2]) for c in cells)])]
+        room = max(12, (self.size.width or 80) - sum(widths) - 2 * (len(widths) + 1) - 2)
+        for r, locks, with_, builds in cells:
             style = "bold yellow" if r.name in moved else ("dim strike" if not r.present else "")
-            locks = []
-            if r.lock_party is not None:
-                locks.append(f"P{r.lock_party}")
-            if r.lock_build:
-                locks.append(r.lock_build)
+            b = Text(builds, style="dim" if not r.present else "")
+            b.truncate(room, overflow="ellipsis")
             table.add_row(
                 Text(clean(r.name), style=style),
                 Text("yes", style="green") if r.present else Text("absent", style="red"),
                 "★" if r.commander else "",
-                Text(clean(" ".join(locks), 22)),
-                Text(clean(", ".join(r.with_players), 18)),
-                Text(clean(", ".join(r.builds), 60), style="dim" if not r.present else ""),
+                Text(locks),
+                Text(with_),
+                b,
                 key=str(r.id),
             )
         if rows:
