@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from warclaw.common import clean, markup_safe, mask, parse_api_time, scrub_secrets
+from warclaw.common import clean, clean_lines, markup_safe, mask, parse_api_time, safe_line, scrub_secrets
 
 KEY = "ABCDEF12-3456-7890-ABCD-EF1234567890ABCDEF12-3456-7890-ABCD-EF1234567890"
 
@@ -70,3 +70,12 @@ def test_markup_safe_guild_tags(tag):
 def test_parse_api_time_is_utc():
     t = parse_api_time("2025-04-18T18:00:00Z")
     assert t.utcoffset().total_seconds() == 0 and t.hour == 18
+
+
+def test_clean_lines_keeps_line_breaks_only():
+    assert clean_lines("a\x1b[2J\nb\x07\r") == "a\nb\u2407\u240d"
+
+
+def test_safe_line_is_one_terminal_safe_line_with_keys_masked():
+    out = safe_line(f"bad\x1b]0;t\x07 value\n{KEY}")
+    assert out.isprintable() and "\n" not in out and KEY[8:40] not in out and "ABCD…7890" in out

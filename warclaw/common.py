@@ -99,6 +99,19 @@ def markup_safe(text: object, max_len: int | None = None) -> str:
 _TAG_LIKE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
+def clean_lines(text: object) -> str:
+    """:func:`clean` applied to each line of ``text``: a report or a table keeps its line breaks,
+    but no line can carry an escape sequence or another control character."""
+    s = text if isinstance(text, str) else str(text)
+    return "\n".join(clean(line) for line in s.split("\n"))
+
+
+def safe_line(text: object) -> str:
+    """An error or log message as it may be shown: :func:`clean` (one line, nothing that drives
+    a terminal) and then :func:`scrub_secrets` (a key pasted into any field is masked)."""
+    return scrub_secrets(clean(text))
+
+
 # --- API times and teams -------------------------------------------------------------------------
 
 COLORS = ("red", "blue", "green")

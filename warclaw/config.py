@@ -26,7 +26,7 @@ import msgspec
 import msgspec.inspect as mi
 import platformdirs
 
-from warclaw.common import mask_webhook_url
+from warclaw.common import mask_webhook_url, scrub_secrets
 from warclaw.errors import ConfigError
 
 APP_NAME = "warclaw"
@@ -259,7 +259,8 @@ def _show(value: Any) -> str:
     elif isinstance(value, (dt.datetime, dt.date, dt.time)):
         text = value.isoformat()
     else:
-        text = repr(value)
+        # Masked before it is cut: a key pasted into the wrong field must not leak its first 57 characters.
+        text = scrub_secrets(repr(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

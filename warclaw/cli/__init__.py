@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from warclaw import __version__
 from warclaw.cli.context import Context
+from warclaw.cli.output import error_line
 from warclaw.errors import ConfigError, UserError
 
 # Modules are imported lazily by name so that `warclaw catalog` does not pay for textual or httpx.
@@ -62,10 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, ctx) or 0)
     except ConfigError as e:
         for line in e.problems:
-            print(f"warclaw: {line}", file=sys.stderr)
+            error_line(line)
         return e.exit_code
     except UserError as e:
-        print(f"warclaw: {e}", file=sys.stderr)
+        error_line(e)
         return e.exit_code
     except KeyboardInterrupt:
         return 130

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo
 
 if TYPE_CHECKING:  # the chat-code tables load only when `warclaw build` runs, not for every command
     from warclaw.chatcode import BuildTemplate
@@ -111,7 +112,7 @@ def cmd_build_decode(args: argparse.Namespace, ctx: Context) -> int:
     catalog = _catalog(ctx)
     if args.json:
         json.dump(decoded_mapping(template, catalog), sys.stdout, indent=2)
-        print()
+        echo()
     else:
-        print("\n".join(_summary(template, catalog)))
+        echo("\n".join(_summary(template, catalog)))
     return 0

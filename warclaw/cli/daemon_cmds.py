@@ -6,6 +6,8 @@ import argparse
 import signal
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo
+from warclaw.common import safe_line
 from warclaw.errors import UserError
 
 
@@ -89,7 +91,7 @@ def _sync(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         store.close()
     for name, error in results.items():
-        print(f"{name:<8} {'ok' if error is None else 'FAILED: ' + error}")
+        echo(f"{name:<8} {'ok' if error is None else 'FAILED: ' + safe_line(error)}")
     if results.get("matches") is not None:
         raise UserError(f"sync failed: no match data fetched ({results['matches']})")
     return 0

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,9 +39,9 @@ def upgrade(args: argparse.Namespace, ctx: Context) -> int:
                 grant_officers(conn)
     where = safe_url(url)
     if before == after:
-        print(f"database {where}: schema already at revision {after}")
+        echo(f"database {where}: schema already at revision {after}")
     else:
-        print(f"database {where}: schema upgraded from {before or 'empty'} to revision {after}")
+        echo(f"database {where}: schema upgraded from {before or 'empty'} to revision {after}")
     return 0
 
 

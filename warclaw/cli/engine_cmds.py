@@ -7,6 +7,7 @@ import json
 import sys
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,19 +63,19 @@ def cmd_catalog(args: argparse.Namespace, ctx: Context) -> int:
         from warclaw.engine.report import catalog_mapping
 
         json.dump(catalog_mapping(catalog), sys.stdout, indent=2)
-        print()
+        echo()
         return 0
-    print(f"{'build':<24} {'spec':<14} {'confidence':<13} {'party (top boons)':<44} squad")
+    echo(f"{'build':<24} {'spec':<14} {'confidence':<13} {'party (top boons)':<44} squad")
     for b in sorted(catalog.builds.values(), key=lambda b: (b.profession, b.id)):
         top = sorted(((v, k) for k, v in b.party.items() if v > 0), reverse=True)[:4]
         party = ", ".join(f"{k} {v:.1f}" for v, k in top) or "-"
         squad = " ".join(f"{k}{v:g}" for k, v in b.squad.items() if v)
-        print(f"{b.id:<24} {b.spec:<14} {b.confidence:<13} {party:<44} {squad}")
-    print()
+        echo(f"{b.id:<24} {b.spec:<14} {b.confidence:<13} {party:<44} {squad}")
+    echo()
     for m in catalog.modes.values():
-        print(f"mode {m.id:<8} party of {m.party_size}, preference {m.preference_weight:g}, "
+        echo(f"mode {m.id:<8} party of {m.party_size}, preference {m.preference_weight:g}, "
               f"change penalty {m.change_penalty:g} ({m.confidence}): {m.name}")
-    print("\nAll numbers are estimates (see `confidence`); override any field with config engine.catalog.")
+    echo("\nAll numbers are estimates (see `confidence`); override any field with config engine.catalog.")
     return 0
 
 
@@ -95,11 +96,11 @@ def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
         raise RosterError(f"{args.roster}: {res.reason}")
     if args.json:
         json.dump(result_mapping(res), sys.stdout, indent=2)
-        print()
+        echo()
     elif res.status == "infeasible":
         raise InfeasibleRoster(f"{args.roster}: infeasible roster: {res.reason}")
     else:
-        print(plan_text(res, {p.name for p in roster.players if p.commander}, mode))
+        echo(plan_text(res, {p.name for p in roster.players if p.commander}, mode))
     if discord_url and res.plan is not None:
         _post_to_discord(args, ctx, res, {p.name for p in roster.players if p.commander}, discord_url)
     return 3 if res.status == "infeasible" else 0
@@ -152,15 +153,15 @@ def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
     sb = score_plan(plan, roster, catalog, mode, previous)
     if args.json:
         json.dump(score_mapping(sb), sys.stdout, indent=2)
-        print()
+        echo()
     else:
-        print(f"score {sb.score:.4f} (party {sb.party:.2f} + slots {sb.slots:.2f} + squad {sb.squad:.2f}"
+        echo(f"score {sb.score:.4f} (party {sb.party:.2f} + slots {sb.slots:.2f} + squad {sb.squad:.2f}"
               f" + utility {sb.utility:.2f} + preference {sb.preference:.2f} - change {sb.change:.2f})")
         for v in sb.violations:
-            print(f"violation: {v}")
+            echo(f"violation: {v}")
         for d in sb.deficits:
-            print(f"deficit: {d}")
+            echo(f"deficit: {d}")
         for m in sb.moves:
-            print(f"moved: {move_text(*m)}")
+            echo(f"moved: {move_text(*m)}")
     return 1 if sb.violations else 0
 

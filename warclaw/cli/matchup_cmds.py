@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo
 from warclaw.errors import UserError
 
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 raise UserError("no matchup in the database yet: start `warclaw daemon start` or run `warclaw sync --once`")
         view = matchup(reader, found.pk, datetime.now(UTC))
     assert view is not None
-    print(json.dumps(view, indent=2) if args.json else render(view))
+    echo(json.dumps(view, indent=2) if args.json else render(view))
     return 0
 
 

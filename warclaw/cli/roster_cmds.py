@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo
+from warclaw.common import safe_line
 from warclaw.errors import UserError
 
 
@@ -55,9 +57,9 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     with _store(ctx) as store, store.read() as s:
         rows = list_rosters(s)
     if not rows:
-        print("no rosters yet: `warclaw roster import FILE` adds one")
+        echo("no rosters yet: `warclaw roster import FILE` adds one")
     for r in rows:
-        print(f"{r.name:<24} {r.present:>3}/{r.players:<3} present  mode {r.mode or '-':<8} updated {r.updated_at:%Y-%m-%d %H:%M}")
+        echo(f"{r.name:<24} {r.present:>3}/{r.players:<3} present  mode {r.mode or '-':<8} updated {r.updated_at:%Y-%m-%d %H:%M}")
     return 0
 
 
@@ -76,7 +78,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
                 .join(Roster).where(Roster.name == args.name)
             )
         }
-    print(f"roster {args.name} (mode {data.get('mode') or '-'}), {len(data['players'])} players")
+    echo(f"roster {args.name} (mode {data.get('mode') or '-'}), {len(data['players'])} players")
     for p in data["players"]:
         flags = [f for f, on in (("commander", p.get("commander")), ("absent", not p.get("present", True))) if on]
         if p.get("lock_party"):
@@ -90,7 +92,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
             flags.append(f"rank {rank}")
         if ref:
             flags.append("API key")
-        print(f"  {p['name']:<22} {', '.join(p['builds']):<50} {' · '.join(flags)}")
+        echo(f"  {p['name']:<22} {', '.join(p['builds']):<50} {' · '.join(flags)}")
     return 0
 
 
@@ -103,7 +105,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     name = args.name or Path(args.file).stem
     with _store(ctx) as store, store.write() as s:
         save_roster(s, name, data)
-    print(f"roster {name}: {len(data['players'])} players saved")
+    echo(f"roster {name}: {len(data['players'])} players saved")
     return 0
 
 
@@ -124,7 +126,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
                 raise UserError(f"--name: which roster? saved rosters: {', '.join(names) or 'none'}")
         data = load_roster(s, name, include_absent=True)
     write_roster_file(data, args.file)
-    print(f"roster {name}: {len(data['players'])} players written to {args.file}")
+    echo(f"roster {name}: {len(data['players'])} players written to {args.file}")
     return 0
 
 
@@ -206,13 +208,13 @@ def cmd_add_key(args: argparse.Namespace, ctx: Context) -> int:
                 derived = record_refresh(s, key_id, account=account, team_id=team_id, characters=chars, catalog=catalog)
         protect_sqlite_file(url)
     where = "in the database (SQLite file mode 0600)" if url.startswith("sqlite") else "in the database"
-    print(f"roster {roster}: {'added' if added else 'player'} {args.name.strip()}, key {key.masked} stored {where}")
+    echo(f"roster {roster}: {'added' if added else 'player'} {args.name.strip()}, key {key.masked} stored {where}")
     if fetched is not None:
         account, _team, chars = fetched
         lvl80 = sum(1 for c in chars if c.level >= 80)
-        print(f"  account {account}: {len(chars)} characters ({lvl80} at level 80); playable: {', '.join(derived) or 'none yet'}")
+        echo(f"  account {account}: {len(chars)} characters ({lvl80} at level 80); playable: {', '.join(derived) or 'none yet'}")
     else:
-        print(f"  account not read yet ({fetch_error}); the daemon will refresh it")
+        echo(f"  account not read yet ({safe_line(fetch_error)}); the daemon will refresh it")
     return 0
 
 
@@ -222,11 +224,11 @@ def cmd_keys(args: argparse.Namespace, ctx: Context) -> int:
     with _store(ctx) as store, store.read() as s:
         rows = list_keys(s)
     if not rows:
-        print("no API keys yet: `warclaw roster add-key NAME KEY` registers one")
+        echo("no API keys yet: `warclaw roster add-key NAME KEY` registers one")
     for k in rows:
         when = f"{k.refreshed_at:%Y-%m-%d %H:%M}" if k.refreshed_at else "never"
-        note = f"  ({k.last_error})" if k.last_error and k.status != "ok" else ""
-        print(f"{k.masked:<11} {k.account or '?':<22} {k.status:<8} refreshed {when:<16} {', '.join(k.players)}{note}")
+        note = f"  ({safe_line(k.last_error)})" if k.last_error and k.status != "ok" else ""
+        echo(f"{k.masked:<11} {k.account or '?':<22} {k.status:<8} refreshed {when:<16} {', '.join(k.players)}{note}")
     return 0
 
 
@@ -269,7 +271,7 @@ def cmd_import_guild(args: argparse.Namespace, ctx: Context) -> int:
     with _store(ctx) as store, store.write() as s:
         added, updated = import_guild_members(s, roster, [(mb.name, mb.rank) for mb in members], present=args.present)
     state = "present" if args.present else "absent until marked present"
-    print(f"roster {roster}: {len(members)} guild members, {added} added ({state}), {updated} ranks updated")
+    echo(f"roster {roster}: {len(members)} guild members, {added} added ({state}), {updated} ranks updated")
     for mb in members:
-        print(f"  {mb.name:<24} {mb.rank}")
+        echo(f"  {mb.name:<24} {mb.rank}")
     return 0

@@ -15,6 +15,8 @@ import sys
 import time
 
 from warclaw.cli.context import Context
+from warclaw.cli.output import echo, error_line
+from warclaw.common import safe_line
 from warclaw.config import Config
 from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.pidfile import AlreadyRunning, PidFile
@@ -51,7 +53,7 @@ def _control_config(ctx: Context) -> Config:
     try:
         return ctx.config
     except ConfigError as e:
-        print(f"warclaw: {e.problems[0]} (using defaults and --db to find the daemon)", file=sys.stderr)
+        error_line(f"{e.problems[0]} (using defaults and --db to find the daemon)")
         cfg = Config()
         if ctx.db:
             cfg.database.url = ctx.db
@@ -72,7 +74,7 @@ def start(ctx: Context) -> int:
         raise UserError(f"the daemon did not start: {msg}")
     if not _wait(lambda: pidfile.running_pid() is not None, START_TIMEOUT):
         raise UserError(f"the daemon did not start within {START_TIMEOUT:.0f} s: see {log_path(ctx.config)}")
-    print(f"warclaw daemon started (pid {pidfile.running_pid()}); log: {log_path(ctx.config)}")
+    echo(f"warclaw daemon started (pid {pidfile.running_pid()}); log: {log_path(ctx.config)}")
     return 0
 
 
@@ -104,12 +106,12 @@ def stop(ctx: Context) -> int:
     pidfile = PidFile(pidfile_path(_control_config(ctx)))
     pid = pidfile.running_pid()
     if pid is None:
-        print("warclaw daemon is not running")
+        echo("warclaw daemon is not running")
         return 0
     os.kill(pid, signal.SIGTERM)
     if not _wait(lambda: not pidfile.locked_by_other(), STOP_TIMEOUT):
         raise UserError(f"the daemon (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s; `kill -9 {pid}` if it hangs")
-    print(f"warclaw daemon stopped (pid {pid})")
+    echo(f"warclaw daemon stopped (pid {pid})")
     return 0
 
 
@@ -118,7 +120,7 @@ def signal_running(ctx: Context, sig: signal.Signals, what: str) -> int:
     if pid is None:
         raise UserError("warclaw daemon is not running")
     os.kill(pid, sig)
-    print(f"asked the warclaw daemon (pid {pid}) to {what}")
+    echo(f"asked the warclaw daemon (pid {pid}) to {what}")
     return 0
 
 
@@ -144,9 +146,9 @@ def status(ctx: Context, as_json: bool = False) -> int:
     if as_json:
         rep["alerts"] = [{"rule": r.rule, "counts": r.counts, "last_sent_at": report.iso(r.last_sent_at),
                           "last_error": r.last_error} for r in outbox]  # error texts are stored masked
-        print(json.dumps(rep, indent=2))
+        echo(json.dumps(rep, indent=2))
     else:
-        print("\n".join(report.text_lines(rep)))
+        echo("\n".join(report.text_lines(rep)))
         _print_alerts(cfg, outbox)
     return 0 if rep["running"] else 3
 
@@ -162,7 +164,7 @@ def _print_alerts(cfg: Config, outbox: list) -> None:
     waiting = sum(r.counts.get("pending", 0) + r.counts.get("sending", 0) for r in outbox)
     doubt = sum(r.counts.get("unconfirmed", 0) for r in outbox)
     failed = sum(r.counts.get("failed", 0) for r in outbox)
-    print(f"alerts: outbox {waiting} waiting, {sum(r.counts.get('sent', 0) for r in outbox)} sent, "
+    echo(f"alerts: outbox {waiting} waiting, {sum(r.counts.get('sent', 0) for r in outbox)} sent, "
           f"{failed} failed, {doubt} unconfirmed")
     hooks = {r.name: r.webhook for r in cfg.alerts.rules}
     for name in names:
@@ -178,5 +180,5 @@ def _print_alerts(cfg: Config, outbox: list) -> None:
         if r and r.counts.get("unconfirmed"):
             line += f"; {r.counts['unconfirmed']} unconfirmed"
         if r and r.last_error and any(r.counts.get(k) for k in ("pending", "sending", "failed", "unconfirmed")):
-            line += f"; last problem: {r.last_error}"
-        print(line)
+            line += f"; last problem: {safe_line(r.last_error)}"
+        echo(line)

@@ -1,4 +1,9 @@
-"""Logging for the daemon: a rotating file, stderr in the foreground, secrets masked."""
+"""Logging for the daemon: a rotating file, stderr in the foreground, secrets masked.
+
+Every record passes one formatter (:class:`SafeFormatter`) whatever logged it: API error bodies,
+guild and world names and exception texts reach the log, and an admin reads it with ``tail`` on a
+terminal, so each line is made terminal-safe and anything shaped like an API key is masked.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,10 @@ import logging.handlers
 import sys
 from pathlib import Path
 
+from warclaw.common import clean_lines, mask, scrub_secrets
 from warclaw.errors import UserError
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-
-
-def mask_secret(secret: str) -> str:
-    return f"{secret[:4]}…{secret[-4:]}" if len(secret) > 12 else "****"
 
 
 class SecretFilter(logging.Filter):
@@ -28,13 +30,21 @@ class SecretFilter(logging.Filter):
             msg = record.getMessage()
             masked = msg
             for s in self.secrets:
-                masked = masked.replace(s, mask_secret(s))
+                masked = masked.replace(s, mask(s))
             if masked != msg:
                 record.msg, record.args = masked, None
         return True
 
 
 SECRETS = SecretFilter()
+
+
+class SafeFormatter(logging.Formatter):
+    """The whole formatted record (message, arguments, traceback) with control characters and
+    escape sequences made visible, line by line, and key-shaped text masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub_secrets(clean_lines(super().format(record)))
 
 
 def setup_logging(log_file: Path, *, max_bytes: int, backups: int, to_stderr: bool, level: int = logging.INFO) -> list[logging.Handler]:
@@ -51,7 +61,7 @@ def setup_logging(log_file: Path, *, max_bytes: int, backups: int, to_stderr: bo
     if to_stderr:
         handlers.append(logging.StreamHandler(sys.stderr))
     for h in handlers:
-        h.setFormatter(logging.Formatter(FORMAT))
+        h.setFormatter(SafeFormatter(FORMAT))
         h.addFilter(SECRETS)
         root.addHandler(h)
     root.setLevel(level)

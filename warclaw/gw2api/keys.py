@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import re
 
+from warclaw.common import mask, scrub_secrets
 from warclaw.gw2api.errors import InvalidKeyError
+
+__all__ = ["ApiKey", "mask"]
 
 # Classic keys: a GUID followed by a second GUID with its last group split (8-4-4-4-20-4-4-4-12),
 # upper-case hex. Subtokens from /v2/createsubtoken are JWTs (three base64url segments).
 _CLASSIC = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{20}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 _JWT = re.compile(r"^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$")
-
-
-def mask(secret: str) -> str:
-    """``ABCD…1234``; short strings are fully hidden so that nothing useful leaks."""
-    if len(secret) < 12:
-        return "…"
-    return f"{secret[:4]}…{secret[-4:]}"
 
 
 class ApiKey:
@@ -46,8 +42,9 @@ class ApiKey:
         return mask(self._secret)
 
     def scrub(self, text: str) -> str:
-        """Replace any occurrence of the key in ``text`` (e.g. an echoed URL) by its mask."""
-        return text.replace(self._secret, self.masked)
+        """Replace any occurrence of the key in ``text`` (e.g. an echoed URL), or of anything else
+        shaped like a key, by its mask."""
+        return scrub_secrets(text.replace(self._secret, self.masked))
 
     def __str__(self) -> str:
         return self.masked

@@ -15,6 +15,9 @@ fires on the next ``count`` matching requests (``count=None``: until cleared), o
 ``html``               an HTML error page with ``status`` (default 200) and ``text/html``
 ``remove_field``       drop ``field`` from every object in the body (at any depth)
 ``rename_field``       rename ``field`` to ``to`` in every object in the body
+``set_field``          set ``field`` to ``value`` in every object in the body that has it
+                       (hostile names: escape sequences in world or guild names and tags)
+``error``              answer ``status`` (default 400) with ``{"text": text}`` (hostile error bodies)
 ``empty_all``          ``?ids=all`` answers ``[]``
 ``strict_ids``         one unknown id in ``ids=`` fails the whole request with 404 "all ids
                        provided are invalid" (the API's behaviour since 2019, api-cdi#661)
@@ -45,12 +48,12 @@ KINDS = frozenset(
     {
         "429", "429-retry-after", "500", "502", "503", "504", "slow", "drop", "truncated", "html",
         "remove_field", "rename_field", "empty_all", "strict_ids", "invalid_key", "errbaddata",
-        "frozen", "kd_lag", "skirmish_lag", "lagging_node", "relink",
+        "frozen", "kd_lag", "skirmish_lag", "lagging_node", "relink", "set_field", "error",
     }
 )
 # Kinds that change how the body is built rather than replacing the response.
 SHAPING = frozenset({"empty_all", "strict_ids", "frozen", "kd_lag", "skirmish_lag", "lagging_node", "relink",
-                     "remove_field", "rename_field", "truncated", "slow"})
+                     "remove_field", "rename_field", "set_field", "truncated", "slow"})
 # Kinds that only make sense on requests carrying a valid key.
 AUTH = frozenset({"invalid_key", "errbaddata"})
 

@@ -327,6 +327,8 @@ class FakeGW2Api:
             if kind == "429-retry-after":
                 headers["Retry-After"] = str(fault.params.get("retry_after", 1))
             return status, data, headers
+        if kind == "error":
+            return self._json(int(fault.params.get("status", 400)), {"text": str(fault.params.get("text", ""))}, path)
         if kind in ("500", "503"):
             text = _STATUS_TEXT[kind]
             body = json.dumps({"text": text}).encode() if text else b""
@@ -341,12 +343,14 @@ class FakeGW2Api:
                 data = json.dumps(_walk(json.loads(data), f.params["field"], None)).encode()
             elif f.kind == "rename_field":
                 data = json.dumps(_walk(json.loads(data), f.params["field"], f.params["to"])).encode()
+            elif f.kind == "set_field":
+                data = json.dumps(_set(json.loads(data), f.params["field"], f.params["value"])).encode()
         if req.fault("truncated"):
             data = data[: max(1, len(data) // 2)]
         return data
 
 
-_REPLACING = frozenset({"429", "429-retry-after", "500", "502", "503", "504", "drop", "html"})
+_REPLACING = frozenset({"429", "429-retry-after", "500", "502", "503", "504", "drop", "html", "error"})
 
 
 def _walk(node: Any, field: str, rename_to: str | None) -> Any:
@@ -363,4 +367,13 @@ def _walk(node: Any, field: str, rename_to: str | None) -> Any:
                 continue
             out[k] = v
         return out
+    return node
+
+
+def _set(node: Any, field: str, value: Any) -> Any:
+    """Set ``field`` to ``value`` in every object of a JSON value that has it."""
+    if isinstance(node, list):
+        return [_set(x, field, value) for x in node]
+    if isinstance(node, dict):
+        return {k: (value if k == field else _set(v, field, value)) for k, v in node.items()}
     return node
