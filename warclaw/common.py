@@ -6,9 +6,12 @@ client and the TUI may all use it without breaking the one-way dependencies.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 # --- secrets -------------------------------------------------------------------------------------
 
@@ -120,3 +123,83 @@ COLORS = ("red", "blue", "green")
 def parse_api_time(value: str) -> datetime:
     """An API timestamp (``2025-04-18T18:00:00Z``) as an aware UTC datetime."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+# --- input limits --------------------------------------------------------------------------------
+
+# Every file a person hands Warclaw (config, roster, plan, catalog) is read at most this far: the
+# largest real one is a few hundred kB, and `--config /dev/zero` must fail at once, not eat memory.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# A config, roster or plan is at most four tables deep; parsers recurse, so deeper input is refused.
+MAX_DEPTH = 32
+# Names (players, rosters, builds): the database's columns hold 80 characters.
+MAX_NAME_LEN = 80
+# The highest party number a lock may name: 50,000 players, far past any raid, and well inside the
+# database's 64-bit integers (`lock_party = 10**20` is refused, not an OverflowError).
+MAX_PARTY = 10_000
+
+
+class InputTooLarge(ValueError):
+    """A file over :data:`MAX_FILE_BYTES`, or nested deeper than :data:`MAX_DEPTH`; ``str()`` says
+    so in words, for a message that names the file."""
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, refusing (:class:`InputTooLarge`) to read more than ``limit``: devices and
+    endless files (``/dev/zero``) fail after ``limit`` bytes instead of filling memory."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLarge(f"larger than {limit // (1024 * 1024)} MiB, refused")
+    return data
+
+
+def nesting_depth(value: object, limit: int = MAX_DEPTH) -> int:
+    """How deep lists and dicts nest in ``value``, counted without recursion and up to ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, tuple, dict)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            stack.extend((v, depth) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def parse_nested(parse: Callable[[str], Any], text: str, limit: int = MAX_DEPTH) -> Any:
+    """``parse(text)`` (``tomllib.loads``, ``json.loads``), refusing input nested deeper than
+    ``limit`` (:class:`InputTooLarge`) instead of letting the recursive parser or a later walk over
+    the result raise RecursionError."""
+    try:
+        data = parse(text)
+    except RecursionError:
+        raise InputTooLarge(f"nested more than {limit} levels deep, refused") from None
+    if nesting_depth(data, limit) > limit:
+        raise InputTooLarge(f"nested more than {limit} levels deep, refused")
+    return data
+
+
+# What clean() would not show as written (controls, format characters such as bidi overrides,
+# line and paragraph separators), and lone surrogates, which no database can store.
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def name_problem(value: object, max_len: int = MAX_NAME_LEN) -> str | None:
+    """Why ``value`` cannot be a name (a player, roster or build), or None if it can.
+
+    A name is shown on terminals and in CSV cells and compared with ``with`` lists, so control
+    characters (newlines, NUL, escapes), surrounding spaces and overlong text are refused.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return "expected a non-empty string"
+    if len(value) > max_len:
+        return f"expected at most {max_len} characters, got {len(value)}"
+    bad = next((ch for ch in value if unicodedata.category(ch) in _NOT_IN_NAMES), None)
+    if bad is not None:
+        return f"must not contain control characters (found {_visible(bad)}): {clean(value)!r}"
+    if value != value.strip():
+        return f"must not start or end with spaces: {value!r}"
+    return None

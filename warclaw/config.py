@@ -26,8 +26,8 @@ import msgspec
 import msgspec.inspect as mi
 import platformdirs
 
-from warclaw.common import mask_webhook_url, scrub_secrets
-from warclaw.errors import ConfigError
+from warclaw.common import InputTooLarge, mask_webhook_url, parse_nested, read_bounded, scrub_secrets
+from warclaw.errors import ConfigError, UserError
 
 APP_NAME = "warclaw"
 
@@ -233,9 +233,38 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     source: str | None = None
 
     def database_url(self) -> str:
-        """The database as a SQLAlchemy URL (a bare path becomes a sqlite URL)."""
-        url = self.database.url or str(default_data_dir() / "warclaw.db")
-        return url if "://" in url else f"sqlite:///{Path(url).expanduser()}"
+        """The database as a SQLAlchemy URL: a bare path becomes a sqlite URL, and a SQLite file is
+        named by its real absolute path (a relative one is relative to the config file), so that
+        ``./w.db``, a symlink and the detached daemon (which runs in ``/``) all mean one database."""
+        return absolute_db_url(self.database.url or str(default_data_dir() / "warclaw.db"), self.base_dir())
+
+    def base_dir(self) -> Path:
+        """What relative paths in the config are relative to: the config file's directory."""
+        return Path(self.source).absolute().parent if self.source and self.source != "<config>" else Path.cwd()
+
+    def path(self, value: str) -> Path:
+        """A path setting (``daemon.log_file``, ``daemon.pidfile``) made absolute."""
+        return Path(os.path.abspath(self.base_dir() / Path(value).expanduser()))
+
+
+def absolute_db_url(url: str, base: Path) -> str:
+    """``url`` (a SQLAlchemy URL or a file path) with a SQLite file's path made real and absolute
+    against ``base``; an in-memory SQLite database is refused, since it keeps nothing."""
+    if "://" not in url:
+        return f"sqlite:///{_real_path(url, base)}"
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
+        return url
+    database = rest[1:] if rest.startswith("/") else rest
+    if not database or database.startswith(":memory:") or "mode=memory" in database:
+        raise UserError(f"database {url!r} is in memory and would keep nothing: give a file path or sqlite:///PATH")
+    if "?" in database or database.startswith("file:"):
+        return url  # an SQLite URI (read-only and the like): used as written
+    return f"{scheme}:///{_real_path(database, base)}"
+
+
+def _real_path(path: str, base: Path) -> Path:
+    return Path(os.path.realpath(base / Path(path).expanduser()))
 
 
 _SECTIONS: dict[str, type[_Section]] = {"api": ApiConfig, "database": DatabaseConfig, "daemon": DaemonConfig,
@@ -359,11 +388,12 @@ def override(section: _S, source: str, **changes: Any) -> _S:
 
 
 def find_config_path(explicit: str | None = None) -> Path | None:
+    """The config file, as an absolute path: the detached daemon runs in ``/`` and reloads it from there."""
     if explicit:
-        return Path(explicit)
+        return Path(explicit).expanduser().absolute()
     env = os.environ.get("WARCLAW_CONFIG")
     if env:
-        return Path(env)
+        return Path(env).expanduser().absolute()
     path = default_config_path()
     return path if path.exists() else None
 
@@ -373,11 +403,15 @@ def load_config(explicit: str | None = None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)  # `--config /dev/zero` fails at once instead of filling memory
+    except InputTooLarge as e:
+        raise ConfigError([f"{path}: config file {e}"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a directory, expected a config file"]) from None
     except OSError as e:
-        raise ConfigError([f"{path}: cannot read config: {e.strerror}"]) from None
+        raise ConfigError([f"{path}: cannot read config: {e.strerror or e}"]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        data = parse_nested(tomllib.loads, raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, InputTooLarge) as e:
         raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
     return parse_config(data, str(path))

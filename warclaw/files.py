@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from warclaw.common import InputTooLarge, parse_nested, read_bounded
 from warclaw.engine import Catalog, Plan, Roster, catalog_from_mapping, plan_from_mapping, roster_from_mapping
 from warclaw.errors import UserError
 
@@ -15,31 +16,42 @@ SHIPPED_CATALOG = "catalog.toml"
 
 
 def read_text(path: str | Path, what: str, encoding: str = "utf-8") -> str:
+    """The file's text, read at most :data:`MAX_FILE_BYTES` far (``/dev/zero`` fails at once)."""
     p = Path(path)
     try:
-        return p.read_text(encoding=encoding)
+        return read_bounded(p).decode(encoding)
     except FileNotFoundError:
         raise UserError(f"{p}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{p}: cannot read {what} file: {getattr(e, 'strerror', None) or e}") from None
+    except IsADirectoryError:
+        raise UserError(f"{p}: is a directory, expected a {what} file") from None
+    except InputTooLarge as e:
+        raise UserError(f"{p}: {what} file {e}") from None
+    except UnicodeDecodeError as e:
+        raise UserError(f"{p}: cannot read {what} file: not {encoding} text (byte {e.start})") from None
+    except OSError as e:
+        raise UserError(f"{p}: cannot read {what} file: {e.strerror or e}") from None
 
 
 def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     p = Path(path)
     text = read_text(p, what)
     try:
-        return tomllib.loads(text)
+        return parse_nested(tomllib.loads, text)
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{p}: not valid TOML ({e})") from None
+    except InputTooLarge as e:
+        raise UserError(f"{p}: {what} file {e}") from None
 
 
 def read_json(path: str | Path, what: str) -> Any:
     p = Path(path)
     text = read_text(p, what)
     try:
-        return json.loads(text)
+        return parse_nested(json.loads, text)
     except json.JSONDecodeError as e:
         raise UserError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except InputTooLarge as e:
+        raise UserError(f"{p}: {what} file {e}") from None
 
 
 def shipped_catalog_mapping() -> dict[str, Any]:

@@ -1,27 +1,39 @@
-"""Roster files: the engine's TOML and a CSV that sign-up sheets can be pasted into.
+r"""Roster files: the engine's TOML and a CSV that sign-up sheets can be pasted into.
 
-CSV columns (header row required, any order, case-insensitive): ``name``, ``builds`` (separated
-by ``;`` or ``/``, preference order), and optionally ``commander``, ``lock_party``,
-``lock_build``, ``with`` (names separated by ``;``), ``present``. Flags accept yes/no, true/false,
-1/0, x or empty. Every problem names the file, the row and the column.
+CSV columns (header row required, any order, case-insensitive, each once): ``name``, ``builds``
+(separated by ``;`` or ``/``, preference order), and optionally ``commander``, ``lock_party``,
+``lock_build``, ``with`` (names separated by ``;`` or ``/``; a name holding one of them is written
+with a backslash before it, ``Foo\;Bar``), ``present``. Flags accept yes/no, true/false, 1/0, x or
+empty. A row with more cells than the header is refused, not cut. Every problem names the file,
+the row and the column.
+
+A roster read from a file gets every check ``optimize`` makes (the engine's own validation,
+locks against the party count, ``with`` groups against the party size), so nothing is stored that
+the optimizer would refuse later.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from warclaw.engine import Catalog, roster_from_mapping
+from warclaw.common import clean
+from warclaw.engine import Catalog, InfeasibleRoster, roster_from_mapping
+from warclaw.engine.problem import build_problem
 from warclaw.engine.roster import player_from_mapping
+from warclaw.engine.solver import resolve_mode
 from warclaw.errors import UserError
 from warclaw.files import read_text, read_toml
 
 CSV_COLUMNS = ["name", "builds", "commander", "lock_party", "lock_build", "with", "present"]
+_EXTRA = "\x00extra"  # DictReader's key for cells past the header
 TRUE = {"yes", "y", "true", "1", "x"}
 FALSE = {"no", "n", "false", "0", ""}
 
@@ -32,11 +44,31 @@ def _flag(value: str, where: str) -> bool:
         return True
     if v in FALSE:
         return False
-    raise UserError(f"{where}: expected yes or no, got {value!r}")
+    raise UserError(f"{where}: expected yes or no, got {clean(value, 40)!r}")
+
+
+_SEPARATORS = ";/"
 
 
 def _list(value: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[;/]", value) if part.strip()]
+    """A cell's names split at ``;`` or ``/``; a backslash keeps the next separator (or backslash) in a name."""
+    parts, cur, chars = [], [], iter(value)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            cur.append(nxt if nxt and nxt in _SEPARATORS + "\\" else ch + nxt)
+        elif ch in _SEPARATORS:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _join(names: list[str]) -> str:
+    """The inverse of :func:`_list`, for any name."""
+    return ";".join(re.sub(r"([;/\\])", r"\\\1", n) for n in names)
 
 
 def roster_from_csv(text: str, source: str) -> dict[str, Any]:
@@ -53,23 +85,36 @@ def _csv_rows(text: str, source: str, problems: list[str] | None = None) -> tupl
             raise UserError(message)
         problems.append(message)
 
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    reader = csv.DictReader(io.StringIO(text), restkey=_EXTRA)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as e:
+        raise UserError(f"{source}: row 1: not a readable CSV row: {e}") from None
+    if not fieldnames:
         raise UserError(f"{source}: empty CSV; expected a header row with at least name,builds")
-    columns = {c.strip().lower(): c for c in reader.fieldnames if c}
+    named = [c.strip().lower() for c in fieldnames if c and c.strip()]
+    twice = sorted({c for c in named if named.count(c) > 1})
+    if twice:
+        raise UserError(f"{source}: CSV header has column {clean(twice[0], 40)!r} twice; each column may appear once")
+    columns = {c.strip().lower(): c for c in fieldnames if c and c.strip()}
     missing = [c for c in ("name", "builds") if c not in columns]
     if missing:
         raise UserError(f"{source}: CSV header lacks column {missing[0]!r}; expected: {', '.join(CSV_COLUMNS)}")
     unknown = sorted(set(columns) - set(CSV_COLUMNS))
     if unknown:
-        raise UserError(f"{source}: unknown CSV column {unknown[0]!r}; expected: {', '.join(CSV_COLUMNS)}")
+        raise UserError(f"{source}: unknown CSV column {clean(unknown[0], 40)!r}; expected: {', '.join(CSV_COLUMNS)}")
+    unnamed = [c for c in fieldnames if not (c and c.strip())]
     players = []
-    for row in reader:
+    for row in _rows(reader, source):
         row_no = reader.line_num  # DictReader skips blank lines; this is the sheet's own line
         def cell(col: str, row=row) -> str:
             return (row.get(columns[col]) or "").strip() if col in columns else ""
 
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+        extra = [v for v in row.get(_EXTRA, []) if v.strip()] + [row[c] for c in unnamed if (row.get(c) or "").strip()]
+        if extra:
+            raise UserError(f"{source}: row {row_no}: {len(extra)} cell(s) beyond the header's columns "
+                            f"({clean(extra[0], 40)!r}); add a column name or remove the cell")
+        if not any((v or "").strip() for k, v in row.items() if isinstance(v, str)):
             continue  # blank lines in pasted sheets
         where = f"{source}: row {row_no}"
         p: dict[str, Any] = {"name": cell("name"), "builds": _list(cell("builds"))}
@@ -83,7 +128,7 @@ def _csv_rows(text: str, source: str, problems: list[str] | None = None) -> tupl
             try:
                 p["lock_party"] = int(cell("lock_party"))
             except ValueError:
-                bad(f"{where}, column lock_party: expected a party number, got {cell('lock_party')!r}")
+                bad(f"{where}, column lock_party: expected a party number, got {clean(cell('lock_party'), 40)!r}")
         if cell("lock_build"):
             p["lock_build"] = cell("lock_build")
         if cell("with"):
@@ -93,19 +138,31 @@ def _csv_rows(text: str, source: str, problems: list[str] | None = None) -> tupl
     return {"players": players}, rows
 
 
+def _rows(reader: csv.DictReader, source: str) -> Iterator[dict[str, Any]]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:  # e.g. a cell over the csv module's 131,072 characters
+            raise UserError(f"{source}: row {reader.line_num + 1}: not a readable CSV row: {e}") from None
+        yield row
+
+
 def roster_to_csv(data: dict[str, Any]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for p in data.get("players", []):
-        w.writerow([p["name"], ";".join(p["builds"]), "yes" if p.get("commander") else "",
-                    p.get("lock_party") or "", p.get("lock_build") or "", ";".join(p.get("with", [])),
+        w.writerow([p["name"], _join(p["builds"]), "yes" if p.get("commander") else "",
+                    p.get("lock_party") or "", p.get("lock_build") or "", _join(p.get("with", [])),
                     "" if p.get("present", True) else "no"])
     return out.getvalue()
 
 
-def read_roster_file(path: str | Path, catalog: Catalog) -> dict[str, Any]:
-    """A roster mapping from a .toml or .csv file, validated against the catalog. Every bad row is
+def read_roster_file(path: str | Path, catalog: Catalog, default_mode: str | None = None) -> dict[str, Any]:
+    """A roster mapping from a .toml or .csv file, with every check the optimizer would make
+    (``default_mode`` when the roster names none, as ``optimize`` would use). Every bad row is
     named, one line each (a sign-up sheet is fixed in one go, not one error at a time)."""
     p = Path(path)
     problems: list[str] = []
@@ -128,12 +185,27 @@ def read_roster_file(path: str | Path, catalog: Catalog) -> dict[str, Any]:
                 problems.append(where(str(e)))
     if not problems:
         try:
-            roster_from_mapping(data, catalog, source=str(p))  # every check the optimizer would make
+            check_roster(data, catalog, str(p), default_mode)
+        except InfeasibleRoster as e:
+            raise InfeasibleRoster(where(str(e))) from None  # exit status 3, as optimize
         except UserError as e:
             problems.append(where(str(e)))
     if problems:
         raise UserError("\n".join(problems))
     return data
+
+
+def check_roster(data: dict[str, Any], catalog: Catalog, source: str, default_mode: str | None = None) -> None:
+    """The engine's checks, the same ``optimize`` makes: the fields, then the locks and ``with``
+    groups of the present players against the party count and size; raises a one-line UserError."""
+    roster = roster_from_mapping(data, catalog, source=source)
+    if not any(p.present for p in roster.players):
+        return  # nobody to plan yet (e.g. a guild imported as absent): the locks are checked when they come
+    mode = resolve_mode(catalog, roster, default_mode)
+    try:
+        build_problem(roster.present(), catalog, mode)
+    except InfeasibleRoster as e:
+        raise InfeasibleRoster(f"{source}: infeasible roster: {e}") from None
 
 
 def roster_text(data: dict[str, Any], path: Path) -> str:
@@ -144,7 +216,17 @@ def roster_text(data: dict[str, Any], path: Path) -> str:
 def write_roster_file(data: dict[str, Any], path: str | Path) -> None:
     p = Path(path)
     text = roster_text(data, p)
+    # A file is written beside its real path and renamed over it, so a full disk leaves the old
+    # file whole, never half a new one; a device or pipe (/dev/stdout) is written to as it is.
+    target = Path(os.path.realpath(p))
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        p.write_text(text, encoding="utf-8")
+        if p.exists() and not p.is_file():
+            with open(p, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
     except OSError as e:
-        raise UserError(f"{p}: cannot write roster file: {e.strerror}") from None
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{p}: cannot write roster file: {e.strerror or e}") from None

@@ -86,7 +86,7 @@ def test_hand_written_plan_with_violations(tmp_path, roster_file):
     ('[[players]]\nname = "A"\nbuilds = ["reaper"]\nlock_build = "firebrand"\n', "lock_build: 'firebrand' is not one of the player's builds"),
     ('[[players]]\nname = "A"\nbuilds = ["reaper"]\nwith = ["Z"]\n', "with: unknown player 'Z'"),
     ('[[players]]\nname = "A"\nbuilds = ["reaper"]\n[[players]]\nname = "A"\nbuilds = ["reaper"]\n', "'A' is listed twice"),
-    ('[[players]]\nname = "A"\nbuilds = ["reaper"]\nlock_party = 0\n', "lock_party: expected a party number >= 1"),
+    ('[[players]]\nname = "A"\nbuilds = ["reaper"]\nlock_party = 0\n', "lock_party: expected a party number from 1 to 10000"),
 ])
 def test_bad_roster_is_one_line(tmp_path, content, expected):
     path = tmp_path / "r.toml"

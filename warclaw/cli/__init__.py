@@ -44,6 +44,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_error(err: Exception, ctx: Context) -> str | None:
+    """One line for a database error that no command foresaw (a damaged or foreign database, a
+    disk that filled up mid-write), or None if ``err`` is not a database error. The transaction it
+    interrupted was rolled back, so nothing was half-written."""
+    import sqlite3
+
+    sa = sys.modules.get("sqlalchemy.exc")
+    if not (isinstance(err, sqlite3.Error) or (sa is not None and isinstance(err, sa.SQLAlchemyError))):
+        return None
+    from warclaw.store.errors import describe_error
+
+    try:
+        url = ctx.config.database_url()
+    except UserError:
+        url = "(from the config)"
+    if sa is not None:
+        from warclaw.store.db import safe_url
+
+        url = safe_url(url)
+    return describe_error(url.removeprefix("sqlite:///"), err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -66,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             error_line(line)
         return e.exit_code
     except UserError as e:
-        error_line(e)
+        for line in str(e).split("\n"):  # some errors name several problems, one line each
+            error_line(line)
         return e.exit_code
     except KeyboardInterrupt:
         return 130
@@ -74,3 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `warclaw matchup | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as e:
+        line = _database_error(e, ctx)
+        if line is None:
+            raise
+        error_line(line)
+        return 1

@@ -101,7 +101,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.rosterfile import read_roster_file
     from warclaw.store.rosters import save_roster
 
-    data = read_roster_file(args.file, load_catalog(ctx.config.engine.catalog or None))
+    cfg = ctx.config
+    data = read_roster_file(args.file, load_catalog(cfg.engine.catalog or None), cfg.engine.default_mode)
     name = args.name or Path(args.file).stem
     with _store(ctx) as store, store.write() as s:
         save_roster(s, name, data)

@@ -37,7 +37,7 @@ def pidfile_path(cfg: Config) -> Path:
     under a name of the database's own (daemons for two PostgreSQL databases never share one; the
     database lock, dblock.py, is what keeps one daemon per PostgreSQL database)."""
     if cfg.daemon.pidfile:
-        return Path(cfg.daemon.pidfile).expanduser()
+        return cfg.path(cfg.daemon.pidfile)
     db = sqlite_path(cfg.database_url())
     if db:
         return db.with_name(db.name + ".pid")
@@ -47,7 +47,7 @@ def pidfile_path(cfg: Config) -> Path:
 
 def log_path(cfg: Config) -> Path:
     if cfg.daemon.log_file:
-        return Path(cfg.daemon.log_file).expanduser()
+        return cfg.path(cfg.daemon.log_file)
     return Path(platformdirs.user_log_dir(APP_NAME)) / "daemon.log"
 
 
@@ -69,9 +69,12 @@ def _remember_secrets(cfg: Config) -> None:
 
 def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
     """Run the daemon in this process until SIGTERM; ``hold_pidfile=False`` when python-daemon holds it."""
-    # Until the event loop installs its handlers: a SIGTERM during start-up is a clean exit too
-    # (nothing is half-written then; the schema upgrade is one transaction).
-    signal.signal(signal.SIGTERM, _exit_cleanly)
+    # Until the event loop installs its handlers, a SIGTERM is only noted, and the loop stops at
+    # once when it starts. (Raising SystemExit from the handler was lost whenever the signal landed
+    # in a garbage-collector callback, which ignores exceptions: the daemon then ran on.)
+    _EARLY_SIGNALS.clear()
+    signal.signal(signal.SIGTERM, _note_early_signal)
+    signal.signal(signal.SIGINT, _note_early_signal)
     cfg = ctx.config
     pid = PidFile(pidfile_path(cfg)) if hold_pidfile else None
     if pid:
@@ -99,8 +102,11 @@ def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
             pid.release()
 
 
-def _exit_cleanly(signum: int, _frame: object) -> None:
-    raise SystemExit(0)
+_EARLY_SIGNALS: list[str] = []
+
+
+def _note_early_signal(signum: int, _frame: object) -> None:
+    _EARLY_SIGNALS.append(signal.Signals(signum).name)
 
 
 def _start_metrics(cfg: Config, store: Store):
@@ -143,6 +149,8 @@ async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) 
     loop.add_signal_handler(signal.SIGINT, on_stop, "SIGINT")
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     loop.add_signal_handler(signal.SIGUSR1, svc.poke)
+    if _EARLY_SIGNALS:
+        on_stop(_EARLY_SIGNALS[0])
     helpers = [
         asyncio.create_task(_reload_loop(ctx, svc, reload_requested)),
         asyncio.create_task(_watch_config(ctx, reload_requested, svc.stop)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from warclaw.common import MAX_PARTY, clean, name_problem
 from warclaw.engine.catalog import Catalog
 from warclaw.engine.errors import RosterError
 
@@ -73,8 +74,9 @@ def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
     if unknown:
         raise RosterError(f"{where}: unknown key {sorted(unknown)[0]!r}; expected: {', '.join(sorted(PLAYER_KEYS))}")
     name = d.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise RosterError(f"{where}.name: expected a non-empty string")
+    problem = name_problem(name)
+    if problem:
+        raise RosterError(f"{where}.name: {problem}")
     where = f"{where} ({name})"
     builds = d.get("builds")
     if not isinstance(builds, list) or not builds or not all(isinstance(b, str) for b in builds):
@@ -83,7 +85,7 @@ def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
     for rank, entry in enumerate(builds):
         ids = resolve_entry(catalog, entry)
         if not ids:
-            raise RosterError(f"{where}.builds: {entry!r} is neither a catalog build id nor a spec name")
+            raise RosterError(f"{where}.builds: {clean(entry, 60)!r} is neither a catalog build id nor a spec name")
         for b in ids:
             allowed.setdefault(b, rank)
     commander = d.get("commander", False)
@@ -93,8 +95,9 @@ def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
     if not isinstance(present, bool):
         raise RosterError(f"{where}.present: expected true or false")
     lock_party = d.get("lock_party")
-    if lock_party is not None and (isinstance(lock_party, bool) or not isinstance(lock_party, int) or lock_party < 1):
-        raise RosterError(f"{where}.lock_party: expected a party number >= 1, got {lock_party!r}")
+    if lock_party is not None and (isinstance(lock_party, bool) or not isinstance(lock_party, int)
+                                   or not 1 <= lock_party <= MAX_PARTY):
+        raise RosterError(f"{where}.lock_party: expected a party number from 1 to {MAX_PARTY}, got {clean(repr(lock_party), 40)}")
     lock_build = d.get("lock_build")
     locked: tuple[str, ...] = ()
     if lock_build is not None:
@@ -102,10 +105,14 @@ def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
             raise RosterError(f"{where}.lock_build: expected a build id or spec name")
         locked = tuple(b for b in resolve_entry(catalog, lock_build) if b in allowed)
         if not locked:
-            raise RosterError(f"{where}.lock_build: {lock_build!r} is not one of the player's builds {builds}")
+            raise RosterError(f"{where}.lock_build: {clean(lock_build, 60)!r} is not one of the player's builds {builds}")
     with_ = d.get("with", [])
     if not isinstance(with_, list) or not all(isinstance(w, str) for w in with_):
         raise RosterError(f"{where}.with: expected a list of player names")
+    for w in with_:
+        problem = name_problem(w)
+        if problem:
+            raise RosterError(f"{where}.with: player name {clean(w, 40)!r}: {problem}")
     return Player(name=name, builds=tuple(builds), allowed=tuple(allowed.items()), commander=commander,
                   lock_party=lock_party, lock_build=lock_build, locked_builds=locked, with_=tuple(with_),
                   present=present)
@@ -122,7 +129,7 @@ def roster_from_mapping(data: Any, catalog: Catalog, source: str = "roster") -> 
         if not isinstance(mode, str):
             raise RosterError(f"{source}: mode: expected a string")
         if mode not in catalog.modes:
-            raise RosterError(f"{source}: mode: unknown mode {mode!r}; expected one of: {', '.join(sorted(catalog.modes))}")
+            raise RosterError(f"{source}: mode: unknown mode {clean(mode, 40)!r}; expected one of: {', '.join(sorted(catalog.modes))}")
     raw = data.get("players")
     if not isinstance(raw, list) or not raw:
         raise RosterError(f"{source}: players: expected at least one [[players]] entry")

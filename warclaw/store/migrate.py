@@ -64,9 +64,26 @@ def check_schema(store: Store) -> str | None:
     from warclaw.store.errors import StoreError, newer_schema_message
 
     rev = _db_revision(store)
-    if rev is None or schema.is_known(rev):
+    if rev is None:
+        _refuse_foreign(store)
+        return rev
+    if schema.is_known(rev):
         return rev
     raise StoreError(newer_schema_message(safe_url(store.url), rev, schema.head()))
+
+
+def _refuse_foreign(store: Store) -> None:
+    """A database with tables but no Warclaw revision belongs to another application: migrating it
+    would add Warclaw's tables to someone else's data, so it is refused."""
+    from warclaw.store.db import safe_url
+    from warclaw.store.errors import StoreError
+
+    with store.engine.connect() as conn:
+        tables = sorted(inspect(conn).get_table_names())
+    if tables:
+        shown = ", ".join(tables[:3]) + (", ..." if len(tables) > 3 else "")
+        raise StoreError(f"database {safe_url(store.url)} is not a Warclaw database: it has {len(tables)} "
+                         f"table(s) ({shown}) but no Warclaw schema version; point --db at another file")
 
 
 @contextmanager

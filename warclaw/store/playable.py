@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from warclaw.common import InputTooLarge, parse_nested, read_bounded
 from warclaw.errors import UserError
 
 MAX_LEVEL = 80
@@ -41,10 +42,10 @@ class CharacterInfo:
 
 def _read(path: str | Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return parse_nested(tomllib.loads, read_bounded(Path(path)).decode("utf-8"))
     except OSError as e:
-        raise UserError(f"{path}: cannot read catalog: {e.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: cannot read catalog: {e.strerror or e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, InputTooLarge) as e:
         raise UserError(f"{path}: not valid TOML: {e}") from None
 
 

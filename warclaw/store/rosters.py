@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from warclaw.common import MAX_PARTY, clean, name_problem
 from warclaw.errors import UserError
 from warclaw.store.limits import describe, max_length, too_long
 from warclaw.store.models import Roster, RosterPlayer, SavedPlan
@@ -65,17 +66,24 @@ def _check_player(p: Any, where: str) -> dict[str, Any]:
     if not isinstance(name, str) or not name.strip():
         raise RosterError(f"{where}.name: must be a non-empty string")
     _check_length(name.strip(), RosterPlayer, "name", f"{where}.name")
+    problem = name_problem(name.strip())
+    if problem:
+        raise RosterError(f"{where}.name: {problem}")
     builds = p.get("builds", [])
     if not isinstance(builds, list) or not all(isinstance(b, str) and b for b in builds):
         raise RosterError(f"{where}.builds: must be a list of build ids or spec names")
     with_ = p.get("with", [])
     if not isinstance(with_, list) or not all(isinstance(w, str) and w for w in with_):
         raise RosterError(f"{where}.with: must be a list of player names")
+    for w in with_:
+        problem = name_problem(w)
+        if problem:
+            raise RosterError(f"{where}.with: player name {clean(w, 40)!r}: {problem}")
     lock_party = p.get("lock_party")
     if lock_party is not None and (
-        isinstance(lock_party, bool) or not isinstance(lock_party, int) or lock_party < 1
+        isinstance(lock_party, bool) or not isinstance(lock_party, int) or not 1 <= lock_party <= MAX_PARTY
     ):
-        raise RosterError(f"{where}.lock_party: must be a party number (1, 2, ...)")
+        raise RosterError(f"{where}.lock_party: must be a party number from 1 to {MAX_PARTY}")
     lock_build = p.get("lock_build")
     if lock_build is not None and not isinstance(lock_build, str):
         raise RosterError(f"{where}.lock_build: must be a build id or spec name")
@@ -97,6 +105,9 @@ def _check_roster_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise RosterError("roster name: must be a non-empty string")
     _check_length(name.strip(), Roster, "name", "roster name")
+    problem = name_problem(name.strip())
+    if problem:
+        raise RosterError(f"roster name: {problem}")
     return name.strip()
 
 
