@@ -117,6 +117,21 @@ def safe_line(text: object) -> str:
 
 # --- API times and teams -------------------------------------------------------------------------
 
+
+def age_text(seconds: float | None) -> str:
+    """How long ago, as a status line or bar shows it: ``42s``, ``12m``, ``3h05m``, ``4d``."""
+    if seconds is None:
+        return "never"
+    s = int(max(0, seconds))
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    if s < 172800:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d"
+
+
 COLORS = ("red", "blue", "green")
 
 

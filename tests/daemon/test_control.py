@@ -49,7 +49,7 @@ def test_start_status_reload_stop(env):
         wait_for(lambda: env.log.read_text().count("config reloaded") >= 2, what="SIGHUP reload")
     finally:
         r = env.warclaw("daemon", "stop")
-    assert r.returncode == 0 and f"stopped (pid {pid})" in r.stdout
+    assert r.returncode == 0 and f"stopped (pid {pid}, database sqlite:///{env.db})" in r.stdout
     assert not pidfile.exists()
     r = env.warclaw("daemon", "status")
     assert r.returncode == 3 and "not running" in r.stdout

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from warclaw.engine import abbrev, optimize, plan_from_mapping, roster_from_mapping, score_plan
+from warclaw.engine import RosterError, abbrev, optimize, plan_from_mapping, roster_from_mapping, score_plan
 from warclaw.engine.catalog import PARTY_CAPABILITIES, SQUAD_CAPABILITIES
 from warclaw.engine.discord_text import (
     FENCE,
@@ -64,8 +64,12 @@ def _synthetic(catalog, names: list[str], seed: int = 0) -> SolveResult:
 def test_longest_names_and_hostile_names_still_fit(catalog, n):
     names = [f"{'W' * 22}{i:02d}.{1000 + i}" for i in range(n)]  # 29 characters, longer than any GW2 name
     names[0] = "```@everyone```.1234"
-    names[1] = "\x1b]0;pwned\x07Evil\x1b[2J.6666"
-    names[2] = "two\nlines.7777"
+    names[1] = "||Evil|| *b* _i_ ~~s~~.6666"
+    names[2] = "> quote `tick`.7777"
+    # Control characters never get this far: a roster refuses them (issue 15, one rule in common).
+    for bad in ("\x1b]0;pwned\x07Evil\x1b[2J.6666", "two\nlines.7777"):
+        with pytest.raises(RosterError, match="must not contain control characters"):
+            roster_from_mapping({"players": [{"name": bad, "builds": ["firebrand"]}]}, catalog)
     res = _synthetic(catalog, names)
     messages = plan_messages(res, {names[-1]})
     members = _check_messages(messages, names)

@@ -8,6 +8,7 @@ from typing import Any
 
 from warclaw.cli.context import Context
 from warclaw.cli.output import echo
+from warclaw.common import age_text
 from warclaw.errors import UserError
 
 
@@ -46,14 +47,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _age(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
 def render(view: dict[str, Any]) -> str:
     from warclaw.common import clean
     from warclaw.matchup.names import map_name
@@ -63,7 +56,7 @@ def render(view: dict[str, Any]) -> str:
     first, second, third = sk["vp"]
     lines = [
         f"Match {view['match_id']} ({view['region'].upper()})  {view['start_time']} -> {view['end_time']}",
-        f"updated {view['updated_at']}, data unchanged for {_age(stale)}" + ("  [STALE]" if stale >= 600 else ""),
+        f"updated {view['updated_at']}, data unchanged for {age_text(stale)}" + ("  [STALE]" if stale >= 600 else ""),
         f"skirmish {sk['number']}/{view['skirmishes_total']} ends {sk['ends_at']}, worth {first}/{second}/{third} VP",
     ]
     peak = view.get("next_peak")

@@ -13,14 +13,15 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from warclaw.cli.context import Context
 from warclaw.cli.output import echo, error_line
 from warclaw.common import safe_line
-from warclaw.config import Config
+from warclaw.config import Config, find_config_path
 from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.pidfile import AlreadyRunning, PidFile
-from warclaw.daemon.runner import log_path, open_store_for_writing, pidfile_path, serve
+from warclaw.daemon.runner import log_path, open_store_for_writing, pidfile_path, registry_path, serve
 from warclaw.errors import ConfigError, UserError
 
 START_TIMEOUT = 20.0
@@ -47,17 +48,56 @@ def _wait(predicate, timeout: float) -> bool:
     return predicate()
 
 
-def _control_config(ctx: Context) -> Config:
-    """The config, or if it is broken the defaults plus --db/--api-base: a broken config file must
-    not keep an operator from stopping or inspecting the daemon it was meant to reconfigure."""
+@dataclass
+class Located:
+    """The daemon a control command talks to: its pidfile (the source of truth: the lock is held
+    exactly while it runs), its pid if it runs, and the config as far as it could be read."""
+
+    pidfile: PidFile
+    pid: int | None
+    config: Config
+
+
+def _locate(ctx: Context) -> Located:
+    """Find the daemon: by the config when it is valid; when it is broken, by the pidfile the
+    daemon noted for that config file at its start, else by --db and the defaults. A broken config
+    must not keep an operator from stopping or inspecting the daemon it was meant to reconfigure."""
     try:
-        return ctx.config
+        cfg = ctx.config
     except ConfigError as e:
-        error_line(f"{e.problems[0]} (using defaults and --db to find the daemon)")
-        cfg = Config()
-        if ctx.db:
-            cfg.database.url = ctx.db
-        return cfg
+        problem = e.problems[0]
+    else:
+        pf = PidFile(pidfile_path(cfg))
+        return Located(pf, pf.running_pid(), cfg)
+    fallback = Config()
+    if ctx.db:
+        fallback.database.url = ctx.db
+    config_file = find_config_path(ctx.config_path)
+    candidates: list[tuple[PidFile, str]] = []
+    if not ctx.db and config_file is not None:
+        try:
+            noted = registry_path(config_file).read_text().strip()
+        except OSError:
+            noted = ""
+        if noted:
+            candidates.append((PidFile(noted), f"found the daemon started with this config by its pidfile {noted}"))
+    default = PidFile(pidfile_path(fallback))
+    candidates.append((default, "using defaults and --db to find the daemon"))
+    for pf, how in candidates:
+        pid = pf.running_pid()
+        if pid is not None or pf is default:
+            error_line(f"{problem} ({how})")
+            db = pf.record().get("database") if pid else None
+            if isinstance(db, str) and db.startswith("sqlite"):
+                fallback.database.url = db  # the database the running daemon says it writes
+            return Located(pf, pid, fallback)
+    raise AssertionError("unreachable")  # the default candidate always returns
+
+
+def _which(loc: Located) -> str:
+    """Which daemon, in the words of its own record: pid and database."""
+    db = loc.pidfile.record().get("database")
+    return f"pid {loc.pid}" + (f", database {db}" if isinstance(db, str) else "")
 
 
 def start(ctx: Context) -> int:
@@ -103,46 +143,56 @@ def run_detached(ctx: Context) -> int:
 
 
 def stop(ctx: Context) -> int:
-    pidfile = PidFile(pidfile_path(_control_config(ctx)))
-    pid = pidfile.running_pid()
+    loc = _locate(ctx)
+    pid, pidfile = loc.pid, loc.pidfile
     if pid is None:
-        echo("warclaw daemon is not running")
+        echo(f"warclaw daemon is not running (pidfile {pidfile.path})")
         return 0
+    which = _which(loc)
     os.kill(pid, signal.SIGTERM)
     if not _wait(lambda: not pidfile.locked_by_other(), STOP_TIMEOUT):
         raise UserError(f"the daemon (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s; `kill -9 {pid}` if it hangs")
-    echo(f"warclaw daemon stopped (pid {pid})")
+    echo(f"warclaw daemon stopped ({which})")
     return 0
 
 
 def signal_running(ctx: Context, sig: signal.Signals, what: str) -> int:
-    pid = PidFile(pidfile_path(_control_config(ctx))).running_pid()
-    if pid is None:
+    loc = _locate(ctx)
+    if loc.pid is None:
         raise UserError("warclaw daemon is not running")
-    os.kill(pid, sig)
-    echo(f"asked the warclaw daemon (pid {pid}) to {what}")
+    os.kill(loc.pid, sig)
+    echo(f"asked the warclaw daemon ({_which(loc)}) to {what}")
     return 0
 
 
 def status(ctx: Context, as_json: bool = False) -> int:
-    """Print whether the daemon runs, its heartbeat, each endpoint's last poll and the alerts'
-    deliveries (``--json``: the same for monitoring scripts); 0 if running."""
+    """Whether the daemon runs (its lock, never the heartbeat alone), its heartbeat, whether the
+    database takes its writes, each endpoint's last poll and the alerts' deliveries (``--json``: the
+    same for monitoring scripts); exit status 0 if running, else 3. Reads only: never creates or
+    upgrades a database."""
     import json
     from datetime import UTC, datetime
 
     from warclaw.daemon import report
     from warclaw.store.queries import alert_outbox, daemon_status
-    from warclaw.store.reader import open_reader
+    from warclaw.store.reader import Reader, SchemaUpgradeDue
 
-    cfg = _control_config(ctx)
-    pid = PidFile(pidfile_path(cfg)).running_pid()
-    dblock = DatabaseLock.for_url(cfg.database_url())
+    loc = _locate(ctx)
+    cfg, pid = loc.config, loc.pid
+    url = cfg.database_url()
+    dblock = DatabaseLock.for_url(url)
     holder = dblock.holder() if dblock else None
     now = datetime.now(UTC)
-    with open_reader(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as reader, reader.snapshot():
-        rep = report.build(reader, daemon_status(reader, now), now, pid=pid, pidfile=str(pidfile_path(cfg)),
-                           lock_holder=holder, database=reader.where)
-        outbox = alert_outbox(reader)
+    outbox: list = []
+    try:
+        with Reader.open(url, busy_timeout_ms=cfg.database.busy_timeout_ms) as reader, reader.snapshot():
+            rep = report.build(reader, daemon_status(reader, now), now, pid=pid, pidfile=str(loc.pidfile.path),
+                               lock_holder=holder, database=reader.where)
+            outbox = alert_outbox(reader)
+    except SchemaUpgradeDue as e:
+        note = "no Warclaw database there yet" if e.state == "missing" else f"schema {e.state}: upgraded at the daemon's next start"
+        rep = report.without_database(pid=pid, pidfile=str(loc.pidfile.path), lock_holder=holder, database=url, note=note)
+    rep["daemon"] = report.own_record(loc.pidfile.record() if pid else {})
     if as_json:
         rep["alerts"] = [{"rule": r.rule, "counts": r.counts, "last_sent_at": report.iso(r.last_sent_at),
                           "last_error": r.last_error} for r in outbox]  # error texts are stored masked

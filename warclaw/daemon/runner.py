@@ -51,6 +51,35 @@ def log_path(cfg: Config) -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME)) / "daemon.log"
 
 
+def registry_path(config_file: Path) -> Path:
+    """Where a daemon started with ``config_file`` notes its pidfile, so that stop/status/reload find
+    it after that config was broken by an edit (the config then no longer says where it is)."""
+    key = hashlib.sha256(str(config_file).encode()).hexdigest()[:20]
+    return Path(platformdirs.user_state_dir(APP_NAME)) / "daemons" / f"{key}.pidfile"
+
+
+def _announce(ctx: Context, cfg: Config, store: Store) -> None:
+    """This daemon's account of itself in its pidfile record, and its pidfile in the registry."""
+    held = PidFile.held
+    if held is None:
+        return
+    config_file = find_config_path(ctx.config_path)
+    held.update(database=safe_url(store.url), config=str(config_file) if config_file else None,
+                log=str(log_path(cfg)), started_at=utcnow().isoformat(timespec="seconds"), db_writes="ok")
+    if config_file is not None:
+        reg = registry_path(config_file)
+        try:
+            reg.parent.mkdir(parents=True, exist_ok=True)
+            reg.write_text(f"{held.path}\n")
+        except OSError as e:
+            log.warning("cannot note the pidfile in %s (%s): control commands will need a valid config", reg, e.strerror)
+
+
+def _health_changed(reason: str | None, since: object) -> None:
+    if PidFile.held is not None:
+        PidFile.held.update(db_writes="ok" if reason is None else "failing", db_error=reason, db_since=str(since))
+
+
 def open_store_for_writing(cfg: Config) -> Store:
     """Open (and upgrade) the database and prove we can write to it, or fail with one line."""
     store = Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms)
@@ -89,9 +118,14 @@ def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
         store = open_store_for_writing(cfg)
         log.info("warclaw daemon starting (pid %d): database %s, API %s, region %s",
                  os.getpid(), safe_url(store.url), cfg.api.base_url, cfg.daemon.region)
+        _announce(ctx, cfg, store)
         try:
             asyncio.run(_main(ctx, store, dblock))
         finally:
+            # The loop put the default handlers back on closing; a SIGTERM during the last clean-up
+            # (a second `stop`, systemd) must not kill the process half-way through it.
+            signal.signal(signal.SIGTERM, _note_early_signal)
+            signal.signal(signal.SIGINT, _note_early_signal)
             store.close()
         log.info("warclaw daemon stopped")
         return 0
@@ -126,7 +160,7 @@ def _start_metrics(cfg: Config, store: Store):
 
 
 async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) -> None:
-    svc = SyncService(store, ctx.config)
+    svc = SyncService(store, ctx.config, on_health_change=_health_changed)
     svc.metrics = _start_metrics(ctx.config, store)
     loop = asyncio.get_running_loop()
     reload_requested = asyncio.Event()

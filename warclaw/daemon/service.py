@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from warclaw.config import Config
 from warclaw.daemon.alerts import AlertService
 from warclaw.daemon.backoff import backoff, jittered
+from warclaw.daemon.health import WriteHealth
 from warclaw.daemon.roster_keys import KeyRefresher
 from warclaw.gw2api import (
     Gw2ApiError,
@@ -90,8 +91,10 @@ def describe_error(err: BaseException, store: Store) -> str:
 
 class SyncService:
     def __init__(self, store: Store, config: Config, *, rng: random.Random | None = None,
-                 client_factory: Callable[[Config], Gw2Client] | None = None):
+                 client_factory: Callable[[Config], Gw2Client] | None = None,
+                 on_health_change: Callable[[str | None, datetime], None] | None = None):
         self.store = store
+        self.health = WriteHealth(on_health_change)
         self.config = config
         self.rng = rng or random.Random()
         self._client_factory = client_factory or (lambda cfg: Gw2Client(cfg.api, policy=DAEMON_RETRY))
@@ -192,7 +195,9 @@ class SyncService:
                 delay = jittered(p.cadence(), self.rng)
             else:
                 delay = backoff(min(p.cadence(), 30.0), p.failures, self.config.daemon.backoff_max_seconds, self.rng)
-                log.warning("%s: poll failed (%d in a row), next try in %.0fs: %s", p.name, p.failures, delay, error)
+                # A database that takes no writes was logged once by self.health; not again per poll.
+                level = logging.DEBUG if error == self.health.reason else logging.WARNING
+                log.log(level, "%s: poll failed (%d in a row), next try in %.0fs: %s", p.name, p.failures, delay, error)
                 retry_at = utcnow() + timedelta(seconds=delay)
                 await self._write_quietly(lambda s, at=retry_at: set_next_attempt(s, p.name, at))
             await self._sleep(p, delay)
@@ -228,6 +233,8 @@ class SyncService:
             except Exception as e:  # noqa: BLE001 - any failure of one poll must not stop the daemon
                 p.failures += 1
                 error = describe_error(e, self.store)
+                if isinstance(e, SQLAlchemyError):
+                    self.health.failed(error)
                 if not isinstance(e, Gw2ApiError | SQLAlchemyError | NothingFetched):
                     log.exception("%s: unexpected error", p.name)
                 dt = int((time.perf_counter() - t0) * 1000)
@@ -236,6 +243,7 @@ class SyncService:
                     self.metrics.poll_done(p.name, time.perf_counter() - t0, error)
                 return error
             p.failures = 0
+            self.health.succeeded()
             if self.metrics is not None:
                 self.metrics.poll_done(p.name, time.perf_counter() - t0, None)
             if note:
@@ -256,13 +264,16 @@ class SyncService:
         try:
             await asyncio.to_thread(run)
         except SQLAlchemyError as e:
-            log.error("%s", describe_db_error(self.store.url, e))
+            self.health.failed(describe_db_error(self.store.url, e))  # logged once per change of state
+        else:
+            self.health.succeeded()
 
     async def _heartbeat_loop(self) -> None:
         while not self.stop.is_set():
             await self._write_quietly(lambda s: beat(s, utcnow(), started_at=self.started_at))
+            wait = self.health.backoff(self.config.daemon.heartbeat_seconds, self.config.daemon.backoff_max_seconds)
             try:
-                await asyncio.wait_for(self.stop.wait(), timeout=self.config.daemon.heartbeat_seconds)
+                await asyncio.wait_for(self.stop.wait(), timeout=wait)
             except TimeoutError:
                 pass
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from warclaw.common import age_text  # noqa: F401 - the screens use it as data.age_text
+
 if TYPE_CHECKING:  # the store loads in a worker, after the first frame is painted
     from warclaw.store import queries as q
     from warclaw.store.queries import DaemonStatus
@@ -123,19 +125,6 @@ def last_poll_error(status: DaemonStatus | None) -> tuple[str, str] | None:
         return None
     e = max(failing, key=lambda e: e.last_error_at.timestamp() if e.last_error_at else 0.0)
     return e.endpoint, e.last_error or ""
-
-
-def age_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "never"
-    s = int(max(0, seconds))
-    if s < 120:
-        return f"{s}s"
-    if s < 7200:
-        return f"{s // 60}m"
-    if s < 172800:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d"
 
 
 def span_text(td: timedelta | None) -> str:
