@@ -124,10 +124,10 @@ def test_a_sigterm_during_start_up_stops_the_daemon(env, daemon):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 3 MiB tmpfs: a disk that really fills up (needs root; skipped elsewhere)."""
+    """A 16 MiB tmpfs: a disk that really fills up (needs root; skipped elsewhere)."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], capture_output=True).returncode:
         pytest.skip("cannot mount a small tmpfs here (not root)")
     try:
         yield mnt
@@ -136,12 +136,12 @@ def small_disk(tmp_path):
 
 
 def fill(disk) -> None:
-    with open(disk / "filler", "wb") as fh:
-        try:
+    try:
+        with open(disk / "filler", "wb") as fh:
             while True:
                 fh.write(b"\0" * 65536)
-        except OSError:
-            pass
+    except OSError:
+        pass  # full (perhaps already before the filler: then it is not even created)
 
 
 def test_a_full_disk_logs_once_backs_off_and_shows_in_status(env, daemon, small_disk):
@@ -164,7 +164,7 @@ def test_a_full_disk_logs_once_backs_off_and_shows_in_status(env, daemon, small_
     log = env.log.read_text()
     assert log.count("database writes fail") == 1, log
     assert log.count("ERROR") <= 2, log
-    (small_disk / "filler").unlink()
+    (small_disk / "filler").unlink(missing_ok=True)
     d.poke()
     wait_for(lambda: "database writes work again" in env.log.read_text(), timeout=30, what="the recovery in the log")
     wait_for(lambda: "FAILING" not in env.warclaw("daemon", "status").stdout, what="status after recovery")

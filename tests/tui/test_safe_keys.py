@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input
 
 from warclaw.store import rosters as rs
 from warclaw.tui.app import WarclawApp
+from warclaw.tui.roster_edit import EditError
 from warclaw.tui.widgets import Confirm, PathPrompt, PlayerForm
 
 from .helpers import cells, column, flat_members, members, settle, text
@@ -191,10 +193,15 @@ async def test_keys_typed_at_a_closing_palette_do_not_act_on_the_screen_below(st
 
 
 async def test_untrusted_names_neither_crash_nor_reach_the_terminal(store, make_app) -> None:
-    evil = "[/]Evil[bold]\x1b[2J\x1b]0;pwned\x07.1234"
+    evil = "[/]Evil[bold].1234"  # markup that would crash or restyle a screen
     app = make_app(store, start_screen="roster")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
+        # Control characters are refused with the field named (issue 15: one rule, warclaw.common);
+        # the pty test in tests/daemon/test_hostile_tui.py shows names written by others stay off the terminal.
+        with pytest.raises(EditError, match="Name: must not contain control characters"):
+            await app.database.run(lambda: app.planner.book.add(
+                {"name": "[/]Evil[bold]\x1b[2J\x1b]0;pwned\x07.1234", "builds": ["firebrand"], "present": True}))
         await app.database.run(lambda: app.planner.book.add({"name": evil, "builds": ["firebrand"], "present": True}))
         app.planner.changed({"roster"}, f"added {evil}")
         await settle(app, pilot)

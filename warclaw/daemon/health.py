@@ -40,6 +40,7 @@ class WriteHealth:
         self._on_change(reason, self.since)
 
     def succeeded(self) -> None:
+        """A poller's data write committed: the database takes writes (again)."""
         if self.reason is None:
             return
         assert self.since is not None
