@@ -18,19 +18,23 @@ NAMES = ["Aelin", "Bran", "Cora", "Dax", "Eira", "Fenn", "Gale", "Hale", "Iris",
          "Nox", "Orin", "Pax", "Quin", "Rhea", "Sol", "Tove", "Ulla", "Vale", "Wren", "Xan", "Yara", "Zed"]
 
 
+def _name_and_main_pool(rng: random.Random, i: int) -> tuple[str, list[str]]:
+    """Player ``i``'s account name and the pool of builds he mainly plays (drawn by the pools' shares)."""
+    name = f"{NAMES[i % len(NAMES)]}{'' if i < len(NAMES) else i // len(NAMES)}.{1000 + rng.randrange(9000)}"
+    r, acc = rng.random(), 0.0
+    for share, pool in POOLS:
+        acc += share
+        if r < acc:
+            return name, pool
+    return name, POOLS[-1][1]
+
+
 def generate_roster(n: int, seed: int = 0, *, duos: int = 0, locks: int = 0, mode: str = "zerg") -> dict:
     """A roster mapping (the roster TOML shape) of ``n`` players."""
     rng = random.Random(seed)
     players = []
     for i in range(n):
-        name = f"{NAMES[i % len(NAMES)]}{'' if i < len(NAMES) else i // len(NAMES)}.{1000 + rng.randrange(9000)}"
-        r, acc = rng.random(), 0.0
-        main = POOLS[-1][1]
-        for share, pool in POOLS:
-            acc += share
-            if r < acc:
-                main = pool
-                break
+        name, main = _name_and_main_pool(rng, i)
         builds = [rng.choice(main)]
         for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
             pool = main if rng.random() < 0.5 else rng.choice(POOLS)[1]
@@ -70,14 +74,7 @@ def generate_signup(n: int, seed: int = 0, *, duos: int | None = None, mode: str
     rng = random.Random(seed)
     players = []
     for i in range(n):
-        name = f"{NAMES[i % len(NAMES)]}{'' if i < len(NAMES) else i // len(NAMES)}.{1000 + rng.randrange(9000)}"
-        r, acc = rng.random(), 0.0
-        main = POOLS[-1][1]
-        for share, pool in POOLS:
-            acc += share
-            if r < acc:
-                main = pool
-                break
+        name, main = _name_and_main_pool(rng, i)
         want = rng.choice(ENTRY_COUNTS)
         entries: list[str] = []
         tries = 0
