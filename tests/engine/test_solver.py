@@ -14,6 +14,7 @@ from warclaw.engine.catalog import merge_mappings
 from warclaw.engine.generate import generate_roster
 from warclaw.engine.problem import build_problem
 from warclaw.engine.score import check_plan
+from warclaw.engine.solver import PROOF_TOL
 from warclaw.files import load_catalog, shipped_catalog_mapping
 
 BUILDS = ["firebrand-support", "scrapper-heal", "herald-boon", "scourge-strip", "willbender-dps",
@@ -99,7 +100,8 @@ def test_plans_honour_hard_constraints_and_report_their_score(catalog, data):
     assert again.score == pytest.approx(res.score, abs=1e-9)
     assert res.bound >= res.score - 1e-9
     if res.status == "optimal":
-        assert res.bound == pytest.approx(res.score)
+        # A proof up to the solver's stated tolerance (the bound carries CP-SAT's rounding margin).
+        assert res.bound - res.score <= PROOF_TOL
 
 
 @pytest.mark.parametrize("players,reason", [

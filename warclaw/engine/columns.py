@@ -20,6 +20,8 @@ import numpy as np
 from warclaw.engine.problem import Problem
 
 MAX_COLUMNS = 3_000_000
+# Array elements valued at once while enumerating (~64 MB of float64).
+VALUE_CHUNK = 8_000_000
 
 
 @dataclass
@@ -39,6 +41,29 @@ class Columns:
     # (ncol, party size): the class of each free place, C where empty. Pricing gathers one dual
     # per place: exact float64 at a fraction of a dense counts x duals product.
     slots: np.ndarray
+
+    def __post_init__(self) -> None:
+        # The same classes place by place, each row contiguous: what pricing reads.
+        self.places = np.ascontiguousarray(self.slots.T)
+        self._keys: np.ndarray | None = None
+
+    def find(self, start: int, stop: int, counts: np.ndarray) -> int | None:
+        """The column in [start, stop) with these free-class counts, if any, by a 64-bit key per
+        column made once (a random linear hash, wrapping; a match is checked exactly)."""
+        if self._keys is None:
+            # Summed place by place (the empty place's class C adds 0): integer matrix products
+            # have no fast path in numpy, gathers do.
+            mix = np.random.default_rng(0).integers(1, 2**62, size=self.counts.shape[1] + 1, dtype=np.int64)
+            mix[-1] = 0
+            self._mix = mix
+            self._keys = np.zeros(len(self.values), dtype=np.int64)
+            for place in self.places:
+                self._keys += mix[place]
+        key = int((counts.astype(np.int64) * self._mix[:-1]).sum())
+        for h in np.flatnonzero(self._keys[start:stop] == key).tolist():
+            if (self.counts[start + h] == counts).all():
+                return start + h
+        return None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -99,9 +124,14 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | N
     """Every composition; TooManyColumns past ``limit`` columns or past ``deadline``."""
     avail = _avail(pb)
     by_size, slots_by_size = free_multisets(avail, pb.size)
-    cum = [np.concatenate(by_size[: s + 1]) for s in range(len(by_size))]
-    cum_slots = [np.concatenate(slots_by_size[: s + 1]) for s in range(len(by_size))]
-    cum_vals = [m.astype(float) @ pb.class_vec if len(pb.class_vec) else np.zeros((len(m), 0)) for m in cum]
+    # Multisets of at most s places are a prefix of all of them (sizes come in order).
+    everything = np.concatenate(by_size)
+    every_slot = np.concatenate(slots_by_size)
+    every_val = everything.astype(float) @ pb.class_vec if len(pb.class_vec) else np.zeros((len(everything), 0))
+    ends = np.cumsum([len(m) for m in by_size])
+    cum = [everything[:e] for e in ends]
+    cum_slots = [every_slot[:e] for e in ends]
+    cum_vals = [every_val[:e] for e in ends]
     vecs = pb.class_vec
     labeled = [g for g, grp in enumerate(pb.groups) if grp.label is not None]
     unlabeled = [g for g, grp in enumerate(pb.groups) if grp.label is None]
@@ -125,25 +155,33 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | N
     parts_counts, parts_values, parts_slots = [], [], []
     total = 0
     for lab, combo in unit_sets:
+        if deadline is not None and time.perf_counter() >= deadline:
+            raise TooManyColumns(f"{total} (out of time)")
         groups = ([lab] if lab is not None else []) + list(combo)
         used = sum(sizes[g] for g in groups)
         free_max = min(pb.size - used, len(cum) - 1)
         counts, base_vals = cum[free_max], cum_vals[free_max]
-        for cfg in itertools.product(*(configs[g] for g in groups)):
+        n_cfg = int(np.prod([len(configs[g]) for g in groups])) if groups else 1
+        if total + n_cfg * len(counts) > limit:  # counted before anything is built
+            raise TooManyColumns(total + n_cfg * len(counts))
+        cfgs = list(itertools.product(*(configs[g] for g in groups)))
+        # Each configuration's units add one fixed vector to every free multiset's: all of them
+        # are valued in a few array operations (chunked to bound the memory) instead of one call
+        # per configuration.
+        bases = np.array([vecs[[c for classes in cfg for c in classes]].sum(axis=0) if cfg else
+                          np.zeros(len(pb.caps)) for cfg in cfgs]).reshape(len(cfgs), len(pb.caps))
+        step = max(1, VALUE_CHUNK // max(1, len(counts) * max(1, len(pb.caps))))
+        for lo in range(0, len(cfgs), step):
             if deadline is not None and time.perf_counter() >= deadline:
                 raise TooManyColumns(f"{total} (out of time)")
-            base = np.zeros(len(pb.caps))
-            for classes in cfg:
-                for c in classes:
-                    base += vecs[c]
+            part = base_vals[None, :, :] + bases[lo:lo + step, None, :]
+            parts_values.append(pb.party_values(part).reshape(-1))
+        label = pb.groups[lab].label if lab is not None else None
+        for cfg in cfgs:
+            blocks.append(Block(label, tuple(zip(groups, cfg, strict=True)), total, total + len(counts)))
             total += len(counts)
-            if total > limit:
-                raise TooManyColumns(total)
-            label = pb.groups[lab].label if lab is not None else None
-            blocks.append(Block(label, tuple(zip(groups, cfg, strict=True)), total - len(counts), total))
-            parts_counts.append(counts)
-            parts_slots.append(cum_slots[free_max])
-            parts_values.append(pb.party_values(base_vals + base))
+        parts_counts.append(np.tile(counts, (len(cfgs), 1)))
+        parts_slots.append(np.tile(cum_slots[free_max], (len(cfgs), 1)))
     block_of = np.repeat(np.arange(len(blocks)), [b.stop - b.start for b in blocks])
     return Columns(np.concatenate(parts_counts), np.concatenate(parts_values), block_of, blocks,
                    np.concatenate(parts_slots))

@@ -128,9 +128,11 @@ class Master:
     off_a: int
 
 
-def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artificials: bool) -> Master:
+def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artificials: bool,
+                 x_entries: tuple[list[int], list[int], list[float]] | None = None) -> Master:
+    """``x_entries``: the players' part of the matrix (the same in every round), if already built."""
     S = len(pb.squad_caps)
-    xr, xc, xv = _x_entries(pb, lay)
+    xr, xc, xv = x_entries or _x_entries(pb, lay)
     nx = len(lay.xvars)
     yr, yc, yv = [], [], []
     counts = cols.counts[w]
@@ -138,11 +140,10 @@ def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artific
     yr += list(lay.class_row0 + nz[1])
     yc += list(nz[0])
     yv += list(-counts[nz].astype(float))
-    for pos, col in enumerate(w):
-        for r, a in lay.block_rows[cols.block_of[col]]:
-            yr.append(r)
-            yc.append(pos)
-            yv.append(a)
+    blocks = lay.block_matrix[cols.block_of[w]].tocoo()  # each column's block rows, at once
+    yr += blocks.col.tolist()
+    yc += blocks.row.tolist()
+    yv += blocks.data.tolist()
     er, ec, ev = [], [], []
     for k in range(S):  # t_k, s_k, s'_k
         er += [lay.squad_row0 + k, lay.squad_row0 + S + k, lay.squad_row0 + k, lay.squad_row0 + S + k]
@@ -172,16 +173,17 @@ def lagrangian_bound(pb: Problem, value: float, reduced: np.ndarray) -> float:
 
 
 def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
-             batch: int = 400, deadline: float | None = None) -> LPResult:
+             batch: int = 1000, deadline: float | None = None) -> LPResult:
     """Column generation: solve over a working set, price every enumerated column, repeat.
     Past ``deadline`` it stops after the round it is in; ``bound`` stays valid."""
     working = sorted(set(start))
     in_working = np.zeros(len(cols), dtype=bool)
     in_working[working] = True
     complete = False
+    x_entries = _x_entries(pb, lay)
     for _ in range(max_rounds):
         w = np.array(working, dtype=np.int64)
-        mst = build_master(pb, cols, lay, w, artificials=True)
+        mst = build_master(pb, cols, lay, w, artificials=True, x_entries=x_entries)
         res = linprog(mst.cost, A_eq=mst.A, b_eq=lay.rhs, bounds=(0, None), method="highs")
         if res.status != 0:
             raise RuntimeError(f"LP failed: {res.message}")
@@ -210,7 +212,13 @@ def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
     """Min-sense reduced cost of every enumerated column (≥ 0 at the LP optimum)."""
     class_duals = np.append(duals[lay.class_row0:lay.class_row0 + cols.counts.shape[1]], 0.0)
     block_dual = lay.block_matrix @ duals
-    return -cols.values + class_duals[cols.slots].sum(axis=1) - block_dual[cols.block_of]
+    out = block_dual[cols.block_of]
+    out += cols.values
+    np.negative(out, out=out)
+    # One gather per place (a column-major copy of the slots): no (ncol, size) temporary.
+    for place in cols.places:
+        out += class_duals[place]
+    return out
 
 
 SCALE = 1_000_000  # CP-SAT objective units per score point

@@ -52,7 +52,8 @@ class Problem:
 
     def party_values(self, vectors: np.ndarray) -> np.ndarray:
         """Party term of the score for rows of summed party vectors (…, K)."""
-        return (np.minimum(1.0, vectors / self.targets) * self.weights).sum(axis=-1)
+        capped = np.minimum(1.0, vectors / self.targets)
+        return capped @ self.weights  # one pass over the last axis, at any number of rows
 
     def player_classes(self, p: int) -> list[int]:
         return sorted({self.class_of[b] for b in self.options[p]})

@@ -36,6 +36,10 @@ EPS = 1e-6
 # "optimal" means the plan's exact score is within this many points of a valid upper bound (the
 # CP-SAT objectives are integers of 1e-6 points; a 50-player score is ~5,000).
 PROOF_TOL = 1e-3
+# Compositions with a reduced cost at most ZERO_RC are "on the LP's optimal face"; CP-SAT over
+# them gets ZERO_BUDGET deterministic seconds.
+ZERO_RC = 1e-6
+ZERO_BUDGET = 1.0
 # CP-SAT's deterministic seconds for the search over the generated columns; past it, reduced-cost
 # filtering does better.
 WORKING_BUDGET = 2.0
@@ -117,10 +121,9 @@ def locate(pb: Problem, cols: Columns, a: Assign) -> list[tuple[int, int]] | Non
         if n is None:
             return None
         blk = cols.blocks[n]
-        hit = np.flatnonzero((cols.counts[blk.start:blk.stop] == counts).all(axis=1))
-        if len(hit) == 0:
+        col = cols.find(blk.start, blk.stop, counts)
+        if col is None:
             return None
-        col = blk.start + int(hit[0])
         out[col] = out.get(col, 0) + 1
     return sorted(out.items())
 
@@ -202,6 +205,7 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
         emit.offer(start)
         left = deadline - time.perf_counter()
         emit.offer(local_search(pb, start, budget=min(0.15, 0.3 * left), stop=stop))
+    stats["start_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if pb.n > EXACT_MAX_PLAYERS:
         stats["model"] = "heuristic"
         _polish(pb, emit, deadline, stop)
@@ -217,6 +221,7 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
             return "feasible", emit.bound
         return _labeled_fallback(pb, emit, deadline, seed, stop, workers, stats)
     stats["columns"] = len(cols)
+    stats["columns_seconds"] = round(time.perf_counter() - emit.t0, 3)
     lay = layout(pb, cols)
     seeds = locate(pb, cols, emit.best) if emit.best is not None else None
     empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
@@ -249,27 +254,39 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
         return ip
 
     if lp.value - emit.value > EPS:
-        # The columns the generation brought in hold near-optimal parties: CP-SAT over them, with
-        # the LP bound as a constraint, usually meets that bound, which is then the proof.
-        working = np.array(lp.working, dtype=np.int64)
-        stats["working_columns"] = len(working)
-        search(working, WORKING_BUDGET)
+        # The compositions on the LP's optimal face (reduced cost ~0) are a few hundred; the plan
+        # that meets the bound, when one does, is made of them, and CP-SAT finds it in a few
+        # hundredths of a second. Meeting the bound is the proof.
+        zero = np.flatnonzero(lp.reduced <= ZERO_RC)
+        stats["zero_columns"] = int(len(zero))
+        if len(zero) <= NARROW_MAX:
+            search(zero, ZERO_BUDGET)
+            stats["zero_seconds"] = round(time.perf_counter() - emit.t0, 3)
     gap = lp.value - emit.value
     if gap <= EPS:
         return "optimal", lp.value
     if _late(deadline, stop, 0.05):
         return "feasible", lp.value
-    # When the LP bound is tight, the plan that meets it is usually made of compositions with a
-    # reduced cost far below the gap: a small CP-SAT model over those finds it in a fraction of
-    # the time the full filtered model takes to presolve. Meeting the bound is the proof.
-    narrow = np.flatnonzero(lp.reduced <= NARROW_SHARE * gap + EPS)
-    if NARROW_MIN <= len(narrow) <= NARROW_MAX:
-        stats["narrow_columns"] = int(len(narrow))
-        search(narrow, NARROW_BUDGET)
-        if lp.value - emit.value <= EPS:
+    if np.count_nonzero(lp.reduced <= gap + EPS) > NARROW_MAX:
+        # The gap still lets too many compositions in: first narrow it with the columns the
+        # generation brought in (they hold near-optimal parties), then with the compositions whose
+        # reduced cost is far below the gap.
+        working = np.array(lp.working, dtype=np.int64)
+        stats["working_columns"] = len(working)
+        search(working, WORKING_BUDGET)
+        gap = lp.value - emit.value
+        if gap <= EPS:
             return "optimal", lp.value
         if _late(deadline, stop, 0.05):
             return "feasible", lp.value
+        narrow = np.flatnonzero(lp.reduced <= NARROW_SHARE * gap + EPS)
+        if NARROW_MIN <= len(narrow) <= NARROW_MAX:
+            stats["narrow_columns"] = int(len(narrow))
+            search(narrow, NARROW_BUDGET)
+            if lp.value - emit.value <= EPS:
+                return "optimal", lp.value
+            if _late(deadline, stop, 0.05):
+                return "feasible", lp.value
     gap = lp.value - emit.value
     # Reduced-cost filtering: a composition whose reduced cost exceeds the gap is in no better plan.
     keep = np.flatnonzero(lp.reduced <= gap + EPS)
