@@ -53,6 +53,25 @@ def delivered(discord: FakeDiscord) -> Counter:
     return out
 
 
+def delivered_ids(discord: FakeDiscord, resent: bool = False) -> Counter:
+    """How often each outbox id arrived, read from the footers (``#12``, ``#12–15, #18 · digest``);
+    ``resent``: only alerts marked (resent), else only the others."""
+    out: Counter = Counter()
+    for m in discord.received():
+        for e in m.embeds:
+            footer = e["footer"]["text"]
+            digest = footer.endswith("· digest")
+            lines = e["description"].splitlines() if digest else [footer]
+            marked = [line.endswith("(resent)") == resent for line in lines]
+            ids = []
+            for part in footer.removesuffix(" · digest").split(" · ")[-1].removesuffix(" (resent)").split(", "):
+                first, _, last = part.lstrip("#").partition("–")
+                ids += range(int(first), int(last or first) + 1)
+            assert len(ids) == len(lines), footer
+            out.update(i for i, keep in zip(ids, marked, strict=True) if keep)
+    return out
+
+
 def outbox(env) -> list[tuple]:
     con = sqlite3.connect(env.db)
     try:
@@ -197,6 +216,10 @@ def test_kill_9_mid_delivery_loses_and_duplicates_nothing(env, daemon, discord):
     assert max(got_plain.values()) == 1, "an alert was posted twice"
     st = Counter(r[2] for r in rows)
     assert set(st) <= {"sent", "unconfirmed"} and len(rows) == len(want)
+    # By the outbox ids in the footers: each sent alert arrived exactly once, an unconfirmed one at most once.
+    ids = delivered_ids(discord)
+    assert set(ids) <= {r[0] for r in rows} and max(ids.values()) == 1
+    assert all(ids[r[0]] == 1 for r in rows if r[2] == "sent")
     missing = want - set(got_plain)
     import json
 
@@ -207,6 +230,44 @@ def test_kill_9_mid_delivery_loses_and_duplicates_nothing(env, daemon, discord):
     assert st.get("unconfirmed", 0) <= kills * 10
     print(f"kill -9 x{kills}: {len(want)} alerts, {st.get('sent', 0)} sent, {st.get('unconfirmed', 0)} unconfirmed "
           f"({len(unconfirmed - missing)} of them did arrive), {len(missing)} missing")
+
+
+def test_an_answer_lost_after_discord_posted_is_marked_not_repeated_and_resent_by_hand(env, daemon, discord):
+    configure(env, discord, digest_after=3)
+    env.sync_in_process()
+    d = start_daemon(env, daemon)
+    discord.inject("drop_after", count=2)  # Discord posts the message, then the connection drops
+    insert_captures(env, 2)
+    wait_for(lambda: statuses(env).get("unconfirmed") == 2, timeout=30, what="the first post in doubt")
+    insert_captures(env, 2, start=10)
+    wait_for(lambda: sum(statuses(env).values()) == 4 and not statuses(env).get("pending")
+             and not statuses(env).get("sending"), timeout=30, what="the outbox drained")
+    rows = outbox(env)
+    st = statuses(env)
+    # Both requests that lost their answer were posted by Discord: marked unconfirmed, never sent twice.
+    assert st == {"unconfirmed": 4} or (st["unconfirmed"] >= 2 and st["unconfirmed"] + st["sent"] == 4), st
+    ids = delivered_ids(discord)
+    assert ids == Counter({r[0]: 1 for r in rows}), "every alert arrived exactly once"
+    assert discord.count(status=0) == 2 and discord.count(method="POST") == len(discord.received())
+    unconfirmed = [r[0] for r in rows if r[2] == "unconfirmed"]
+    listed = env.warclaw("alerts", "list", lean=False)
+    assert listed.returncode == 0, listed.stderr
+    for i in unconfirmed:
+        assert f"#{i} unconfirmed" in listed.stdout
+    assert f"{len(unconfirmed)} unconfirmed" in listed.stdout and "alerts resend ID" in listed.stdout
+    assert f"{len(unconfirmed)} unconfirmed" in env.warclaw("status").stdout
+    # The admin saw #first missing (say): sent again by hand, marked (resent); a sent one is refused.
+    sent = [r[0] for r in rows if r[2] == "sent"]
+    if sent:
+        r = env.warclaw("alerts", "resend", str(sent[0]), lean=False)
+        assert r.returncode == 1 and r.stderr == f"warclaw: alert #{sent[0]}: sent, only unconfirmed, failed, expired alerts are sent again\n"
+    r = env.warclaw("alerts", "resend", str(unconfirmed[0]), lean=False)
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: delivered_ids(discord, resent=True), timeout=30, what="the resent alert")
+    assert delivered_ids(discord, resent=True) == Counter({unconfirmed[0]: 1})
+    assert delivered_ids(discord) == ids  # nothing else went out again
+    assert statuses(env)["sent"] == len(sent) + 1
+    d.terminate()
 
 
 def test_a_burst_of_500_events_respects_the_rate_limit_in_digests(env, daemon, discord):

@@ -6,7 +6,7 @@ import pytest
 
 from warclaw.config import AlertRule, load_config, parse_config
 from warclaw.daemon.alerts import Names, describe, match_rule
-from warclaw.discord.alert_text import md, messages_for
+from warclaw.discord.alert_text import id_marker, md, messages_for
 from warclaw.errors import ConfigError
 from warclaw.store.models import Event
 
@@ -108,3 +108,23 @@ def test_alert_text_is_safe_and_digests_fit_discord():
     [(n, one)] = messages_for(alerts[:3], "r", username="Warclaw", digest_after=5)
     assert n == 3 and len(one["embeds"]) == 3 and one["embeds"][0]["color"] == 0xE74C3C  # the taker's colour
     assert one["embeds"][0]["timestamp"] == "2026-12-01T12:00:00+00:00"
+
+
+def test_every_message_names_its_outbox_ids():
+    assert id_marker([7, 3, 4, 5, 9]) == "#3–5, #7, #9" and id_marker([12]) == "#12"
+    a = describe(_event(), "loss", NAMES)
+    [(_, one)] = messages_for([a, {**a, "resent": True}], "r", username="W", digest_after=5, ids=[41, 42])
+    assert [e["footer"]["text"] for e in one["embeds"]] == ["warclaw · r · #41", "warclaw · r · #42 (resent)"]
+    # A digest of scattered ids (other rules' alerts between them): every id in the footers, within limits.
+    ids = list(range(1_000_000, 1_003_000, 3))
+    msgs = messages_for([dict(a, line=f"<t:{i}:t> x") for i in ids], "r", username="W", digest_after=5, ids=ids)
+    seen = []
+    for _, p in msgs:
+        for e in p["embeds"]:
+            footer = e["footer"]["text"]
+            assert footer.startswith("warclaw · r · #") and footer.endswith(" · digest") and len(footer) <= 2048
+            marks = footer.removeprefix("warclaw · r · ").removesuffix(" · digest").split(", ")
+            assert len(marks) == len(e["description"].splitlines())
+            seen += [int(x.lstrip("#")) for x in marks]
+        assert sum(len(e["title"]) + len(e.get("description", "")) + len(e["footer"]["text"]) for e in p["embeds"]) <= 6000
+    assert seen == ids

@@ -129,6 +129,13 @@ async def test_client_retries_5xx_then_gives_up(discord):
             await client.execute(url, {"content": "slow"})
         wait_until(lambda: len(discord.received()) == 2)
         assert [m.content for m in discord.received()] == ["edited", "slow"]
+        # Processed, then the connection dropped: posted once, and the client says it cannot know.
+        discord.inject("drop_after")
+        with pytest.raises(DeliveryInDoubt):
+            await client.execute(url, {"content": "posted, answer lost"})
+        assert [m.content for m in discord.received()][-1] == "posted, answer lost"
+        assert discord.requests[-1].status == 0 and discord.requests[-1].fault == "drop_after"
+        assert len(discord.received()) == 3
         discord.inject("503", count=None)
         with pytest.raises(WebhookUnavailable) as err:
             await client.execute(url, {"content": "never"})

@@ -25,7 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = asub.add_parser("test", help="send a sample alert for RULE to its webhook now")
     t.add_argument("rule", help="a rule name from [[alerts.rules]] in the config")
     t.set_defaults(func=run_alert_test)
-    asub.add_parser("list", help="the configured rules and their webhooks (masked)").set_defaults(func=run_alert_list)
+    ls = asub.add_parser("list", help="the rules and their webhooks (masked), the outbox's counts and the "
+                         "alerts that need a look (unconfirmed, failed, expired)")
+    ls.add_argument("--limit", type=int, default=20, help="alerts listed at most (newest; default 20)")
+    ls.set_defaults(func=run_alert_list)
+    rs = asub.add_parser("resend", help="send alerts of the outbox again by id (see `alerts list`): an unconfirmed "
+                         "one goes out marked (resent), a failed or expired one as it was")
+    rs.add_argument("ids", nargs="+", type=int, metavar="ID")
+    rs.set_defaults(func=run_alert_resend)
 
 
 def run_fake(args: argparse.Namespace, ctx: Context) -> int:
@@ -86,6 +93,66 @@ def run_alert_list(args: argparse.Namespace, ctx: Context) -> int:
         extra = "".join(f"; {k} {', '.join(v)}" for k, v in (("maps", r.maps), ("types", r.types), ("guilds", r.guilds)) if v)
         cooldown = f"; cooldown {r.cooldown_seconds:g}s" if r.cooldown_seconds else ""
         print(f"{r.name}: {', '.join(r.events)} for team {r.team}{extra}{cooldown} -> {r.webhook} ({where})")
+    _print_outbox(ctx, max(1, args.limit))
+    return 0
+
+
+def _print_outbox(ctx: Context, limit: int) -> None:
+    """The outbox's counts and its alerts that need a look; nothing if there is no database yet."""
+    from warclaw.common import clean, safe_line
+    from warclaw.store.queries import alert_outbox, outbox_alerts
+    from warclaw.store.reader import Reader, SchemaUpgradeDue
+
+    cfg = ctx.config
+    try:
+        with Reader.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as reader, reader.snapshot():
+            rules = alert_outbox(reader)
+            rows = outbox_alerts(reader, limit=limit)
+    except SchemaUpgradeDue:
+        return  # no outbox yet: the daemon creates it
+    counts: dict[str, int] = {}
+    for r in rules:
+        for status, n in r.counts.items():
+            counts[status] = counts.get(status, 0) + n
+    if not counts:
+        return
+    print(f"outbox: {counts.get('pending', 0) + counts.get('sending', 0)} waiting, {counts.get('sent', 0)} sent, "
+          f"{counts.get('failed', 0)} failed, {counts.get('unconfirmed', 0)} unconfirmed, {counts.get('expired', 0)} expired")
+    for a in rows:
+        when = a.occurred_at.strftime("%Y-%m-%d %H:%M") if a.occurred_at else "?"
+        why = f": {clean(safe_line(a.last_error), 160)}" if a.last_error else ""
+        print(f"  #{a.id} {a.status:<11} {when} {a.rule}: {clean(safe_line(a.title.replace(chr(92), '')), 80)}{why}")
+    if counts.get("unconfirmed"):
+        print("unconfirmed: the request was sent but no answer came, so the alert may or may not be in the channel; "
+              "each message's footer names its alerts (#id): `warclaw alerts resend ID` sends a missing one again")
+
+
+def run_alert_resend(args: argparse.Namespace, ctx: Context) -> int:
+    from sqlalchemy import select
+
+    from warclaw.store import Store
+    from warclaw.store.models import AlertOutbox
+    from warclaw.store.queries import ATTENTION
+
+    cfg = ctx.config
+    wanted = sorted(set(args.ids))
+    problems: list[str] = []
+    with Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as store, store.write() as s:
+        rows = {r.id: r for r in s.scalars(select(AlertOutbox).where(AlertOutbox.id.in_(wanted)))}
+        for i in wanted:
+            r = rows.get(i)
+            if r is None:
+                problems.append(f"alert #{i}: not in the outbox")
+            elif r.status not in ATTENTION:
+                problems.append(f"alert #{i}: {r.status}, only {', '.join(ATTENTION)} alerts are sent again")
+        if problems:
+            raise UserError("\n".join(problems))
+        for r in rows.values():
+            # By hand: not expired again; an unconfirmed one may be in the channel already, so it says so.
+            r.alert = {**r.alert, "requeued": True, **({"resent": True} if r.status == "unconfirmed" else {})}
+            r.status, r.next_attempt_at, r.last_error = "pending", None, None
+    print(f"alert(s) {', '.join(f'#{i}' for i in wanted)} queued again: the running daemon sends them "
+          "(or the next one started)")
     return 0
 
 

@@ -5,9 +5,14 @@ against the config's rules and inserts outbox rows, advancing the cursor in the 
 a daemon killed half-way scans the same events again and the unique key (event dedupe key, rule)
 keeps each alert once. The *delivery* sends pending rows per webhook, oldest first: a row is marked
 ``sending`` and committed before its request and ``sent`` (with Discord's message id) after it, so a
-restart knows exactly which requests were in flight. Those are marked ``unconfirmed`` and never
-sent again: an alert reaches Discord at most once, and what may be missing is shown in
-``warclaw daemon status`` and the log, never dropped silently. Refused connections, 5xx and 429s
+restart knows exactly which requests were in flight. Those, and posts whose answer was lost (a
+timeout, a connection dropped after Discord posted), are marked ``unconfirmed`` and never sent
+again: an alert reaches Discord at most once. Why not check and resend? A webhook has no
+idempotency key (``nonce`` is for bot messages) and reads a message back only by the id in the
+answer that was lost, so the real API offers nothing to check against. What may be missing is
+shown in ``warclaw daemon status``, ``warclaw alerts list`` and the log, never dropped silently;
+each message's footer names its outbox ids, so a person can compare with the channel and
+``warclaw alerts resend ID`` (sent marked "(resent)"). Refused connections, 5xx and 429s
 leave rows pending with a backoff; a deleted webhook or a refused payload marks them ``failed``.
 
 A burst (or what piles up during a rule's cooldown) goes out as digest messages, one line per alert.
@@ -30,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from warclaw.common import mask_webhook_url
 from warclaw.config import AlertRule, Config
-from warclaw.discord.alert_text import color_of, md, messages_for, timestamp_tag
+from warclaw.discord.alert_text import color_of, id_marker, md, messages_for, timestamp_tag
 from warclaw.discord.webhook import (
     DeliveryInDoubt,
     RetryPolicy,
@@ -297,15 +302,19 @@ class AlertService:
 
     async def recover(self) -> int:
         """Rows left ``sending`` by a daemon that died mid-request: maybe posted, so never again."""
-        def fn(s: Session) -> int:
-            return s.execute(update(AlertOutbox).where(AlertOutbox.status == "sending").values(
-                status="unconfirmed", last_error="the daemon stopped while sending it: it may or may not "
-                "have been posted, and is not sent again (at most once)")).rowcount
-        n = await self._write(fn)
-        if n:
-            log.warning("%d alert(s) were being sent when the daemon last stopped: not sent again, "
-                        "they may be missing in Discord (see `warclaw daemon status`)", n)
-        return n
+        def fn(s: Session) -> list[int]:
+            ids = list(s.scalars(select(AlertOutbox.id).where(AlertOutbox.status == "sending").order_by(AlertOutbox.id)))
+            if ids:
+                s.execute(update(AlertOutbox).where(AlertOutbox.id.in_(ids)).values(
+                    status="unconfirmed", last_error="the daemon stopped while sending it: it may or may not "
+                    "have been posted, and is not sent again (at most once)"))
+            return ids
+        ids = await self._write(fn)
+        if ids:
+            log.warning("%d alert(s) were being sent when the daemon last stopped (%s): not sent again, they "
+                        "may be missing in Discord; `warclaw alerts list` shows them, `warclaw alerts resend ID` "
+                        "sends one again", len(ids), id_marker(ids))
+        return len(ids)
 
     async def enqueue_daemon(self, what: str, when: datetime, detail: str = "") -> int:
         rules = [r for r in self.config().alerts.rules if "daemon" in r.events]
@@ -455,7 +464,7 @@ class AlertService:
                     continue  # piles up: the next message for this rule is a digest
             by_id = {r.id: r for r in group}
             for n, payload in messages_for([r.alert for r in group], name, username=cfg.alerts.username,
-                                           digest_after=cfg.alerts.digest_after):
+                                           digest_after=cfg.alerts.digest_after, ids=[r.id for r in group]):
                 batch = [by_id[r.id] for r in group[:n]]
                 group = group[n:]
                 outcome = await self._send(url, hook, batch, payload, state, cfg)
@@ -474,7 +483,8 @@ class AlertService:
         try:
             msg = await self.client.execute(url, payload)
         except DeliveryInDoubt as e:
-            log.warning("alerts: %s; %d alert(s) not sent again", e, len(ids))
+            log.warning("alerts: %s; alert(s) %s marked unconfirmed, not sent again (the footer of a "
+                        "message in the channel names the alerts it carries)", e, id_marker(ids))
             await self._finish(batch, "unconfirmed", error=str(e))
             return "doubt"
         except WebhookUnavailable as e:

@@ -19,7 +19,9 @@ Shaped like Discord's documented webhook API (https://discord.com/developers/doc
 Faults on demand, from Python (``inject(kind, count=1, **params)``) or over HTTP
 (``POST /_control/faults {"kind": ..., "count": ...}``): ``429`` (with ``retry_after`` seconds),
 ``500``/``502``/``503``, ``slow`` (answer after ``seconds``), ``drop`` (close the connection without
-an answer), ``count=None`` until ``clear_faults()``. ``GET /_control/messages`` lists what was
+an answer, the request not processed), ``drop_after`` (process the request, e.g. post the message,
+then close the connection without an answer: what a client sees when Discord's answer is lost),
+``count=None`` until ``clear_faults()``. ``GET /_control/messages`` lists what was
 received; ``POST /_control/webhooks {"name": ...}`` creates a webhook and returns its URL.
 """
 
@@ -44,7 +46,7 @@ from warclaw.common import mask_webhook_url
 log = logging.getLogger("warclaw.discord.fake")
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
-FAULT_KINDS = frozenset({"429", "500", "502", "503", "slow", "drop"})
+FAULT_KINDS = frozenset({"429", "500", "502", "503", "slow", "drop", "drop_after"})
 
 # Discord's documented limits (resources/message#create-message, resources/message#embed-object-embed-limits).
 CONTENT_MAX = 2000
@@ -393,6 +395,10 @@ class FakeDiscord:
             self._record(h, int(fault.kind), fault.kind)
             self._send(h, int(fault.kind), {"message": "upstream error", "code": 0}, {})
             return
+        if limited is not None and fault is not None and fault.kind == "drop_after":
+            with self._lock:  # not processed: the fault waits for a request that is
+                fault.fired -= 1
+            fault = None
         if limited is not None or (fault is not None and fault.kind == "429"):
             retry = float(fault.params.get("retry_after", 1.0)) if limited is None and fault is not None else limited
             assert retry is not None
@@ -403,6 +409,10 @@ class FakeDiscord:
                                 "global": False}, headers)
             return
         status, answer = self._webhook(h.command, hook, parts[2:], body, query)
+        if fault is not None and fault.kind == "drop_after":
+            self._record(h, 0, "drop_after")  # processed (a post is recorded), but no answer
+            h.drop()
+            return
         self._record(h, status)
         self._send(h, status, answer, headers)
 

@@ -361,7 +361,8 @@ class AlertOutbox(Base):
     """An alert for one Discord webhook: one row per (event, rule), so an alert is queued once.
 
     ``status``: pending -> sending (committed before the request) -> sent | failed (refused for
-    good) | unconfirmed (in flight when the daemon died: maybe posted, never sent again). Rows name
+    good) | unconfirmed (in flight when the daemon died, or the answer lost: maybe posted, never sent
+    again unless by hand, ``warclaw alerts resend``). Rows name
     the webhook; its URL (a secret) stays in the config.
     """
 

@@ -536,3 +536,31 @@ def alert_outbox(reader: Reader) -> list[RuleDelivery]:
     for rule, status, n in counts:
         by_rule.setdefault(rule, {})[status] = n
     return [RuleDelivery(rule, c, from_db_time(last.get(rule)), errors.get(rule)) for rule, c in sorted(by_rule.items())]
+
+
+@dataclass(frozen=True)
+class OutboxAlert:
+    """One alert of the outbox (``warclaw alerts list``)."""
+
+    id: int
+    rule: str
+    status: str
+    occurred_at: datetime | None
+    title: str
+    attempts: int
+    last_error: str | None
+
+
+# Outbox states that need a person's eye: maybe in the channel or not, refused, too old to send.
+ATTENTION = ("unconfirmed", "failed", "expired")
+
+
+def outbox_alerts(reader: Reader, statuses: tuple[str, ...] = ATTENTION, limit: int = 50) -> list[OutboxAlert]:
+    """The newest ``limit`` outbox rows in ``statuses``, oldest first; error texts are stored masked."""
+    rows = reader.rows(f"SELECT id, rule, status, occurred_at, alert, attempts, last_error FROM alert_outbox"
+                       f" WHERE status IN ({_marks(len(statuses))}) ORDER BY id DESC LIMIT ?", (*statuses, limit))
+    out = []
+    for i, rule, status, occurred, alert, attempts, error in reversed(rows):
+        body = from_db_json(alert) or {}
+        out.append(OutboxAlert(i, rule, status, from_db_time(occurred), str(body.get("title") or ""), attempts, error))
+    return out
