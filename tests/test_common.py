@@ -7,7 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from warclaw.common import clean, clean_lines, markup_safe, mask, parse_api_time, safe_line, scrub_secrets
+from warclaw.common import (
+    clean,
+    clean_lines,
+    compact_number,
+    markup_safe,
+    mask,
+    parse_api_time,
+    safe_line,
+    scrub_secrets,
+)
 
 KEY = "ABCDEF12-3456-7890-ABCD-EF1234567890ABCDEF12-3456-7890-ABCD-EF1234567890"
 
@@ -79,3 +88,22 @@ def test_clean_lines_keeps_line_breaks_only():
 def test_safe_line_is_one_terminal_safe_line_with_keys_masked():
     out = safe_line(f"bad\x1b]0;t\x07 value\n{KEY}")
     assert out.isprintable() and "\n" not in out and KEY[8:40] not in out and "ABCD…7890" in out
+
+
+@pytest.mark.parametrize("value, text", [(0, "0"), (950, "950"), (999.6, "1k"), (1234, "1.2k"), (12_345, "12k"),
+                                         (583_405, "583k"), (999_999, "1M"), (1_234_567, "1.2M"), (-1500, "-1.5k")])
+def test_compact_number_reads_at_a_glance(value, text):
+    assert compact_number(value) == text
+
+
+def test_compact_number_with_a_step_keeps_neighbours_apart():
+    assert [compact_number(v, 200) for v in (800, 1000, 1200)] == ["800", "1.0k", "1.2k"]
+    assert [compact_number(v, 500) for v in (10_000, 10_500)] == ["10.0k", "10.5k"]
+    assert [compact_number(v, 20_000) for v in (980_000, 1_000_000)] == ["980k", "1.00M"]
+
+
+@given(st.floats(min_value=1, max_value=1e10), st.integers(min_value=2, max_value=12))
+def test_compact_number_ticks_are_distinct_and_short(step, n):
+    labels = [compact_number(k * step, step) for k in range(n)]
+    assert len(set(labels)) == n
+    assert all(len(x) <= 8 for x in labels)

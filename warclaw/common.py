@@ -6,6 +6,7 @@ client and the TUI may all use it without breaking the one-way dependencies.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -130,6 +131,24 @@ def age_text(seconds: float | None) -> str:
     if s < 172800:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
     return f"{s // 86400}d"
+
+
+def compact_number(value: float, step: float | None = None) -> str:
+    """A number as a chart axis or a narrow column shows it: ``950``, ``1.2k``, ``583k``, ``1.2M``.
+
+    ``step``: the spacing of numbers shown together (an axis's ticks); they get enough decimals to
+    differ (``10.5k`` beside ``11.0k``). Without it: three significant figures at most."""
+    for div, suffix in ((1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "B")):
+        v = value / div
+        if step is not None:
+            decimals = max(0, math.ceil(-math.log10(step / div) - 1e-9)) if step > 0 else 0
+            text = f"{v:.{decimals}f}"
+        else:
+            text = f"{v:.1f}" if abs(v) < 9.95 else f"{v:.0f}"
+            text = text.removesuffix(".0")
+        if abs(float(text)) < 1000 or suffix == "B":
+            return ("0" if float(text) == 0 else text) + suffix
+    raise AssertionError("unreachable")
 
 
 COLORS = ("red", "blue", "green")

@@ -37,8 +37,17 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         # The plot is mounted with the first history (plotext is not imported for the first frame).
         plot = app.screen.query_one("#score-plot")
         await pilot.pause()
-        drawn = str(plot.render())
-        assert "War score" in drawn and any("\u2800" < ch <= "\u28ff" for ch in drawn)  # braille lines
+        drawn = plot.render()
+        lines = drawn.plain.splitlines()
+        assert any("\u2800" < ch <= "\u28ff" for ch in drawn.plain)  # braille lines
+        # Wall-clock UTC times under the plot (samples from 19:00 to 23:15), round numbers beside it.
+        assert lines[-1].split() == ["19:00", "20:00", "21:00", "22:00", "23:00"]
+        assert {line.split("┤")[0].strip() for line in lines if "┤" in line} == {"500", "1.0k"}
+        # One line per team in its colour, named in the legend.
+        colours = {str(span.style.color.triplet.hex) for span in drawn.spans if span.style.color}
+        assert {"#ff6b6b", "#69db7c", "#74c0fc"} <= colours
+        legend = text(app, "chart-legend")
+        assert "War score, UTC" in legend and all(n in legend for n in ("Dragon's Watch", "Moogooloo", "Yohlon Haven"))
 
 
 async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_app) -> None:

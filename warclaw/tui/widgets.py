@@ -16,8 +16,10 @@ from textual.widgets.option_list import Option
 from warclaw.common import clean
 
 SCREENS = [("matchup", "Matchup"), ("maps", "Maps"), ("events", "Events"), ("roster", "Roster"), ("squad", "Squad")]
-TEAM_STYLE = {"red": "bold #ff6b6b", "green": "bold #69db7c", "blue": "bold #74c0fc",
-              "Red": "#ff6b6b", "Green": "#69db7c", "Blue": "#74c0fc", "Neutral": "#adb5bd"}
+# The teams' colours (warclaw.common.COLORS), one shade for text, tables and the score chart.
+TEAM_COLOR = {"red": "#ff6b6b", "green": "#69db7c", "blue": "#74c0fc"}
+TEAM_STYLE = {**{c: f"bold {hex_}" for c, hex_ in TEAM_COLOR.items()},
+              **{c.title(): hex_ for c, hex_ in TEAM_COLOR.items()}, "Neutral": "#adb5bd"}
 
 
 HELP_BINDING = Binding("f1", "help", "Keys", show=False, id="app.help")

@@ -13,9 +13,7 @@ from warclaw.common import clean
 from warclaw.matchup.names import map_name
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
-from warclaw.tui.widgets import TEAM_STYLE
-
-CHART_COLORS = {"red": "red", "green": "green", "blue": "blue"}
+from warclaw.tui.widgets import TEAM_COLOR, TEAM_STYLE
 
 
 class MatchupScreen(WarclawScreen):
@@ -84,7 +82,7 @@ class MatchupScreen(WarclawScreen):
                          Text(str(o["green"]), style=TEAM_STYLE["green"]),
                          Text(str(o["blue"]), style=TEAM_STYLE["blue"]), str(o["neutral"]), sc,
                          "/".join(str(z[c]) for c in ("red", "green", "blue", "neutral")), key=m["type"])
-        self._chart(md.history)
+        self._chart(md.history, view["teams"])
 
     def _title(self, view: dict, now) -> Text:
         number, total, left = d.skirmish_clock(view, now)
@@ -110,24 +108,23 @@ class MatchupScreen(WarclawScreen):
         if shown and self.is_mounted:
             self.query_one("#match-title", Static).update(self._title(*shown, self.wapp.data_now()))
 
-    def _chart(self, history: list) -> None:
+    def _chart(self, history: list, teams: list[dict] | None = None) -> None:
         box = self.query_one("#chart", Vertical)
-        if not box.children:
-            if not history:
-                return
-            # Imported here: plotext costs ~40 ms and ~1.5 MB, which the first frame need not wait for.
-            from textual_plotext import PlotextPlot
+        if not box.children and not history:
+            return
+        # Imported here: plotext is not loaded for the first frame (see chart.py).
+        from warclaw.tui.chart import ScoreChart, Series, hex_rgb
 
-            box.mount(PlotextPlot(id="score-plot"))
-        chart = box.children[0]
-        plt = chart.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("War score")
-        if history:
-            t0 = history[0].at
-            xs = [(p.at - t0).total_seconds() / 3600 for p in history]
-            for c, color in CHART_COLORS.items():
-                plt.plot(xs, [p.scores.get(c, 0) for p in history], color=color, marker="braille")
-            plt.xlabel("hours")
-        chart.refresh()
+        if not box.children:
+            box.mount(Static(id="chart-legend"), ScoreChart(id="score-plot"))
+
+        legend = Text("War score, UTC", style="bold", no_wrap=True, overflow="ellipsis")
+        series = []
+        for team in teams or []:
+            c = team["color"]
+            name = clean(team["name"] or team["team_id"])
+            legend.append("  ━ ", style=TEAM_STYLE[c])
+            legend.append(f"{c[0].upper()} {name}", style=TEAM_STYLE[c])
+            series.append(Series(name, hex_rgb(TEAM_COLOR[c]), [p.scores.get(c, 0) for p in history]))
+        box.query_one("#chart-legend", Static).update(legend)
+        box.query_one(ScoreChart).show([p.at for p in history], series)
