@@ -154,6 +154,9 @@ class AlertsConfig(_Section):
     digest_after: Annotated[int, msgspec.Meta(ge=1, le=10)] = 5
     # Seconds between looks at the events table for new events.
     scan_seconds: Annotated[float, msgspec.Meta(ge=0.2, le=300)] = 2.0
+    # An alert not delivered this many minutes after it was queued (Discord down, the daemon stopped)
+    # is not sent but marked expired; one message per rule then says how many expired.
+    max_age_minutes: Annotated[float, msgspec.Meta(ge=1, le=10_080)] = 60.0
     # The webhook (a name of `webhooks`) the squad plan is posted to from the TUI (and `optimize --discord`).
     plan_webhook: str = ""
 

@@ -270,6 +270,43 @@ def test_an_answer_lost_after_discord_posted_is_marked_not_repeated_and_resent_b
     d.terminate()
 
 
+def test_alerts_that_waited_too_long_expire_and_one_notice_says_so(env, daemon, discord):
+    from sqlalchemy import update
+
+    from warclaw.store.models import AlertOutbox
+    from warclaw.store.types import utcnow
+
+    configure(env, discord, max_age_minutes=30)
+    env.sync_in_process()
+    d = start_daemon(env, daemon)
+    discord.stop()  # Discord unreachable for a long time
+    insert_captures(env, 6)
+    wait_for(lambda: sum(statuses(env).values()) == 6 and any(r[5] for r in outbox(env)), timeout=30,
+             what="the alerts waiting")
+    with env.store() as store, store.write() as s:  # 40 minutes pass (moved into the past, not waited for)
+        s.execute(update(AlertOutbox).values(created_at=utcnow() - timedelta(minutes=40)))
+    wait_for(lambda: statuses(env) == {"expired": 6, "pending": 1}, timeout=30, what="the old alerts expired")
+    [notice] = [r for r in outbox(env) if r[2] == "pending"]
+    assert notice[3].startswith("expired:")
+    discord.start()
+    want = insert_captures(env, 2, start=50)  # fresh alerts still go out
+    wait_for(lambda: statuses(env) == {"expired": 6, "sent": 3}, timeout=60, what="the notice and the fresh alerts")
+    titles = [md_plain(t) for _, t in delivered(discord)]
+    assert titles.count("6 alerts expired unsent") == 1 and len(titles) == 3
+    assert {(t, md_plain(x)) for t, x in delivered(discord) if "expired" not in x} == want
+    expired = [r[0] for r in outbox(env) if r[2] == "expired"]
+    assert not set(delivered_ids(discord)) & set(expired)  # none of them was sent
+    listed = env.warclaw("alerts", "list", lean=False).stdout
+    assert all(f"#{i} expired" in listed for i in expired) and "6 expired" in listed
+    assert "alerts.max_age_minutes" in listed
+    assert "6 expired" in env.warclaw("status").stdout
+    # Sent by hand after all: not marked (resent), since it never went out, and not expired again.
+    assert env.warclaw("alerts", "resend", str(expired[0]), lean=False).returncode == 0
+    wait_for(lambda: expired[0] in delivered_ids(discord), timeout=30, what="the expired alert sent by hand")
+    assert statuses(env) == {"expired": 5, "sent": 4}
+    d.terminate()
+
+
 def test_a_burst_of_500_events_respects_the_rate_limit_in_digests(env, daemon, discord):
     configure(env, discord)
     env.sync_in_process()

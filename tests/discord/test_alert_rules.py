@@ -15,7 +15,7 @@ URL = "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStU
 
 def test_example_documents_every_alert_key():
     text = open("config.example.toml").read()
-    for key in ("webhooks", "username", "digest_after", "scan_seconds", "plan_webhook"):
+    for key in ("webhooks", "username", "digest_after", "scan_seconds", "plan_webhook", "max_age_minutes"):
         assert f"\n{key} = " in text
     for key in AlertRule.__struct_fields__:
         assert f"\n# {key} = " in text, f"alerts.rules {key} is not documented in config.example.toml"
@@ -26,6 +26,7 @@ def test_every_bad_rule_key_is_one_line_and_urls_stay_masked():
     bad = {"alerts": {
         "webhooks": {"raid": URL, "typo": URL + "/extra"},
         "digest_after": 0,
+        "max_age_minutes": 0,
         "rules": [
             {"name": "keeps", "events": ["capture", "lost"], "webhook": "raid", "team": "mine", "cooldown": 3},
             {"name": "keeps", "events": [], "webhook": "nope", "maps": ["EBG"]},
@@ -37,6 +38,7 @@ def test_every_bad_rule_key_is_one_line_and_urls_stay_masked():
     p = e.value.problems
     assert p == [
         "c.toml: alerts.digest_after: expected an integer >= 1, got 0",
+        "c.toml: alerts.max_age_minutes: expected a number >= 1, got 0",
         "c.toml: alerts.webhooks.typo: expected a Discord webhook URL like https://discord.com/api/webhooks/<id>/<token>,"
         " got 'https://discord.com/api/webhooks/123456789012345678/AbCd…6789/extra'",
         "c.toml: alerts.rules[0].events: expected an array of capture, loss, claim, unclaim, tier, skirmish, stale,"

@@ -104,3 +104,49 @@ def test_a_claim_waits_for_the_guild_name(store):
         asyncio.run(go())
         [msg] = discord.received()
     assert msg.embeds[0]["title"].startswith(r"[LoC] Lords of \*Chaos\* claimed ")
+
+
+def test_expiry_in_two_rounds_makes_one_notice_and_spares_alerts_sent_by_hand(store):
+    with FakeDiscord() as discord:
+        url = discord.create_webhook("raid")
+        cfg = parse_config({"alerts": {"webhooks": {"raid": url}, "max_age_minutes": 10, "rules": [
+            {"name": "flips", "events": ["capture"], "team": "any", "webhook": "raid"}]}})
+        m = make_match()
+        with store.write() as s:
+            apply_match(s, m, T)
+            scan(s, cfg, T)
+
+        def age(minutes: float) -> None:
+            with store.write() as s:
+                s.execute(update(AlertOutbox).where(AlertOutbox.status == "pending", ~AlertOutbox.dedupe_key.like("expired:%"))
+                          .values(created_at=utcnow() - timedelta(minutes=minutes)))
+
+        async def go():
+            svc = AlertService(store, lambda: cfg, asyncio.Event())
+            try:
+                nonlocal m
+                m = _flip(store, m, "38-4", "Red", 1)
+                await svc.scan_once()
+                age(11)
+                assert await svc.expire(cfg, utcnow()) == 1
+                m = _flip(store, m, "38-3", "Red", 2)
+                m = _flip(store, m, "38-4", "Green", 3)
+                await svc.scan_once()
+                with store.write() as s:  # sent again by hand (warclaw alerts resend): never expires
+                    row = s.scalars(select(AlertOutbox).where(AlertOutbox.status == "pending",
+                                                              ~AlertOutbox.dedupe_key.like("expired:%"))).first()
+                    row.alert = {**row.alert, "requeued": True}
+                age(30)
+                assert await svc.expire(cfg, utcnow()) == 1
+                await svc.deliver_once()
+            finally:
+                await svc.aclose()
+
+        asyncio.run(go())
+        with store.read() as s:
+            rows = s.execute(select(AlertOutbox.status, AlertOutbox.alert).order_by(AlertOutbox.id)).all()
+        assert sorted(r[0] for r in rows) == ["expired", "expired", "sent", "sent"]
+        [notice] = [r[1] for r in rows if r[1].get("notice")]
+        assert notice["count"] == 2 and notice["title"] == "2 alerts expired unsent"
+        titles = [e["title"] for msg in discord.received() for e in msg.embeds]
+        assert titles.count("2 alerts expired unsent") == 1 and len(titles) == 2

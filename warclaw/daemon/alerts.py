@@ -365,7 +365,7 @@ class AlertService:
         """Finished rows older than ``KEEP_DAYS`` (the scan's cursor, not these rows, keeps alerts once)."""
         def fn(s: Session) -> int:
             return s.execute(delete(AlertOutbox).where(
-                AlertOutbox.status.in_(("sent", "failed", "unconfirmed")),
+                AlertOutbox.status.in_(("sent", "failed", "unconfirmed", "expired")),
                 AlertOutbox.created_at < now - timedelta(days=KEEP_DAYS))).rowcount
         return await self._write(fn)
 
@@ -409,10 +409,40 @@ class AlertService:
 
     # --- delivery
 
+    async def expire(self, cfg: Config, now: datetime) -> int:
+        """Pending alerts queued more than ``alerts.max_age_minutes`` ago are marked ``expired``, not
+        sent; per rule, one notice alert (queued like any other, merged while it waits) says how many."""
+        cutoff = now - timedelta(minutes=cfg.alerts.max_age_minutes)
+        rules = {r.name: r for r in cfg.alerts.rules}
+
+        def fn(s: Session) -> int:
+            old = [r for r in s.scalars(select(AlertOutbox).where(
+                AlertOutbox.status == "pending", AlertOutbox.created_at < cutoff).order_by(AlertOutbox.id))
+                if not (r.alert.get("requeued") or r.alert.get("notice"))]  # sent again by hand; the notices
+            if not old:
+                return 0
+            why = (f"not sent: still undelivered {cfg.alerts.max_age_minutes:g} minutes after it was queued "
+                   "(alerts.max_age_minutes)")
+            s.execute(update(AlertOutbox).where(AlertOutbox.id.in_([r.id for r in old])).values(
+                status="expired", last_error=why))
+            by_rule: dict[str, list[AlertOutbox]] = {}
+            for r in old:
+                by_rule.setdefault(r.rule, []).append(r)
+            for name, rows in by_rule.items():
+                if name in rules:
+                    _notice_expired(s, rules[name], rows, cfg.alerts.max_age_minutes, now)
+            return len(old)
+        n = await self._write(fn)
+        if n:
+            log.warning("alerts: %d alert(s) expired unsent (queued over %g minutes ago, alerts.max_age_minutes)",
+                        n, cfg.alerts.max_age_minutes)
+        return n
+
     async def deliver_once(self) -> float:
         """Send what is due, every webhook at once; returns seconds until something is due again."""
         cfg = self.config()
         now = utcnow()
+        await self.expire(cfg, now)
 
         def load(s: Session) -> tuple[list[AlertOutbox], dict[str, datetime]]:
             rows = list(s.scalars(select(AlertOutbox).where(AlertOutbox.status == "pending", or_(
@@ -517,6 +547,31 @@ class AlertService:
         def fn(s: Session) -> None:
             s.execute(update(AlertOutbox).where(AlertOutbox.id.in_(ids)).values(**values))
         await self._write(fn)
+
+
+def _notice_expired(s: Session, rule: AlertRule, rows: list[AlertOutbox], max_age: float, now: datetime) -> None:
+    """The rule's waiting "N alerts expired" notice counts ``rows`` too (one is queued if none waits)."""
+    notice = s.scalar(select(AlertOutbox).where(AlertOutbox.rule == rule.name, AlertOutbox.status == "pending",
+                                                AlertOutbox.dedupe_key.like("expired:%")).order_by(AlertOutbox.id))
+    times = [t for t in (_aware(r.occurred_at) for r in rows) if t is not None]
+    first, last = min(times), max(times)
+    if notice is not None:
+        n = int(notice.alert.get("count", 0)) + len(rows)
+        first = min(first, datetime.fromisoformat(notice.alert["first"]))
+        last = max(last, datetime.fromisoformat(notice.alert["last"]))
+    else:
+        n = len(rows)
+    title = f"{n} alert{'s' if n != 1 else ''} expired unsent"
+    alert = {"title": title, "color": GREY_STALE, "timestamp": now.isoformat(), "notice": "expired", "count": n,
+             "first": first.isoformat(), "last": last.isoformat(),
+             "description": f"Events of {timestamp_tag(first)}–{timestamp_tag(last)} that could not be delivered within "
+                            f"{max_age:g} minutes (Discord unreachable or the daemon stopped); "
+                            "`warclaw alerts list` shows them.",
+             "line": f"{timestamp_tag(now)} {title} (events of {timestamp_tag(first)}–{timestamp_tag(last)})"}
+    if notice is not None:
+        notice.alert = alert
+    else:
+        _insert(s, rule, f"expired:{rows[0].id}", alert, now, None, now)
 
 
 def _named(row: AlertOutbox, names: dict[str, tuple[str | None, str | None]], now: datetime) -> bool:

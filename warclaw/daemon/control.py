@@ -214,8 +214,9 @@ def _print_alerts(cfg: Config, outbox: list) -> None:
     waiting = sum(r.counts.get("pending", 0) + r.counts.get("sending", 0) for r in outbox)
     doubt = sum(r.counts.get("unconfirmed", 0) for r in outbox)
     failed = sum(r.counts.get("failed", 0) for r in outbox)
+    expired = sum(r.counts.get("expired", 0) for r in outbox)
     echo(f"alerts: outbox {waiting} waiting, {sum(r.counts.get('sent', 0) for r in outbox)} sent, "
-          f"{failed} failed, {doubt} unconfirmed")
+          f"{failed} failed, {doubt} unconfirmed, {expired} expired")
     hooks = {r.name: r.webhook for r in cfg.alerts.rules}
     for name in names:
         r = rows.get(name)
@@ -229,6 +230,8 @@ def _print_alerts(cfg: Config, outbox: list) -> None:
             line += f"; {r.counts['failed']} failed"
         if r and r.counts.get("unconfirmed"):
             line += f"; {r.counts['unconfirmed']} unconfirmed"
-        if r and r.last_error and any(r.counts.get(k) for k in ("pending", "sending", "failed", "unconfirmed")):
+        if r and r.counts.get("expired"):
+            line += f"; {r.counts['expired']} expired"
+        if r and r.last_error and any(r.counts.get(k) for k in ("pending", "sending", "failed", "unconfirmed", "expired")):
             line += f"; last problem: {safe_line(r.last_error)}"
         echo(line)

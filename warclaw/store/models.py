@@ -362,7 +362,8 @@ class AlertOutbox(Base):
 
     ``status``: pending -> sending (committed before the request) -> sent | failed (refused for
     good) | unconfirmed (in flight when the daemon died, or the answer lost: maybe posted, never sent
-    again unless by hand, ``warclaw alerts resend``). Rows name
+    again unless by hand, ``warclaw alerts resend``) | expired (queued longer ago than
+    ``alerts.max_age_minutes``: not sent). Rows name
     the webhook; its URL (a secret) stays in the config.
     """
 
