@@ -204,13 +204,14 @@ def random_reroll(pb: Problem, tries: int, seed: int = 0) -> tuple[Assign | None
 
 def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0.15,
                  previous: dict[int, tuple[int, str]] | None = None, change_penalty: float = 0.0,
-                 stop=None) -> Assign:
+                 stop=None, deep: bool = False) -> Assign:
     """First-improvement moves, evaluated incrementally: change one player's build, move a free
     player to a party with room, swap two free players. Stops at a local optimum or the budget.
 
     With ``previous`` (player -> (party, build) of the last plan), a player whose party or build
     differs from it costs ``change_penalty``: a re-plan then finds the one or two moves that repair
-    a party a leaver emptied, which a short CP-SAT run over the whole squad can miss."""
+    a party a leaver emptied, which a short CP-SAT run over the whole squad can miss. ``deep``: at
+    a local optimum, also exchange two players who both change build (see _swap_rebuild)."""
     deadline = time.perf_counter() + budget
     a = a.copy()
     prev = previous or {}
@@ -303,8 +304,60 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
                         a.party[i], a.party[j], improved = h, g, True
                         break
         if not improved:
-            break
+            found = _swap_rebuild(pb, a, sums, squad, pv, members, cost, late) if deep else None
+            if found is None:
+                break
+            i, j, bi, bj, g, h = found
+            sums[g] += pb.build_vec[bj] - pb.build_vec[a.build[i]]
+            sums[h] += pb.build_vec[bi] - pb.build_vec[a.build[j]]
+            squad += pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[i]] - pb.build_squad[a.build[j]]
+            pv[g], pv[h] = float(pb.party_values(sums[g])), float(pb.party_values(sums[h]))
+            sq = _squad_value(pb, squad)
+            members[g].discard(i)
+            members[h].discard(j)
+            members[g].add(j)
+            members[h].add(i)
+            a.party[i], a.party[j], a.build[i], a.build[j] = h, g, bi, bj
     return a
+
+
+def _swap_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float],
+                  members: list[set[int]], cost, late) -> tuple[int, int, str, str, int, int] | None:
+    """The best exchange of two free players of different parties, each taking any of his builds
+    in the other's party (i, j, i's build, j's build, i's party, j's party), if it gains.
+
+    The repair after a leaver took a party's healer is often this: a player who can heal swaps in
+    and changes build, someone of that party takes his place. Single moves and plain swaps do not
+    find it (each half alone loses); all exchanges are priced at once per player pair of parties."""
+    best, best_delta = None, 1e-9
+    sq0 = float(_squad_values(pb, squad))
+    for g in range(pb.parties):
+        for i in sorted(members[g]):
+            bi0 = a.build[i]
+            for h in range(g + 1, pb.parties):
+                if late():
+                    return best
+                rows = [(j, bi, bj) for j in sorted(members[h]) for bi in pb.options[i] for bj in pb.options[j]
+                        if not (bi == bi0 and bj == a.build[j])]
+                if not rows:
+                    continue
+                vi = np.array([pb.build_vec[bi] for _, bi, _ in rows])
+                vj = np.array([pb.build_vec[bj] for _, _, bj in rows])
+                out_i, out_j = pb.build_vec[bi0], np.array([pb.build_vec[a.build[j]] for j, _, _ in rows])
+                new_g = pb.party_values(sums[g] - out_i + vj)
+                new_h = pb.party_values(sums[h] - out_j + vi)
+                dsq = (np.array([pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[j]] for j, bi, bj in rows])
+                       - pb.build_squad[bi0])
+                new_sq = _squad_values(pb, squad + dsq)
+                extra = np.array([pb.pref[i][bi] - pb.pref[i][bi0] + pb.pref[j][bj] - pb.pref[j][a.build[j]]
+                                  - cost(i, h, bi) - cost(j, g, bj) + cost(i, g, bi0) + cost(j, h, a.build[j])
+                                  for j, bi, bj in rows])
+                delta = new_g + new_h - pv[g] - pv[h] + new_sq - sq0 + extra
+                k = int(np.argmax(delta))
+                if delta[k] > best_delta:
+                    j, bi, bj = rows[k]
+                    best, best_delta = (i, j, bi, bj, g, h), float(delta[k])
+    return best
 
 
 def complete(pb: Problem, fixed: dict[int, tuple[int, str]], deadline: float | None = None,

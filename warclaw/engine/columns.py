@@ -103,9 +103,35 @@ def free_multisets(avail: np.ndarray, max_size: int) -> tuple[list[np.ndarray], 
 
 
 def estimate(pb: Problem) -> int:
-    avail = _avail(pb)
-    by_size = [len(m) for m in free_multisets(avail, pb.size)[0]]
-    return sum(by_size) * (1 + sum(len(_configs(pb, g)) for g in range(len(pb.groups))))
+    """The number of columns enumerate_columns would make (cheap: nothing is built)."""
+    ends = np.cumsum([len(m) for m in free_multisets(_avail(pb), pb.size)[0]])
+    configs = [len(_configs(pb, g)) for g in range(len(pb.groups))]
+    sizes = [len(grp.members) for grp in pb.groups]
+    total = 0
+    for lab, combo in _unit_sets(pb):
+        groups = ([lab] if lab is not None else []) + list(combo)
+        free_max = min(pb.size - sum(sizes[g] for g in groups), len(ends) - 1)
+        total += int(np.prod([configs[g] for g in groups])) * int(ends[free_max])
+    return total
+
+
+def _unit_sets(pb: Problem) -> list[tuple[int | None, tuple[int, ...]]]:
+    """Unit sets a party can hold: at most one labeled group, any unlabeled groups that fit."""
+    labeled = [g for g, grp in enumerate(pb.groups) if grp.label is not None]
+    unlabeled = [g for g, grp in enumerate(pb.groups) if grp.label is None]
+    sizes = [len(grp.members) for grp in pb.groups]
+    unit_sets: list[tuple[int | None, tuple[int, ...]]] = []
+    for lab in [None, *labeled]:
+        base = sizes[lab] if lab is not None else 0
+        for r in range(len(unlabeled) + 1):
+            added = False
+            for combo in itertools.combinations(unlabeled, r):
+                if base + sum(sizes[g] for g in combo) <= pb.size:
+                    unit_sets.append((lab, combo))
+                    added = True
+            if not added and r > 0:
+                break
+    return unit_sets
 
 
 def _avail(pb: Problem) -> np.ndarray:
@@ -133,22 +159,8 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | N
     cum_slots = [every_slot[:e] for e in ends]
     cum_vals = [every_val[:e] for e in ends]
     vecs = pb.class_vec
-    labeled = [g for g, grp in enumerate(pb.groups) if grp.label is not None]
-    unlabeled = [g for g, grp in enumerate(pb.groups) if grp.label is None]
     sizes = [len(grp.members) for grp in pb.groups]
-
-    # Unit sets a party can hold: at most one labeled group, any unlabeled groups that fit.
-    unit_sets: list[tuple[int | None, tuple[int, ...]]] = []
-    for lab in [None, *labeled]:
-        base = sizes[lab] if lab is not None else 0
-        for r in range(len(unlabeled) + 1):
-            added = False
-            for combo in itertools.combinations(unlabeled, r):
-                if base + sum(sizes[g] for g in combo) <= pb.size:
-                    unit_sets.append((lab, combo))
-                    added = True
-            if not added and r > 0:
-                break
+    unit_sets = _unit_sets(pb)
     configs = {g: _configs(pb, g) for g in range(len(pb.groups))}
 
     blocks: list[Block] = []

@@ -20,15 +20,35 @@ from warclaw.engine.ip import IPResult, run_cpsat
 from warclaw.engine.master import SCALE, rounding_margin
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
-COVER_SCALE = 1000
+COVER_SCALE = 1000  # coverage units per target when no exact scale exists
+
+
+def cover_scales(pb: Problem) -> list[int]:
+    """Per party capability, coverage units per 1.0: a power of ten at which every build's value
+    and the target are whole numbers (so coverage is counted exactly), preferring one at which the
+    score per unit is whole too (then the CP-SAT objective is the exact score and its proof is
+    one); COVER_SCALE where no value scale exists. rounding_margin covers what is left."""
+    out = []
+    for k in range(len(pb.caps)):
+        values = [float(v[k]) for v in pb.build_vec.values()] + [float(pb.targets[k])]
+        exact = [scale for scale in (1, 10, 100, 1000, 10_000)
+                 if all(abs(v * scale - round(v * scale)) < 1e-9 for v in values)]
+        whole = [scale for scale in exact
+                 if abs(pb.weights[k] / pb.targets[k] * SCALE / scale % 1) < 1e-6
+                 or abs(pb.weights[k] / pb.targets[k] * SCALE / scale % 1 - 1) < 1e-6]
+        out.append((whole or exact or [COVER_SCALE])[0])
+    return out
 
 
 def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[int, tuple[int, str]] | None = None,
                   change_penalty: float = 0.0, hint: Assign | None = None, symmetry: bool = True,
                   on_solution: Callable[[Assign, float, float], None] | None = None,
-                  stop: threading.Event | None = None, workers: int = 2, upper: float | None = None) -> IPResult:
+                  stop: threading.Event | None = None, workers: int = 2, upper: float | None = None,
+                  max_moved: int | None = None) -> IPResult:
     """``upper``: a known bound on the exact objective (with the change penalty), given to CP-SAT as
-    a constraint. The result's ``bound`` is a bound on the exact objective (rounding included)."""
+    a constraint. ``max_moved``: at most this many players of ``previous`` change party or build
+    (the caller proves no better plan moves more). The result's ``bound`` is a bound on the exact
+    objective (rounding included) over the plans the constraints allow."""
     built_from = time.perf_counter()  # the time limit covers building the model too
     deadline = built_from + time_limit
     out_of_time = IPResult("unknown", None, float("-inf"), float("inf"))
@@ -62,17 +82,18 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
     in_g: dict[int, list[tuple[str, cp_model.IntVar]]] = {g: [] for g in range(P)}
     for (_p, b, g), var in x.items():
         in_g[g].append((b, var))
+    scales = cover_scales(pb)
     for g in range(P):
         if time.perf_counter() >= deadline:
             return out_of_time
-        for k in range(len(pb.caps)):
-            cap = int(round(pb.targets[k] * COVER_SCALE))
-            terms = [int(round(pb.build_vec[b][k] * COVER_SCALE)) * var for b, var in in_g[g] if pb.build_vec[b][k] > 0]
+        for k, scale in enumerate(scales):
+            cap = int(round(pb.targets[k] * scale))
+            terms = [int(round(pb.build_vec[b][k] * scale)) * var for b, var in in_g[g] if pb.build_vec[b][k] > 0]
             if not terms:
                 continue
             c = m.new_int_var(0, cap, f"c{g}_{k}")
             m.add(c <= sum(terms))
-            obj.append(int(round(pb.weights[k] / pb.targets[k] * SCALE / COVER_SCALE)) * c)
+            obj.append(int(round(pb.weights[k] / pb.targets[k] * SCALE / scale)) * c)
     for (p, b, _g), var in x.items():
         obj.append(int(round(pb.pref[p][b] * SCALE)) * var)
     for k in range(len(pb.squad_caps)):
@@ -82,17 +103,20 @@ def solve_labeled(pb: Problem, time_limit: float, seed: int, *, previous: dict[i
         obj.append(int(round(pb.squad_coef[k] * SCALE / SQUAD_SCALE)) * t)
     offset = 0
     if previous:
+        stays = [x[(p, b, g)] for p, (g, b) in previous.items() if (p, b, g) in x]
         for p, (g, b) in previous.items():
             offset -= int(round(change_penalty * SCALE))
             if (p, b, g) in x:
                 obj.append(int(round(change_penalty * SCALE)) * x[(p, b, g)])
+        if max_moved is not None:
+            m.add(sum(stays) >= len(previous) - max_moved)
     if symmetry:
         locked = {pl.lock_party - 1 for pl in pb.players if pl.lock_party}
         used = {g for g, _ in (previous or {}).values()}
         loose = [g for g in range(P) if g not in locked and g not in used]
         for g1, g2 in zip(loose, loose[1:], strict=False):
             m.add(sum(by_party[g1]) >= sum(by_party[g2]))
-    margin = rounding_margin(pb, COVER_SCALE, len(previous or {}), change_penalty)
+    margin = rounding_margin(pb, scales, len(previous or {}), change_penalty)
     if upper is not None:
         m.add(sum(obj) + offset <= int(np.floor((upper + margin) * SCALE)) + 1)
     m.maximize(sum(obj) + offset)

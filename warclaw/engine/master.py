@@ -224,21 +224,24 @@ def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
 SCALE = 1_000_000  # CP-SAT objective units per score point
 
 
-def rounding_margin(pb: Problem, cover_scale: int | None = None, moved: int = 0, penalty: float = 0.0) -> float:
+def rounding_margin(pb: Problem, cover_scale: int | list[int] | None = None, moved: int = 0,
+                    penalty: float = 0.0) -> float:
     """How far a CP-SAT objective (integer coefficients) can be from the exact score of the same
     plan, at most, so that its bound plus this margin is a bound on the exact score.
 
     ``cover_scale`` None: the composition model (a column's party value rounded to 1/SCALE);
-    otherwise the labeled model, whose coverage is counted in 1/cover_scale of a target."""
+    otherwise the labeled model, whose coverage is counted in 1/cover_scale of a target (one
+    scale, or one per capability)."""
     out = 0.0
     if cover_scale is None:
         out += pb.parties * 0.5 / SCALE
     else:
-        for k in range(len(pb.caps)):
+        scales = cover_scale if isinstance(cover_scale, list) else [cover_scale] * len(pb.caps)
+        for k, cs in enumerate(scales):
             t, w = float(pb.targets[k]), float(pb.weights[k])
-            q = round(w / t * SCALE / cover_scale) * cover_scale / SCALE
-            e_t = abs(round(t * cover_scale) / cover_scale - t)
-            e_v = max((abs(round(v[k] * cover_scale) / cover_scale - v[k]) for v in pb.build_vec.values()), default=0.0)
+            q = round(w / t * SCALE / cs) * cs / SCALE
+            e_t = abs(round(t * cs) / cs - t)
+            e_v = max((abs(round(v[k] * cs) / cs - v[k]) for v in pb.build_vec.values()), default=0.0)
             out += pb.parties * (abs(q - w / t) * (t + e_t) + w / t * max(e_t, pb.size * e_v))
     for k in range(len(pb.squad_caps)):
         cap, coef = float(pb.squad_cap[k]), float(pb.squad_coef[k])

@@ -400,7 +400,7 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         emit.offer(start, value(start))
         # One or two moves often repair what a leaver broke; found in milliseconds, before CP-SAT.
         better = local_search(pb, start, previous=prev, change_penalty=penalty,
-                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())), stop=stop)
+                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())), stop=stop, deep=True)
         emit.offer(better, value(better))
     if pb.n > EXACT_MAX_PLAYERS:
         stats["model"] = "heuristic-replan"
@@ -409,27 +409,39 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
                                   budget=deadline - time.perf_counter(), stop=stop)
             emit.offer(better, value(better))
         return "feasible", emit.bound
+    stats["start_seconds"] = round(time.perf_counter() - emit.t0, 3)
     lp = _fresh_bound(pb, deadline, stats)
+    stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if lp is not None:
         emit.bound = min(emit.bound, lp - forced)
         stats["lp_bound"] = round(lp, 6)
     if emit.bound - emit.value <= PROOF_TOL or _late(deadline, stop, 0.01):
         return "feasible", emit.bound
+    # A plan that moves m players scores at most (its fresh score, at most U) - penalty * m; to
+    # beat the incumbent V it moves fewer than (U - V) / penalty. That cap makes the labeled model
+    # small (most players are fixed where they were), and a plan it leaves out is no better than V.
+    floor_value = emit.value
+    max_moved = None
+    if penalty > 0 and emit.best is not None and np.isfinite(emit.bound):
+        max_moved = int(np.floor((emit.bound + forced - floor_value) / penalty + 1e-9))
+        stats["max_moved"] = max_moved
     res = solve_labeled(pb, deadline - time.perf_counter(), seed, previous=prev, change_penalty=penalty,
                         hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers,
-                        upper=emit.bound)
+                        upper=emit.bound, max_moved=max_moved)
     if res.assign is not None:
         emit.offer(res.assign, value(res.assign))
     if res.status == "infeasible" and emit.best is None:
         stats["reason"] = "no plan satisfies the locks and 'with' groups"
     stats["labeled_status"] = res.status
-    if res.status in ("optimal", "feasible", "unknown") and np.isfinite(res.bound):
-        emit.bound = min(emit.bound, res.bound)
+    if res.status == "infeasible" and max_moved is not None:
+        emit.bound = min(emit.bound, max(floor_value, emit.value))  # nothing better within the cap
+    elif res.status in ("optimal", "feasible", "unknown") and np.isfinite(res.bound):
+        emit.bound = min(emit.bound, res.bound if max_moved is None else max(res.bound, floor_value))
     return "feasible", emit.bound
 
 
 # Columns above which a re-plan does not enumerate compositions for its bound (seconds of work).
-BOUND_COLUMNS = 400_000
+BOUND_COLUMNS = 1_500_000
 
 
 def _fresh_bound(pb: Problem, deadline: float, stats: dict) -> float | None:
