@@ -52,3 +52,15 @@ def members(app: WarclawApp) -> list[list[str]]:
 
 def flat_members(app: WarclawApp) -> list[str]:
     return [n for row in members(app) for n in row]
+
+
+async def click_header(pilot, table: DataTable, title: str) -> None:
+    """A mouse click on the header of ``table``'s column titled ``title`` (a sort mark aside)."""
+    x = 0
+    for col in table.columns.values():
+        if col.label.plain.split()[0] == title:
+            await pilot.click(table, offset=(x + 1, 0))
+            await pilot.pause()
+            return
+        x += col.get_render_width(table)
+    raise AssertionError(f"no column {title!r} in {[c.label.plain for c in table.columns.values()]}")

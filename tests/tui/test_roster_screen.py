@@ -11,7 +11,7 @@ from warclaw.store import rosters as rs
 from warclaw.tui.widgets import Confirm, PathPrompt, PlayerForm
 
 from .conftest import TINY
-from .helpers import column, settle, text
+from .helpers import click_header, column, settle, text
 
 
 def db_players(store) -> list[dict]:
@@ -212,3 +212,31 @@ async def test_signup_csv_import_and_csv_export(store, make_app, tmp_path) -> No
         await settle(app, pilot)
     lines = (tmp_path / "out.csv").read_text().splitlines()
     assert lines[0].startswith("name,builds,commander") and lines[1].startswith("Kip.42,druid;tempest,yes")
+
+
+async def test_a_click_on_a_column_header_sorts_by_it_and_a_second_reverses(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_roster(app, pilot)
+        table = app.screen.query_one("#players")
+        await pilot.press("down", "down")  # the cursor on Cora.9012: it stays on her through the sorts
+        names = [p["name"] for p in TINY["players"]]
+        await pilot.press("x")  # Cora absent
+        await settle(app, pilot)
+
+        async def click(header: str) -> list[str]:
+            await click_header(pilot, table, header)
+            return [c.label.plain for c in table.columns.values()]
+
+        assert (await click("Name"))[0] == "Name ▲"
+        assert column(app, "players", 0) == sorted(names, key=str.casefold)
+        assert (await click("Name"))[0] == "Name ▼"
+        assert column(app, "players", 0) == sorted(names, key=str.casefold, reverse=True)
+        headers = await click("Here")
+        assert headers[:2] == ["Name", "Here ▲"]
+        assert column(app, "players", 0) == [n for n in names if n != "Cora.9012"] + ["Cora.9012"]
+        assert app.screen.selected_player_id() == next(r.id for r in app.planner.book.rows if r.name == "Cora.9012")
+        await click("Here")
+        assert column(app, "players", 0)[0] == "Cora.9012"
+        await click("Cmd")
+        assert column(app, "players", 0)[0] == "Aelin.1234"  # the commander first

@@ -10,7 +10,7 @@ from warclaw.store.status import beat
 from warclaw.tui.commands import commands
 
 from .fixtures import NOW
-from .helpers import cells, column, settle, status, text
+from .helpers import cells, click_header, column, settle, status, text
 
 
 async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, make_app) -> None:
@@ -70,6 +70,29 @@ async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_ap
         await pilot.press("s", "s", "s")  # sort by time held: the newest capture first
         assert cells(app, "objectives")[0][1] == "Langor Tower (Blue)"
         assert "sort: held" in text(app, "maps-title")
+
+
+async def test_maps_headers_sort_on_click_and_the_cursor_keeps_its_objective(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        table = app.screen.query_one("#objectives")
+        await click_header(pilot, table, "Objective")
+        names = column(app, "objectives", 1)
+        assert names == sorted(names, key=str.casefold) and table.columns["name"].label.plain == "Objective ▲"
+        await click_header(pilot, table, "Objective")
+        assert column(app, "objectives", 1) == sorted(names, key=str.casefold, reverse=True)
+        assert "sort: name ▼" in text(app, "maps-title")
+        await click_header(pilot, table, "Guild")  # the claimed tower first
+        assert column(app, "objectives", 4)[0] == "[VK]"
+        await pilot.press("down")
+        chosen = cells(app, "objectives")[table.cursor_row][1]
+        app.screen.refresh_view()  # the once-a-second redraw
+        await pilot.pause()
+        assert cells(app, "objectives")[table.cursor_row][1] == chosen
+        await pilot.press("s")  # s cycles the sorts, ascending
+        assert "sort: map" in text(app, "maps-title") and table.columns["map"].label.plain == "Map ▲"
 
 
 async def test_events_screen_newest_first_and_filters(store, make_app) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from warclaw.common import clean
@@ -125,6 +126,30 @@ def tab_at(x: int) -> str | None:
             return key
         start += width + 1
     return None
+
+
+@dataclass
+class ColumnSort:
+    """A table sorted by a clicked column header: a click sorts by that column, a second click on
+    it reverses; the header shows which (▲ ascending, ▼ descending)."""
+
+    column: str | None = None
+    reverse: bool = False
+
+    def click(self, column: str) -> None:
+        if column == self.column:
+            self.reverse = not self.reverse
+        else:
+            self.column, self.reverse = column, False
+
+    def set_columns(self, table: DataTable, columns: Sequence[tuple[str, str]]) -> None:
+        """(Re)create ``table``'s columns, (key, title) each, the sorted one marked."""
+        table.clear(columns=True)
+        for key, title in columns:
+            label = Text(title)
+            if key == self.column:
+                label.append(" ▼" if self.reverse else " ▲", style="bold")
+            table.add_column(label, key=key)
 
 
 class StatusBar(Static):

@@ -13,11 +13,13 @@ from warclaw.common import clean
 from warclaw.matchup.names import MAP_SHORT, guild_label
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
-from warclaw.tui.widgets import TEAM_STYLE
+from warclaw.tui.widgets import TEAM_STYLE, ColumnSort
 
 MAP_FILTERS = [None, "Center", "RedHome", "BlueHome", "GreenHome"]
 TYPE_FILTERS = [None, "Camp", "Tower", "Keep", "Castle", "Ruins"]
-SORTS = ["map", "owner", "type", "held", "tier"]
+SORTS = ["map", "owner", "type", "held", "tier"]  # what s cycles through; a header click sorts by any column
+COLUMNS = (("map", "Map"), ("name", "Objective"), ("type", "Type"), ("owner", "Owner"), ("guild", "Guild"),
+           ("tier", "Tier"), ("held", "Held"), ("prot", "Prot"))
 PROTECTION = timedelta(minutes=5)  # "Righteous Indignation" after a capture
 # RI protects what has a lord to kill; Ruins and Mercenary camps have none.
 LORD_TYPES = frozenset({"Camp", "Tower", "Keep", "Castle"})
@@ -37,15 +39,18 @@ class MapsScreen(WarclawScreen):
         super().__init__()
         self.map_filter: str | None = None
         self.type_filter: str | None = None
-        self.sort = "map"
+        self.sort = ColumnSort("map")
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="maps-title")
         yield DataTable(id="objectives", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#objectives", DataTable).add_columns(
-            "Map", "Objective", "Type", "Owner", "Guild", "Tier", "Held", "Prot")
+        self.sort.set_columns(self.query_one("#objectives", DataTable), COLUMNS)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        self.sort.click(str(event.column_key.value))
+        self.refresh_view()
 
     def action_cycle_map(self) -> None:
         self.map_filter = MAP_FILTERS[(MAP_FILTERS.index(self.map_filter) + 1) % len(MAP_FILTERS)]
@@ -56,7 +61,8 @@ class MapsScreen(WarclawScreen):
         self.refresh_view()
 
     def action_cycle_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        at = SORTS.index(self.sort.column) if self.sort.column in SORTS else -1
+        self.sort = ColumnSort(SORTS[(at + 1) % len(SORTS)])
         self.refresh_view()
 
     def tick(self) -> None:
@@ -84,8 +90,11 @@ class MapsScreen(WarclawScreen):
             "type": lambda o: (TYPE_RANK.get(o.type, 9), o.map_type, o.name or ""),
             "held": lambda o: (now - o.last_flipped).total_seconds() if o.last_flipped else 1e12,
             "tier": lambda o: (-o.upgrade_tier, o.map_type),
+            "name": lambda o: (o.name or o.objective_id).casefold(),
+            "guild": lambda o: (o.claimed_by is None, (o.guild_tag or o.guild_name or "").casefold()),
+            "prot": lambda o: -(o.last_flipped.timestamp() if o.last_flipped and o.type in LORD_TYPES else -1e12),
         }
-        return sorted(objs, key=keys[self.sort])
+        return sorted(objs, key=keys[self.sort.column or "map"], reverse=self.sort.reverse)
 
     def refresh_view(self) -> None:
         if not self.is_mounted:
@@ -95,12 +104,15 @@ class MapsScreen(WarclawScreen):
         title = Text()
         title.append(f"{len(rows)} objectives", style="bold")
         title.append(f"  map: {MAP_SHORT.get(self.map_filter, 'all') if self.map_filter else 'all'}"
-                     f"  type: {self.type_filter or 'all'}  sort: {self.sort}")
+                     f"  type: {self.type_filter or 'all'}  sort: {self.sort.column}"
+                     + (" ▼" if self.sort.reverse else ""))
         if not d.daemon_alive(self.wapp.state.status):
             title.append("  STALE", style="bold black on yellow")
         self.query_one("#maps-title", Static).update(title)
         table = self.query_one("#objectives", DataTable)
-        table.clear()
+        # The cursor stays on its objective through the once-a-second redraws and a new sort.
+        kept = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        self.sort.set_columns(table, COLUMNS)
         for o in rows:
             held = now - o.last_flipped if o.last_flipped else None
             prot = (o.last_flipped + PROTECTION - now) if o.last_flipped and o.type in LORD_TYPES else None
@@ -116,3 +128,6 @@ class MapsScreen(WarclawScreen):
                 Text(d.span_text(prot), style="bold yellow") if prot and prot.total_seconds() > 0 else "",
                 key=o.objective_id,
             )
+        at = next((i for i, o in enumerate(rows) if o.objective_id == kept), 0)
+        if at:
+            table.move_cursor(row=at, animate=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +14,30 @@ from textual.widgets import DataTable, Static
 from warclaw.common import clean
 from warclaw.engine.abbrev import build as short_build
 from warclaw.tui.screens.planning import PlanningScreen
-from warclaw.tui.widgets import Choose, Confirm, PathPrompt, PlayerForm
+from warclaw.tui.widgets import Choose, ColumnSort, Confirm, PathPrompt, PlayerForm
+
+if TYPE_CHECKING:
+    from warclaw.store.rosters import PlayerRow
+
+COLUMNS = (("name", "Name"), ("here", "Here"), ("cmd", "Cmd"), ("locks", "Locks"), ("with", "With"),
+           ("builds", "Builds"))
+
+
+def _locks(r: PlayerRow) -> str:
+    return " ".join(([f"P{r.lock_party}"] if r.lock_party is not None else []) +
+                    ([short_build(r.lock_build)] if r.lock_build else []))
+
+
+# A click on a header sorts by that column (ties stay in roster order); ▲ puts present players,
+# commanders, locked and grouped players first, ▼ last.
+SORT_KEYS = {
+    "name": lambda r: r.name.casefold(),
+    "here": lambda r: not r.present,
+    "cmd": lambda r: not r.commander,
+    "locks": lambda r: (not _locks(r), _locks(r)),
+    "with": lambda r: (not r.with_players, [w.casefold() for w in r.with_players]),
+    "builds": lambda r: [short_build(b) for b in r.builds],
+}
 
 
 class RosterScreen(PlanningScreen):
@@ -37,7 +61,12 @@ class RosterScreen(PlanningScreen):
         yield DataTable(id="players", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#players", DataTable).add_columns("Name", "Here", "Cmd", "Locks", "With", "Builds")
+        self.sort = ColumnSort()
+        self.sort.set_columns(self.query_one("#players", DataTable), COLUMNS)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        self.sort.click(str(event.column_key.value))
+        self.refresh_view()
 
     def selected_player_id(self) -> int | None:
         table = self.query_one("#players", DataTable)
@@ -213,19 +242,22 @@ class RosterScreen(PlanningScreen):
         elif not rows:
             t.append("  empty: press a to add a player, i to import a roster TOML", style="bold yellow")
         self.query_one("#roster-title", Static).update(t)
+        if self.sort.column in SORT_KEYS:
+            rows.sort(key=SORT_KEYS[self.sort.column], reverse=self.sort.reverse)
         table = self.query_one("#players", DataTable)
         keep = table.cursor_row
-        table.clear()
+        # The cursor stays on the player it was on (a sort or an edit elsewhere moves his row).
+        kept_id = self.selected_player_id()
+        self.sort.set_columns(table, COLUMNS)
         # Builds and locks in the shared short names (FB-sup); the Builds column takes the width left
         # and ends in an ellipsis when cut (Enter opens the player whole).
         cells = []
         for r in rows:
-            locks = ([f"P{r.lock_party}"] if r.lock_party is not None else []) + (
-                [short_build(r.lock_build)] if r.lock_build else [])
-            cells.append((r, clean(" ".join(locks)), clean(", ".join(r.with_players), 18),
+            cells.append((r, clean(_locks(r)), clean(", ".join(r.with_players), 18),
                           clean(", ".join(short_build(b) for b in r.builds))))
-        widths = [max([len("Name"), *(len(clean(r.name)) for r in rows)]), 6, 3,
-                  max([len("Locks"), *(len(c[1]) for c in cells)]), max([len("With"), *(len(c[2]) for c in cells)])]
+        head = {k: len(title) + (2 if k == self.sort.column else 0) for k, title in COLUMNS}  # "Cmd ▲"
+        widths = [max([head["name"], *(len(clean(r.name)) for r in rows)]), max(6, head["here"]), head["cmd"],
+                  max([head["locks"], *(len(c[1]) for c in cells)]), max([head["with"], *(len(c[2]) for c in cells)])]
         room = max(12, (self.size.width or 80) - sum(widths) - 2 * (len(widths) + 1) - 2)
         for r, locks, with_, builds in cells:
             style = "bold yellow" if r.name in moved else ("dim strike" if not r.present else "")
@@ -241,4 +273,5 @@ class RosterScreen(PlanningScreen):
                 key=str(r.id),
             )
         if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
+            at = next((i for i, r in enumerate(rows) if r.id == kept_id), min(keep, len(rows) - 1))
+            table.move_cursor(row=at)
