@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from warclaw.engine.baselines import Assign, complete, from_plan, greedy, local_search, objective, to_plan
 from warclaw.engine.catalog import Catalog, Mode
@@ -410,11 +411,27 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
             emit.offer(better, value(better))
         return "feasible", emit.bound
     stats["start_seconds"] = round(time.perf_counter() - emit.t0, 3)
-    lp = _fresh_bound(pb, deadline, stats)
+    fresh = _fresh_bound(pb, deadline, stats, emit.best)
     stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
-    if lp is not None:
-        emit.bound = min(emit.bound, lp - forced)
-        stats["lp_bound"] = round(lp, 6)
+    if fresh is not None:
+        cols, lay, lp = fresh
+        emit.bound = min(emit.bound, lp.bound - forced)
+        stats["lp_bound"] = round(lp.bound, 6)
+        if emit.bound - emit.value > PROOF_TOL and lp.complete and not _late(deadline, stop, 0.05):
+            # When an edit needs the squad reshuffled (a new party to fill, a lost healer no single
+            # exchange restores), the best fresh plan, numbered to keep most players where they
+            # were, then locally repaired, is a far better start than the previous plan patched.
+            zero = np.flatnonzero(lp.reduced <= ZERO_RC)
+            if len(zero) <= NARROW_MAX:
+                ip = solve_ip(pb, cols, lay, zero.astype(np.int64), min(0.5, deadline - time.perf_counter()), seed,
+                              None, None, stop, workers, upper=lp.value, params={"max_deterministic_time": ZERO_BUDGET})
+                if ip.assign is not None:
+                    moved = relabel(pb, ip.assign, prev)
+                    emit.offer(moved, value(moved))
+                    better = local_search(pb, moved, previous=prev, change_penalty=penalty, stop=stop, deep=True,
+                                          budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
+                    emit.offer(better, value(better))
+            stats["fresh_plan_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if emit.bound - emit.value <= PROOF_TOL or _late(deadline, stop, 0.01):
         return "feasible", emit.bound
     # A plan that moves m players scores at most (its fresh score, at most U) - penalty * m; to
@@ -440,16 +457,22 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
     return "feasible", emit.bound
 
 
-# Columns above which a re-plan does not enumerate compositions for its bound (seconds of work).
+# Columns above which a re-plan does not enumerate compositions for its bound (seconds of work),
+# and the time left it wants per column to start (enumeration and LP take ~0.5 us a column on an
+# idle 2-core machine; twice that leaves room for a loaded one).
 BOUND_COLUMNS = 1_500_000
+BOUND_SECONDS_PER_COLUMN = 1e-6
 
 
-def _fresh_bound(pb: Problem, deadline: float, stats: dict) -> float | None:
-    """The composition LP's bound (no change penalty), when it fits in the time left."""
+def _fresh_bound(pb: Problem, deadline: float, stats: dict,
+                 incumbent: Assign | None = None) -> tuple[Columns, object, object] | None:
+    """The composition LP without the change penalty (its ``bound`` is valid even when stopped
+    early), with its columns and layout, when it fits in the time left."""
     from warclaw.engine.columns import estimate
 
-    if time.perf_counter() >= deadline or estimate(pb) > BOUND_COLUMNS:
-        return None
+    n_cols = estimate(pb)
+    if n_cols > BOUND_COLUMNS or deadline - time.perf_counter() < n_cols * BOUND_SECONDS_PER_COLUMN:
+        return None  # it would not finish in the time left: the limit is kept instead
     try:
         cols = enumerate_columns(pb, deadline=deadline)
     except TooManyColumns:
@@ -458,9 +481,25 @@ def _fresh_bound(pb: Problem, deadline: float, stats: dict) -> float | None:
         return None
     lay = layout(pb, cols)
     empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
-    lp = solve_lp(pb, cols, lay, empty, deadline=deadline)
+    seeds = locate(pb, cols, incumbent) if incumbent is not None else None
+    lp = solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty, deadline=deadline)
     stats["lp_complete"] = lp.complete
-    return lp.bound
+    return cols, lay, lp
+
+
+def relabel(pb: Problem, a: Assign, prev: dict[int, tuple[int, str]]) -> Assign:
+    """The same parties, numbered so that the most players keep their previous party and build
+    (parties holding a party lock keep their number)."""
+    locked = {p.lock_party - 1 for p in pb.players if p.lock_party}
+    loose = [g for g in range(pb.parties) if g not in locked]
+    at = {g: k for k, g in enumerate(loose)}
+    keep = np.zeros((len(loose), len(loose)))
+    for i, (g, b) in prev.items():
+        if a.party[i] in at and g in at and a.build[i] == b:
+            keep[at[a.party[i]], at[g]] += 1
+    rows, cols = linear_sum_assignment(keep, maximize=True)
+    number = {loose[r]: loose[c] for r, c in zip(rows.tolist(), cols.tolist(), strict=True)}
+    return Assign([number.get(g, g) for g in a.party], list(a.build))
 
 
 __all__ = ["SolveResult", "optimize", "from_plan"]
