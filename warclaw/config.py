@@ -130,7 +130,8 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     events: list[Literal["capture", "loss", "claim", "unclaim", "tier", "skirmish", "stale", "daemon"]]
     webhook: str
-    team: Literal["ours", "any", "red", "green", "blue"] = "ours"
+    # ours, any, a colour, or a team (world) by name or id: checked against the known teams by the daemon.
+    team: str = "ours"
     maps: list[Literal["Center", "RedHome", "BlueHome", "GreenHome"]] = msgspec.field(default_factory=list)
     types: list[Literal["Camp", "Tower", "Keep", "Castle", "Ruins", "Spawn", "Mercenary"]] = msgspec.field(default_factory=list)
     guilds: list[str] = msgspec.field(default_factory=list)
@@ -143,6 +144,10 @@ class AlertRule(msgspec.Struct, forbid_unknown_fields=True):
             raise _FieldError("name", f"expected 1-40 letters, digits, '-', '_' or '.', got {_show(self.name)}")
         if not self.events:
             raise _FieldError("events", f"expected at least one of {', '.join(ALERT_EVENTS)}")
+        team = self.team.strip() if isinstance(self.team, str) else ""
+        if not team or len(team) > 80 or not team.isprintable():
+            raise _FieldError("team", f"expected {', '.join(ALERT_TEAMS)}, or a team's name or id, got {_show(self.team)}")
+        self.team = team.lower() if team.lower() in ALERT_TEAMS else team
 
 
 class AlertsConfig(_Section):

@@ -307,6 +307,42 @@ def test_alerts_that_waited_too_long_expire_and_one_notice_says_so(env, daemon, 
     d.terminate()
 
 
+def match_teams(env) -> dict[str, int]:
+    con = sqlite3.connect(env.db)
+    try:
+        return dict(con.execute("SELECT color, team_id FROM match_teams WHERE match_id = (SELECT min(id) FROM matches)"))
+    finally:
+        con.close()
+
+
+def test_rules_name_teams_by_name_or_id_and_an_unknown_one_is_refused_at_start(env, daemon, discord):
+    from warclaw.gw2api.teams import all_teams
+
+    env.sync_in_process()
+    teams = {c.lower(): t for c, t in match_teams(env).items()}
+    names = all_teams()
+    configure(env, discord, digest_after=10, rules=[
+        {"name": "takers", "events": ["capture"], "team": names[teams["red"]].upper(), "webhook": "raid"},
+        {"name": "losers", "events": ["loss"], "team": str(teams["blue"]), "webhook": "raid"},
+        {"name": "idle", "events": ["capture", "loss"], "team": names[teams["green"]], "webhook": "raid"},
+    ])
+    d = start_daemon(env, daemon)
+    insert_captures(env, 3)  # Red takes three camps from Blue
+    wait_for(lambda: statuses(env).get("sent") == 6, timeout=30, what="the alerts of the named teams")
+    d.terminate()
+    assert Counter(r[1] for r in outbox(env)) == {"takers": 3, "losers": 3}  # green played no part
+    # An unknown team stops the start with one line naming the key; the other rules' keys are fine.
+    env.settings["alerts"]["rules"][2]["team"] = "Nowhere Land"
+    env.settings["alerts"]["rules"][1]["team"] = "99999"
+    env.write_config()
+    r = env.warclaw("daemon", "start")
+    assert r.returncode != 0
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and all(x.startswith("warclaw: the daemon did not start: ") for x in lines), r.stderr
+    assert "alerts.rules[1].team: no team or world named '99999'" in lines[0]
+    assert "alerts.rules[2].team: no team or world named 'Nowhere Land'" in lines[1]
+
+
 def test_a_burst_of_500_events_respects_the_rate_limit_in_digests(env, daemon, discord):
     configure(env, discord)
     env.sync_in_process()
@@ -341,11 +377,17 @@ def test_alerts_test_command_and_a_bad_rule_on_reload(env, daemon, discord):
     env.settings["alerts"] = {**env.settings["alerts"], "rules": [
         {"name": "flips", "events": ["capture", "flip"], "team": "us", "webhook": "raid"}]}
     env.write_config()
-    wait_for(lambda: env.log.read_text().count("config reload failed") >= 2, what="the reload refused")
+    wait_for(lambda: env.log.read_text().count("config reload failed") >= 1, what="the reload refused")
     lines = [x for x in env.log.read_text().splitlines() if "config reload failed" in x]
     assert any(x.endswith("alerts.rules[0].events: expected an array of capture, loss, claim, unclaim, tier, skirmish,"
                           " stale, daemon, got 'flip'") for x in lines)
-    assert any(x.endswith("alerts.rules[0].team: expected one of ours, any, red, green, blue, got 'us'") for x in lines)
+    # A team is looked up once the rest of the config is valid (in the database and the shipped team list).
+    env.settings["alerts"]["rules"][0]["events"] = ["capture"]
+    env.write_config()
+    wait_for(lambda: "no team or world named 'us'" in env.log.read_text(), what="the unknown team refused")
+    [line] = [x for x in env.log.read_text().splitlines() if "no team or world named" in x]
+    assert "config reload failed, keeping the last good config: " in line and "alerts.rules[0].team: " in line
+    assert "expected ours, any, red, green, blue, or a team's name or id, e.g. " in line
     # The last good rules still deliver.
     env.settings = good
     want = insert_captures(env, 2)

@@ -28,7 +28,7 @@ def test_every_bad_rule_key_is_one_line_and_urls_stay_masked():
         "digest_after": 0,
         "max_age_minutes": 0,
         "rules": [
-            {"name": "keeps", "events": ["capture", "lost"], "webhook": "raid", "team": "mine", "cooldown": 3},
+            {"name": "keeps", "events": ["capture", "lost"], "webhook": "raid", "team": " ", "cooldown": 3},
             {"name": "keeps", "events": [], "webhook": "nope", "maps": ["EBG"]},
             {"events": "capture", "webhook": "raid"},
             5,
@@ -43,8 +43,8 @@ def test_every_bad_rule_key_is_one_line_and_urls_stay_masked():
         " got 'https://discord.com/api/webhooks/123456789012345678/AbCd…6789/extra'",
         "c.toml: alerts.rules[0].events: expected an array of capture, loss, claim, unclaim, tier, skirmish, stale,"
         " daemon, got 'lost'",
-        "c.toml: alerts.rules[0].team: expected one of ours, any, red, green, blue, got 'mine'",
         "c.toml: alerts.rules[0].cooldown: unknown key",
+        "c.toml: alerts.rules[0].team: expected ours, any, red, green, blue, or a team's name or id, got ' '",
         "c.toml: alerts.rules[1].maps: expected an array of Center, RedHome, BlueHome, GreenHome, got 'EBG'",
         "c.toml: alerts.rules[1].events: expected at least one of capture, loss, claim, unclaim, tier, skirmish,"
         " stale, daemon",
@@ -72,6 +72,19 @@ def _event(kind="captured", team="Red", prev="Blue", map_type="Center", otype="K
 NAMES = Names(ours={7: "blue"}, teams={(7, "red"): "Frost Citadel", (7, "blue"): "Moogooloo",
                                        (7, "green"): "Skrittsburgh"},
               objectives={"38-1": ("Stonemist Castle", "Castle")}, guilds={"g1": ("Lords of *Chaos*", "LoC")})
+
+
+def test_a_rule_names_a_team_by_name_or_id():
+    names = Names(NAMES.ours, NAMES.teams, NAMES.objectives, NAMES.guilds,
+                  sides={7: {12008: "blue", 2101: "blue", 12010: "red"}, 8: {12001: "red"}},
+                  named={"Moogooloo": {12008}, "2101": {2101}, "Frost Citadel": {12010}})
+    assert _rule(events=["capture"], team="Red").team == "red"  # colours and keywords in any case
+    assert match_rule(_rule(events=["capture", "loss"], team="Moogooloo"), _event(), names) == "loss"
+    assert match_rule(_rule(events=["capture"], team="Frost Citadel"), _event(), names) == "capture"
+    assert match_rule(_rule(events=["loss"], team="2101"), _event(), names) == "loss"  # a world id of that side
+    other_match = _event()
+    other_match.match_id = 8
+    assert match_rule(_rule(events=["loss"], team="Moogooloo"), other_match, names) is None  # not its match
 
 
 def test_rules_pick_their_events():

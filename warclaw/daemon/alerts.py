@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from warclaw.common import mask_webhook_url
-from warclaw.config import AlertRule, Config
+from warclaw.config import ALERT_TEAMS, AlertRule, Config
 from warclaw.discord.alert_text import color_of, id_marker, md, messages_for, timestamp_tag
 from warclaw.discord.webhook import (
     DeliveryInDoubt,
@@ -43,6 +43,7 @@ from warclaw.discord.webhook import (
     WebhookError,
     WebhookUnavailable,
 )
+from warclaw.gw2api.teams import all_teams
 from warclaw.store.db import Store, describe_db_error
 from warclaw.store.ingest import insert_unless_exists
 from warclaw.store.models import AlertOutbox, Event, Guild, Match, MatchTeam, Objective, Team
@@ -78,15 +79,52 @@ class Names:
     teams: dict[tuple[int, str], str]  # (match pk, colour) -> team name
     objectives: dict[str, tuple[str, str]]  # objective id -> (name, type)
     guilds: dict[str, tuple[str | None, str | None]]  # guild id -> (name, tag)
+    # For rules naming a team: match pk -> {team or world id: colour}, and the rule's team -> its ids.
+    sides: dict[int, dict[int, str]] = field(default_factory=dict)
+    named: dict[str, set[int]] = field(default_factory=dict)
+
+    def color_of_named(self, team: str, match_pk: int) -> str | None:
+        """The colour a rule's named team plays in that match, or None if it does not play in it."""
+        side = self.sides.get(match_pk, {})
+        return next((side[i] for i in sorted(self.named.get(team, ())) if i in side), None)
+
+
+def team_ids(session: Session, team: str) -> set[int]:
+    """A team or world named by id or by name (any case): its ids, from the database (the teams
+    and worlds the daemon synced) and the shipped team table; empty if unknown."""
+    team = team.strip()
+    if team.isdigit():
+        return {int(team)}
+    wanted = team.casefold()
+    ids = {tid for tid, name in session.execute(select(Team.id, Team.name)) if name.casefold() == wanted}
+    return ids | {tid for tid, name in all_teams().items() if name.casefold() == wanted}
 
 
 def our_team_ids(session: Session, config: Config) -> list[int]:
     team = (config.daemon.team or get_meta(session, "account_team_id") or "").strip()
-    if not team:
-        return []
-    if team.isdigit():
-        return [int(team)]
-    return list(session.scalars(select(Team.id).where(func.lower(Team.name) == team.lower())))
+    return sorted(team_ids(session, team)) if team else []
+
+
+def check_rule_teams(session: Session, config: Config) -> list[str]:
+    """One line per rule whose ``team`` names no team or world known (at start and on reload)."""
+    problems = []
+    known_ids: set[int] | None = None
+    for i, rule in enumerate(config.alerts.rules):
+        if rule.team in ALERT_TEAMS:
+            continue
+        ids = team_ids(session, rule.team)
+        if rule.team.strip().isdigit():
+            if known_ids is None:
+                known_ids = set(session.scalars(select(Team.id))) | set(all_teams())
+                for tid, wid in session.execute(select(MatchTeam.team_id, MatchTeam.world_id)):
+                    known_ids |= {tid, wid}
+            ids &= known_ids
+        if not ids:
+            example = next(iter(sorted(all_teams().items())), (11001, "Moogooloo"))
+            problems.append(f"{config.source or '<config>'}: alerts.rules[{i}].team: no team or world named "
+                            f"{rule.team!r} (the shipped team list and the worlds synced); expected "
+                            f"{', '.join(ALERT_TEAMS)}, or a team's name or id, e.g. {example[1]!r} or {example[0]}")
+    return problems
 
 
 def load_names(session: Session, config: Config, events: list[Event]) -> Names:
@@ -94,30 +132,43 @@ def load_names(session: Session, config: Config, events: list[Event]) -> Names:
     ids = our_team_ids(session, config)
     ours: dict[int, str] = {}
     teams: dict[tuple[int, str], str] = {}
+    sides: dict[int, dict[int, str]] = {}
+    named = {r.team: team_ids(session, r.team) for r in config.alerts.rules if r.team not in ALERT_TEAMS}
     if matches:
         rows = session.execute(
-            select(MatchTeam.match_id, MatchTeam.color, MatchTeam.team_id, MatchTeam.world_id, Team.name)
+            select(MatchTeam.match_id, MatchTeam.color, MatchTeam.team_id, MatchTeam.world_id, MatchTeam.all_worlds,
+                   Team.name)
             .join(Team, Team.id == MatchTeam.team_id, isouter=True).where(MatchTeam.match_id.in_(matches)))
-        for mid, color, tid, wid, name in rows:
+        for mid, color, tid, wid, worlds, name in rows:
             teams[(mid, color.lower())] = name or color.title()
             if tid in ids or wid in ids:
                 ours[mid] = color.lower()
+            side = sides.setdefault(mid, {})
+            for x in (tid, wid, *(w for w in worlds or [] if isinstance(w, int))):
+                side.setdefault(x, color.lower())
     oids = {e.objective_id for e in events if e.objective_id}
     objectives = {o: (n, t) for o, n, t in session.execute(
         select(Objective.id, Objective.name, Objective.type).where(Objective.id.in_(oids)))} if oids else {}
     gids = {e.guild_id for e in events if e.guild_id}
     guilds = {g: (n, t) for g, n, t in session.execute(
         select(Guild.id, Guild.name, Guild.tag).where(Guild.id.in_(gids)))} if gids else {}
-    return Names(ours, teams, objectives, guilds)
+    return Names(ours, teams, objectives, guilds, sides, named)
 
 
-def _team_ok(rule: AlertRule, color: str | None, ours: str | None) -> bool:
-    c = (color or "").lower()
+def _team_ok(target: str | None, color: str | None) -> bool:
+    """``target``: the colour the rule follows in this match; None: any team."""
+    return target is None or (color or "").lower() == target
+
+
+def _target(rule: AlertRule, match_pk: int, names: Names) -> str | None | bool:
+    """The colour ``rule`` follows in a match; None: any; False: the rule's team does not play in it."""
     if rule.team == "any":
-        return True
+        return None
     if rule.team == "ours":
-        return ours is not None and c == ours
-    return c == rule.team
+        return names.ours.get(match_pk) or False
+    if rule.team in ALERT_TEAMS:
+        return rule.team  # a colour, in every match synced
+    return names.color_of_named(rule.team, match_pk) or False
 
 
 def match_rule(rule: AlertRule, e: Event, names: Names) -> str | None:
@@ -125,9 +176,10 @@ def match_rule(rule: AlertRule, e: Event, names: Names) -> str | None:
     kinds = [k for k in EVENT_KINDS.get(e.kind, ()) if k in rule.events]
     if not kinds:
         return None
-    ours = names.ours.get(e.match_id)
-    if rule.team == "ours" and ours is None:
-        return None  # a match we do not play in
+    target = _target(rule, e.match_id, names)
+    if target is False:
+        return None  # a match our (or the rule's) team does not play in
+    assert target is None or isinstance(target, str)
     if e.objective_id:
         if rule.maps and e.map_type not in rule.maps:
             return None
@@ -135,10 +187,10 @@ def match_rule(rule: AlertRule, e: Event, names: Names) -> str | None:
         if rule.types and otype not in rule.types:
             return None
     if e.kind == "captured":
-        if "capture" in kinds and _team_ok(rule, e.team, ours):
+        if "capture" in kinds and _team_ok(target, e.team):
             return "capture"
         lost = (e.prev_team or "").lower() not in ("", "neutral") and (e.prev_team or "").lower() != (e.team or "").lower()
-        if "loss" in kinds and lost and _team_ok(rule, e.prev_team, ours):
+        if "loss" in kinds and lost and _team_ok(target, e.prev_team):
             return "loss"
         return None
     if e.kind in ("claimed", "unclaimed"):
@@ -147,12 +199,12 @@ def match_rule(rule: AlertRule, e: Event, names: Names) -> str | None:
             wanted = {g.lower() for g in rule.guilds}
             if not {x.lower() for x in (e.guild_id, name, tag) if x} & wanted:
                 return None
-        return kinds[0] if _team_ok(rule, e.team, ours) else None
+        return kinds[0] if _team_ok(target, e.team) else None
     if e.kind == "upgraded":
         tier = int((e.detail or {}).get("tier", 0) or 0)
-        return "tier" if tier >= rule.min_tier and _team_ok(rule, e.team, ours) else None
+        return "tier" if tier >= rule.min_tier and _team_ok(target, e.team) else None
     if e.kind == "skirmish_ended":
-        return "skirmish"  # "ours": our match (checked above); a colour or any: every match synced
+        return "skirmish"  # "ours" or a team: its match (checked above); a colour or any: every match synced
     return None
 
 
@@ -252,11 +304,16 @@ def scan_stale(session: Session, config: Config, now: datetime) -> int:
     for pk, api_id, changed in session.execute(select(Match.id, Match.api_id, Match.changed_at)
                                                .where(Match.end_time > now)):
         newest[api_id] = (pk, api_id, _aware(changed))
-    ours = set(session.scalars(select(MatchTeam.match_id).where(
-        or_(MatchTeam.team_id.in_(ids), MatchTeam.world_id.in_(ids))))) if ids else set()
+    def playing(team_ids_: set[int] | list[int]) -> set[int]:
+        return set(session.scalars(select(MatchTeam.match_id).where(
+            or_(MatchTeam.team_id.in_(team_ids_), MatchTeam.world_id.in_(team_ids_))))) if team_ids_ else set()
+
+    ours = playing(ids)
     for rule in rules:
+        only = None if rule.team in ("any", "red", "green", "blue") else (
+            ours if rule.team == "ours" else playing(team_ids(session, rule.team)))
         for pk, api_id, changed in newest.values():
-            if rule.team == "ours" and pk not in ours:
+            if only is not None and pk not in only:
                 continue
             age = (now - changed).total_seconds() / 60
             if age < rule.stale_minutes:

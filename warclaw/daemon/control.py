@@ -21,7 +21,14 @@ from warclaw.common import safe_line
 from warclaw.config import Config, find_config_path
 from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.pidfile import AlreadyRunning, PidFile
-from warclaw.daemon.runner import log_path, open_store_for_writing, pidfile_path, registry_path, serve
+from warclaw.daemon.runner import (
+    log_path,
+    open_store_for_writing,
+    pidfile_path,
+    registry_path,
+    rule_team_problems,
+    serve,
+)
 from warclaw.errors import ConfigError, UserError
 
 START_TIMEOUT = 20.0
@@ -110,8 +117,10 @@ def start(ctx: Context) -> int:
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=START_TIMEOUT)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        msg = lines[-1].removeprefix("warclaw: ") if lines else f"exit status {proc.returncode}"
-        raise UserError(f"the daemon did not start: {msg}")
+        # A config refused names every bad key, one line each; otherwise the last line says why.
+        said = [ln for ln in lines if ln.startswith("warclaw: ")] if proc.returncode == ConfigError.exit_code else []
+        msgs = [ln.removeprefix("warclaw: ") for ln in said or lines[-1:]] or [f"exit status {proc.returncode}"]
+        raise UserError("\n".join(f"the daemon did not start: {m}" for m in msgs))
     if not _wait(lambda: pidfile.running_pid() is not None, START_TIMEOUT):
         raise UserError(f"the daemon did not start within {START_TIMEOUT:.0f} s: see {log_path(ctx.config)}")
     echo(f"warclaw daemon started (pid {pidfile.running_pid()}); log: {log_path(ctx.config)}")
@@ -131,7 +140,13 @@ def run_detached(ctx: Context) -> int:
     holder = dblock.holder() if dblock else None  # PostgreSQL: a daemon on any machine counts
     if holder:
         raise AlreadyRunning(f"a warclaw daemon is already running for database {dblock.where}: {holder}")
-    open_store_for_writing(cfg).close()  # a clear error here, while stderr still reaches a person
+    store = open_store_for_writing(cfg)  # a clear error here, while stderr still reaches a person
+    try:
+        problems = rule_team_problems(store, cfg)
+    finally:
+        store.close()
+    if problems:
+        raise ConfigError(problems)
     log = log_path(cfg)
     try:
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 import platformdirs
 
 from warclaw.cli.context import Context
-from warclaw.config import APP_NAME, Config, default_data_dir, find_config_path
+from warclaw.config import ALERT_TEAMS, APP_NAME, Config, default_data_dir, find_config_path
+from warclaw.daemon.alerts import check_rule_teams
 from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.logs import SECRETS, setup_logging
 from warclaw.daemon.pidfile import AlreadyRunning, PidFile
@@ -92,6 +93,14 @@ def open_store_for_writing(cfg: Config) -> Store:
     return store
 
 
+def rule_team_problems(store: Store, cfg: Config) -> list[str]:
+    """Alert rules naming a team or world the database and the shipped team list do not know."""
+    if all(r.team in ALERT_TEAMS for r in cfg.alerts.rules):
+        return []
+    with store.read() as s:
+        return check_rule_teams(s, cfg)
+
+
 def _remember_secrets(cfg: Config) -> None:
     SECRETS.secrets = ([cfg.api.key] if cfg.api.key else []) + list(cfg.alerts.webhooks.values())
 
@@ -116,6 +125,12 @@ def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
         setup_logging(log_path(cfg), max_bytes=cfg.daemon.log_max_bytes, backups=cfg.daemon.log_backups,
                       to_stderr=to_stderr)
         store = open_store_for_writing(cfg)
+        problems = rule_team_problems(store, cfg)
+        if problems:
+            store.close()
+            for problem in problems:
+                log.error("%s", problem)
+            raise ConfigError(problems)
         log.info("warclaw daemon starting (pid %d): database %s, API %s, region %s",
                  os.getpid(), safe_url(store.url), cfg.api.base_url, cfg.daemon.region)
         _announce(ctx, cfg, store)
@@ -228,6 +243,11 @@ async def _reload_loop(ctx: Context, svc, requested: asyncio.Event) -> None:
         except ConfigError as e:
             for problem in e.problems:  # one line per bad key, as at start
                 log.error("config reload failed, keeping the last good config: %s", problem)
+            continue
+        problems = await asyncio.to_thread(rule_team_problems, svc.store, cfg)
+        for problem in problems:
+            log.error("config reload failed, keeping the last good config: %s", problem)
+        if problems:
             continue
         try:
             svc.reconfigure(cfg)  # e.g. a malformed api.key is only caught when the client is built
