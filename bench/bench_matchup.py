@@ -1,7 +1,12 @@
 """The VP projection against the flat average, on the recorded 2025 EU week replayed skirmish by
 skirmish (issue 13): after each finished skirmish k, both project the final VP from skirmishes
 1..k, and each is scored by its mean error over the three teams against the recorded final
-(1394 / 1662 / 2162 after 82 skirmishes).
+(1394 / 1662 / 2162 after 82 skirmishes). Then the same check on the 18 recorded 2020-12 weeks
+(each cut where its recording ends, 44-49 skirmishes in), scored under their own flat 5/4/3 rule
+and with the 2025 schedule applied to their placements.
+
+How the model's constants were chosen is in ``warclaw/matchup/projection.py``: on the first half
+of the 2025 week (points 13-41); its second half and the 2020 weeks are the check.
 
     python -m bench matchup
 """
@@ -16,7 +21,16 @@ from warclaw.matchup import projection
 from warclaw.matchup import rules as r
 
 LIVE_2025 = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
+WEEKS_2020 = (("wvw/matches/gw2sharp_2020-12_matches_all.bulk.json", None),
+              # the scores endpoint carries no start_time: EU weeks start Friday 18:00, NA Saturday 02:00
+              ("wvw/matches_scores/gw2sharp_2020-12_scores_all.bulk.json", {"eu": "2020-12-18T18:00:00Z",
+                                                                           "na": "2020-12-19T02:00:00Z"}))
 FIRST_DAY = 12  # skirmishes in 24 hours
+HALF = 41  # the constants were chosen on points 13..HALF
+
+
+def _hours(start, count):  # type: ignore[no-untyped-def]
+    return [r.skirmish_start(start, n).hour for n in range(1, count + 1)]
 
 
 def main() -> None:
@@ -26,7 +40,8 @@ def main() -> None:
     schedule = r.rules().week_schedule("eu", start, len(finished))
     ranks = [r.ranking(s["scores"]) for s in finished]
     t0 = time.perf_counter()
-    points = projection.backtest(schedule, ranks, start=1, samples=projection.SAMPLES)
+    points = projection.backtest(schedule, ranks, start=1, samples=projection.SAMPLES,
+                                 hours=_hours(start, len(schedule)))
     elapsed = time.perf_counter() - t0
     print(f"Recorded EU week 2-1 (2025-04-11), replayed: {len(points)} projections of {projection.SAMPLES} samples"
           f" in {elapsed:.1f} s ({1000 * elapsed / len(points):.0f} ms each)")
@@ -42,9 +57,47 @@ def main() -> None:
     worse = [p for p in after if p.error >= p.flat_error]
     print(f"after the first day ({len(after)} points): mean error flat {sum(p.flat_error for p in after) / len(after):.1f}"
           f" VP, ours {sum(p.error for p in after) / len(after):.1f} VP; ours better at {len(after) - len(worse)}"
-          f" points, not better at {len(worse)} ({', '.join(f'{p.finished}: {p.error - p.flat_error:+.1f}' for p in worse)})")
+          f" of {len(after)} points, not better at {len(worse)}"
+          f" ({', '.join(f'{p.finished}: {p.error - p.flat_error:+.1f}' for p in worse) or 'none'})")
+    for name, part in (("chosen on", [p for p in after if p.finished <= HALF]),
+                       ("held out", [p for p in after if p.finished > HALF])):
+        print(f"  {name} points {part[0].finished}-{part[-1].finished}: better at"
+              f" {sum(p.error < p.flat_error for p in part)}/{len(part)},"
+              f" mean error {sum(p.error for p in part) / len(part):.1f} VP (flat {sum(p.flat_error for p in part) / len(part):.1f})")
     print(f"final VP inside p10-p90: {sum(p.in_band for p in after)}/{3 * len(after)} team-points"
           f" (an 80% band would hold ~{round(0.8 * 3 * len(after))})")
+    print()
+    _weeks_2020()
+
+
+def _weeks_2020(samples: int = 500) -> None:
+    """The check on data the constants never saw: every 2020-12 recording, points after day one."""
+    rule_2025 = r.rules().victory_points[-1]
+    rows = {"own rule (5/4/3)": [0, 0, 0.0, 0.0], "2025 schedule applied": [0, 0, 0.0, 0.0]}
+    weeks = 0
+    t0 = time.perf_counter()
+    for path, starts in WEEKS_2020:
+        for m in recorded.load(path):
+            region = r.region_of(m["id"])
+            start = parse_api_time(m["start_time"] if starts is None else starts[region])
+            finished = m["skirmishes"][:-1]
+            ranks = [r.ranking(s["scores"]) for s in finished]
+            hours = _hours(start, len(finished))
+            weeks += 1
+            for label, schedule in (("own rule (5/4/3)", r.rules().week_schedule(region, start, len(finished))),
+                                    ("2025 schedule applied", [rule_2025.at_hour(region, h) for h in hours])):
+                pts = projection.backtest(schedule, ranks, start=FIRST_DAY + 1, samples=samples,
+                                          seed=m["id"], hours=hours)
+                row = rows[label]
+                row[0] += sum(p.error < p.flat_error for p in pts)
+                row[1] += len(pts)
+                row[2] += sum(p.error for p in pts)
+                row[3] += sum(p.flat_error for p in pts)
+    print(f"The 2020-12 recordings ({weeks} weeks, each replayed to where it ends; {samples} samples,"
+          f" {time.perf_counter() - t0:.1f} s): points after the first day")
+    for label, (won, count, err, flat_err) in rows.items():
+        print(f"  {label:<22} ours better at {won}/{count} ({100 * won / count:.0f} %),"
+              f" mean error ours {err / count:.1f} VP, flat {flat_err / count:.1f} VP")
 
 
 if __name__ == "__main__":

@@ -90,8 +90,9 @@ def outlook(
     if current is not None:
         ticks_left = max(0, math.ceil((ends_at - clock) / TICK))
         running = projection.Running(scores=current, ppt=ppt, ticks_left=ticks_left)
+    hours = [skirmish_start(start, n).astimezone(UTC).hour for n in range(1, total + 1)]
     proj = projection.project(vp, schedule, finished, number, running, samples=samples,
-                              seed=f"{match_id}:{_iso(start)}:{number}")
+                              seed=f"{match_id}:{_iso(start)}:{number}", hours=hours)
     remaining = schedule[number - 1:]
     for c in COLORS:
         wins = need_mod.wins_needed(c, vp, remaining)
