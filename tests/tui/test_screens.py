@@ -63,9 +63,9 @@ async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_ap
         assert tower[3:8] == ["Red", "[VK]", "1", "3m", "2:00"]
         await pilot.press("m")  # EBG only
         assert set(column(app, "objectives", 0)) == {"EBG"}
-        await pilot.press("t", "t")  # towers only
+        await pilot.press("f", "f")  # towers only
         assert column(app, "objectives", 1) == ["Langor Tower"]
-        await pilot.press("m", "m", "m", "m", "t", "t", "t", "t")  # back to all maps, all types
+        await pilot.press("m", "m", "m", "m", "f", "f", "f", "f")  # back to all maps, all types
         assert len(cells(app, "objectives")) == 16
         await pilot.press("s", "s", "s")  # sort by time held: the newest capture first
         assert cells(app, "objectives")[0][1] == "Langor Tower (Blue)"

@@ -55,7 +55,7 @@ class EventsScreen(WarclawScreen):
     KEY = "events"
     SHOWS = frozenset({"events"})
     BINDINGS = [
-        Binding("f", "cycle_kind", "Kind", id="events.kind"),
+        Binding("f", "cycle_kind", "Type", id="events.kind"),  # f: filter by type, on Maps too
         Binding("m", "cycle_map", "Map", id="events.map"),
         Binding("n", "older_events", "Older", id="events.older"),
     ]

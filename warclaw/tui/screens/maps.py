@@ -31,7 +31,7 @@ class MapsScreen(WarclawScreen):
     SHOWS = frozenset({"matchup"})
     BINDINGS = [
         Binding("m", "cycle_map", "Map", id="maps.map"),
-        Binding("t", "cycle_type", "Type", id="maps.type"),
+        Binding("f", "cycle_type", "Type", id="maps.type"),  # f filters by kind on Events too; t is Text
         Binding("s", "cycle_sort", "Sort", id="maps.sort"),
     ]
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from textual.binding import Binding
+
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import Confirm
+
+# The keys Roster and Squad share: one binding each, one id (a remap moves it on both screens).
+OPTIMIZE = Binding("o", "optimize", "Optimize", id="squad.optimize")
+ABSENT = Binding("x", "toggle_present", "Absent", id="roster.absent")
 
 
 class PlanningScreen(WarclawScreen):
@@ -45,14 +51,6 @@ class PlanningScreen(WarclawScreen):
         if self.planner.stop():
             self.notify("stopping: the best plan so far stays", timeout=2)
 
-    def action_undo(self) -> None:
-        if self.planner.ready():
-            self.planner.undo()
-
-    def action_redo(self) -> None:
-        if self.planner.ready():
-            self.planner.redo()
-
     def action_toggle_present(self) -> None:
         pid = self._selected()
         if pid is None:
@@ -65,6 +63,8 @@ class PlanningScreen(WarclawScreen):
 
     def command_applies(self, binding_id: str) -> bool:
         book = self.planner.book
+        if binding_id == "squad.stop":
+            return bool(self.wapp.state.solving)
         if binding_id.endswith(".undo"):
             return bool(book and book.undo_stack)
         if binding_id.endswith(".redo"):

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
 from warclaw.engine.abbrev import build as short_build
-from warclaw.tui.screens.planning import PlanningScreen
+from warclaw.tui.screens.planning import ABSENT, OPTIMIZE, PlanningScreen
 from warclaw.tui.widgets import Choose, ColumnSort, Confirm, PathPrompt, PlayerForm
 
 if TYPE_CHECKING:
@@ -47,9 +47,10 @@ class RosterScreen(PlanningScreen):
         Binding("e", "edit_player", "Edit", id="roster.edit"),
         Binding("d", "delete_player", "Del", id="roster.delete"),
         Binding("c", "duplicate_player", "Dup", id="roster.duplicate"),
-        Binding("x", "toggle_present", "Absent", id="roster.absent"),
+        ABSENT,
         Binding("k", "add_key", "API key", id="roster.key"),
-        Binding("o", "optimize", "Optimize", id="roster.optimize"),
+        OPTIMIZE,
+        Binding("escape", "stop_solve", "Stop", id="squad.stop"),  # in the footer while a solve runs
         Binding("g", "cycle_mode", "Mode", id="roster.mode"),  # g: game mode (m filters maps elsewhere)
         Binding("i", "import_roster", "Import", id="roster.import"),
         Binding("w", "export_roster", "Export", id="roster.export"),

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Static
 from warclaw.common import clean
 from warclaw.engine.abbrev import CAP3
 from warclaw.engine.abbrev import build as short_build
-from warclaw.tui.screens.planning import PlanningScreen
+from warclaw.tui.screens.planning import ABSENT, OPTIMIZE, PlanningScreen
 from warclaw.tui.widgets import Choose, PathPrompt, TextView, coverage_style
 
 WIDE = 150  # from this width the party grid and heat map sit side by side
@@ -43,12 +43,12 @@ def short_names(names: list[str]) -> dict[str, str]:
 class SquadScreen(PlanningScreen):
     KEY = "squad"
     BINDINGS = [
-        Binding("o", "optimize", "Optimize", id="squad.optimize"),
+        OPTIMIZE,
         Binding("escape", "cancel", "Stop", id="squad.stop"),  # in the footer while a solve runs
         Binding("v", "move", "Move", id="squad.move"),
         Binding("p", "lock_party", "Lock", id="squad.lock_party"),
         Binding("b", "choose_build", "Build", id="squad.lock_build"),
-        Binding("x", "toggle_present", "Absent", id="squad.absent"),
+        ABSENT,
         Binding("h", "toggle_heat", "Heat", id="squad.heat"),
         Binding("t", "details", "Text", id="squad.details"),
         Binding("w", "export_plan", "Export", id="squad.export"),
