@@ -203,3 +203,41 @@ async def test_o_pressed_while_the_optimizer_loads_still_optimizes(store, tmp_pa
         loading.set()
         await settle(app, pilot)
         assert app.state.plan is not None and app.state.plan.result.status == "optimal"
+
+
+async def test_escape_takes_the_best_streamed_plan_when_the_solver_is_slow_to_stop(store, make_app, monkeypatch) -> None:
+    # A huge roster's last phase can take seconds after a stop: Esc must not wait for it.
+    import threading
+
+    import warclaw.tui.plans as plans
+
+    real = plans.solve
+    release, returned = threading.Event(), threading.Event()
+
+    def slow_to_stop(*args, stop, on_improved=None, **kw):
+        res = real(*args, stop=None, on_improved=on_improved, **{**kw, "time_limit": 5})
+        if on_improved is not None:
+            on_improved(res)  # one plan streamed, then the solver is busy until released
+        release.wait(30)
+        returned.set()
+        return res
+
+    monkeypatch.setattr(plans, "solve", slow_to_stop)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.planner.time_limit = 600  # only Esc ends this solve
+        await pilot.press("5", "o")
+        for _ in range(500):
+            if app.planner._best is not None:
+                break
+            await pilot.pause(0.02)
+        assert app.planner._best is not None, "no plan was streamed"
+        await pilot.press("escape")
+        for _ in range(500):
+            if not app.state.solving:
+                break
+            await pilot.pause(0.02)
+        assert not app.state.solving and not returned.is_set()  # answered without the solver
+        assert app.state.plan.plan is not None
+        release.set()

@@ -36,6 +36,8 @@ REPLAN_SECONDS = 5.0
 # and if its answer has not come by the limit (a loaded machine, a long model build), the best plan
 # streamed so far is taken as the result and the solver's late answer is dropped.
 LIMIT_GRACE = 0.05
+# Seconds after Esc before the best streamed plan is taken instead of the solver's own answer.
+STOP_GRACE = 0.3
 
 
 class Planner:
@@ -270,8 +272,11 @@ class Planner:
         return True
 
     def stop(self) -> bool:
+        """Esc: the solver is told to stop; if it has not answered within STOP_GRACE (a huge
+        roster's last phase can take a second or two), the best plan it streamed is the result."""
         if self._stop is not None and self.state.solving:
             self._stop.set()
+            self.app.set_timer(STOP_GRACE, partial(self._overran, self._token), name="stop grace")
             return True
         return False
 
