@@ -87,12 +87,14 @@ def test_learning_the_revisions_imports_neither_sqlalchemy_nor_alembic():
 
 def test_a_migration_generated_from_the_template_is_accepted_by_the_readers(tmp_path, monkeypatch):
     """`alembic revision` with the project's own template (single-quoted ids, as Mako's repr writes
-    them): Alembic upgrades to it, and the sqlite3 reader opens the database at that revision."""
+    them): Alembic upgrades to it, and the sqlite3 reader opens the database at that revision and
+    runs its queries there."""
     import shutil
+    from datetime import UTC, datetime
 
     from alembic import command
 
-    from warclaw.store import migrate, schema
+    from warclaw.store import migrate, queries, schema
     from warclaw.store.reader import Reader
 
     scripts = tmp_path / "migrations"
@@ -113,6 +115,9 @@ def test_a_migration_generated_from_the_template_is_accepted_by_the_readers(tmp_
             assert current_revision(s) == "a1b2c3d4e5f6"
         with Reader.open(url) as r:
             assert r.revision == "a1b2c3d4e5f6"
+            # ...and its queries, whose columns come from the models, read it
+            assert queries.daemon_status(r, datetime.now(UTC)).state is None
+            assert queries.fingerprint(r)["events"] is None and queries.list_matches(r) == []
     finally:
         schema.revisions.cache_clear()
 
@@ -173,3 +178,85 @@ def test_upgrading_moves_key_secrets_to_their_own_table(engine, request, tmp_pat
         assert session.scalar(select(ApiKeyRecord.fingerprint)) == fingerprint(secret)
         assert secret not in str(session.execute(text("SELECT * FROM api_keys")).all())
         assert key_characters(session, 7)[0]["name"] == "Aelin Stormborn"  # the rebuilt table kept its children
+
+
+def test_the_readers_column_catalogue_is_the_models():
+    """warclaw.store.columns (what the readers name, without SQLAlchemy) is generated from the ORM's
+    metadata; a column renamed, added or retyped in the models without regenerating fails here."""
+    from warclaw.store import columns_gen
+
+    assert columns_gen.TARGET.read_text(encoding="utf-8") == columns_gen.render(), (
+        "run: python -m warclaw.store.columns_gen")
+    assert columns_gen.main(["--check"]) == 0
+
+
+def test_a_column_added_or_renamed_in_the_models_changes_the_catalogue():
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    from warclaw.store import columns_gen
+    from warclaw.store.columns import TABLES
+
+    md = MetaData()
+    for name, table in Base.metadata.tables.items():
+        cols = [Column(c.name, c.type) for c in table.columns]
+        if name == "meta":
+            cols.append(Column("note_count", Integer))
+        if name == "matches":
+            cols = [Column("match_code", c.type) if c.name == "api_id" else c for c in cols]
+        Table(name, md, *cols)
+    text = columns_gen.render(md)
+    scope: dict = {}
+    exec(compile(text, "columns.py", "exec"), scope)
+    assert scope["TABLES"]["meta"] == {**TABLES["meta"], "note_count": "int"}
+    assert "api_id" not in scope["TABLES"]["matches"] and scope["TABLES"]["matches"]["match_code"] == "str"
+
+
+def test_a_query_naming_a_column_the_models_lack_fails_when_built_naming_it():
+    """The readers' queries are built from the catalogue at import: a column the models no longer
+    have (here matches.api_id renamed) stops the import with one line naming table and column."""
+    code = ("import warclaw.store.columns as c; c.TABLES['matches']['match_code'] = c.TABLES['matches'].pop('api_id');"
+            "import warclaw.store.queries")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines()[-1] == (
+        "warclaw.store.tables.SchemaMismatch: table matches of warclaw.store.models has no column 'api_id'")
+
+
+def test_a_select_reads_rows_by_label_decoded_by_kind():
+    from datetime import UTC, datetime
+
+    from warclaw.store.tables import SchemaMismatch, Select, Table, expr
+
+    rp = Table("roster_players", "p")
+    sel = Select(rp.name, rp.commander, rp.builds, Table("rosters").updated_at, expr("count(*)", "n", "int"))
+    assert sel.sql == ('SELECT p.name AS "name", p.commander AS "commander", p.builds AS "builds",'
+                       ' rosters.updated_at AS "updated_at", count(*) AS "n"')
+    assert sel.record(("Aelin", 1, '["firebrand"]', "2026-11-30 20:00:00.000000", 3)) == {
+        "name": "Aelin", "commander": True, "builds": ["firebrand"],
+        "updated_at": datetime(2026, 11, 30, 20, tzinfo=UTC), "n": 3}
+    with pytest.raises(SchemaMismatch, match="no table 'players'"):
+        Table("players")
+    with pytest.raises(SchemaMismatch, match="label 'name' twice"):
+        Select(rp.name, Table("rosters").name)
+    with pytest.raises(ValueError):  # a row that is not this list's (one cell short)
+        sel.record(("Aelin", 1, "[]", None))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+def test_the_migrated_database_has_exactly_the_catalogues_columns(engine, request, tmp_path):
+    """Migrations, models and the readers' catalogue agree column for column, on both engines
+    (in any order: 0005 rebuilt api_keys, and the readers never rely on a column's position)."""
+    from warclaw.store.columns import TABLES
+    from warclaw.store.reader import Reader
+
+    url = request.getfixturevalue("pg_empty_url") if engine == "postgresql" else f"sqlite:///{tmp_path / 'w.db'}"
+    Store.open(url).close()
+    with Reader.open(url) as r:
+        for table, columns in TABLES.items():
+            if r.engine == "sqlite":
+                names = [row[1] for row in r.rows(f"PRAGMA table_info({table})")]
+            else:
+                names = [row[0] for row in r.rows(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                    " AND table_name = ? ORDER BY ordinal_position", [table])]
+            assert sorted(names) == sorted(columns), table  # the order is free: rows are read by label

@@ -1,8 +1,9 @@
 """Read queries for the TUI and the CLI, in SQL on a :class:`~warclaw.store.reader.Reader` (the
-standard library's ``sqlite3``: no SQLAlchemy). Each returns plain dataclasses or dicts.
+standard library's ``sqlite3`` or psycopg: no SQLAlchemy). Each returns plain dataclasses or dicts.
 
 Wrap several queries in ``with reader.snapshot():`` to read them from one state of the database.
-The table and column names are those of :mod:`warclaw.store.models` (not imported here).
+Every table and column is named through :mod:`warclaw.store.tables` (the names of
+:mod:`warclaw.store.models`, checked when the query is built) and every row read by its labels.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from warclaw.matchup.names import map_name
-from warclaw.store.reader import Reader, from_db_json, from_db_time
+from warclaw.store.reader import Reader
 from warclaw.store.schema import COLORS
+from warclaw.store.tables import Column, Select, Table, expr
 
 OWNERS = {"Red": "red", "Green": "green", "Blue": "blue"}
 MAP_ORDER = {"Center": 0, "RedHome": 1, "BlueHome": 2, "GreenHome": 3}
@@ -27,6 +29,11 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
+MATCHES = Table("matches")
+MATCH_TEAMS = Table("match_teams")
+TEAMS = Table("teams")
+
+
 @dataclass(frozen=True)
 class MatchSummary:
     pk: int
@@ -37,21 +44,17 @@ class MatchSummary:
     end_time: datetime
 
 
-_SUMMARY = "SELECT id, api_id, region, tier, start_time, end_time FROM matches"
-
-
-def _summary(row: tuple[Any, ...]) -> MatchSummary:
-    pk, api_id, region, tier, start, end = row
-    return MatchSummary(pk, api_id, region, tier, from_db_time(start), from_db_time(end))  # type: ignore[arg-type]
+_SUMMARY = Select(MATCHES.id.as_("pk"), MATCHES.api_id.as_("match_id"), MATCHES.region, MATCHES.tier,
+                  MATCHES.start_time, MATCHES.end_time)
 
 
 def list_matches(reader: Reader, region: str | None = None) -> list[MatchSummary]:
     """The newest week of every match id (one row per ``api_id``), ordered by id."""
-    where, params = (" WHERE region = ?", [region]) if region else ("", [])
+    where, params = (f" WHERE {MATCHES.region} = ?", [region]) if region else ("", [])
     seen: dict[str, MatchSummary] = {}
-    for row in reader.rows(f"{_SUMMARY}{where} ORDER BY api_id, start_time DESC", params):
-        if row[1] not in seen:
-            seen[row[1]] = _summary(row)
+    for r in _SUMMARY.all(reader, f"FROM {MATCHES}{where} ORDER BY {MATCHES.api_id}, {MATCHES.start_time} DESC",
+                          params):
+        seen.setdefault(r["match_id"], MatchSummary(**r))
     return list(seen.values())
 
 
@@ -60,7 +63,8 @@ def team_ids_for(reader: Reader, team: str | int) -> list[int]:
     text = str(team).strip()
     if text.isdigit():
         return [int(text)]
-    return [r[0] for r in reader.rows("SELECT id FROM teams WHERE lower(name) LIKE lower(?)", [text])]
+    rows = Select(TEAMS.id).all(reader, f"FROM {TEAMS} WHERE lower({TEAMS.name}) LIKE lower(?)", [text])
+    return [r["id"] for r in rows]
 
 
 def find_match(
@@ -74,16 +78,18 @@ def find_match(
         ids = team_ids_for(reader, team)  # type: ignore[arg-type]
         if not ids:
             return None
-        where = (f" WHERE id IN (SELECT match_id FROM match_teams"
-                 f" WHERE team_id IN ({_marks(len(ids))}) OR world_id IN ({_marks(len(ids))}))")
+        where = (f" WHERE {MATCHES.id} IN (SELECT {MATCH_TEAMS.match_id} FROM {MATCH_TEAMS}"
+                 f" WHERE {MATCH_TEAMS.team_id} IN ({_marks(len(ids))}) OR {MATCH_TEAMS.world_id} IN ({_marks(len(ids))}))")
         params = [*ids, *ids]
-    row = reader.row(f"{_SUMMARY}{where} ORDER BY start_time DESC, api_id LIMIT 1", params)
-    return _summary(row) if row else None
+    r = _SUMMARY.one(reader, f"FROM {MATCHES}{where} ORDER BY {MATCHES.start_time} DESC, {MATCHES.api_id} LIMIT 1",
+                     params)
+    return MatchSummary(**r) if r else None
 
 
 def match_data_time(reader: Reader, match_pk: int) -> datetime | None:
     """The newest timestamp inside the match's data (the API's clock as far as we can tell)."""
-    return from_db_time(reader.scalar("SELECT data_time FROM matches WHERE id = ?", [match_pk]))
+    r = Select(MATCHES.data_time).one(reader, f"FROM {MATCHES} WHERE {MATCHES.id} = ?", [match_pk])
+    return r["data_time"] if r else None
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -96,6 +102,18 @@ def match_clock(end: datetime, data_time: datetime | None, now: datetime) -> dat
     if data_time is None or now <= end + timedelta(hours=1):
         return now
     return data_time
+
+
+_MT = Table("match_teams", "mt")
+_T = Table("teams", "t")
+MATCH_MAPS = Table("match_maps")
+OBJECTIVE_STATES = Table("objective_states")
+_MATCH = Select(MATCHES.api_id, MATCHES.region, MATCHES.start_time, MATCHES.end_time, MATCHES.polled_at,
+                MATCHES.changed_at, MATCHES.data_time)
+_TEAMS = Select(_MT.color, _MT.team_id, _T.name, _MT.score, _MT.victory_points, _MT.kills, _MT.deaths)
+_MAPS = Select(MATCH_MAPS.map_type, MATCH_MAPS.scores, MATCH_MAPS.kills, MATCH_MAPS.deaths)
+_STATES = Select(OBJECTIVE_STATES.map_type, OBJECTIVE_STATES.owner, OBJECTIVE_STATES.points_tick,
+                 OBJECTIVE_STATES.type)
 
 
 def matchup(reader: Reader, match_pk: int, now: datetime, samples: int | None = None) -> dict[str, Any] | None:
@@ -111,79 +129,65 @@ def matchup(reader: Reader, match_pk: int, now: datetime, samples: int | None = 
     from warclaw.matchup.projection import SAMPLES
 
     with reader.snapshot():
-        m = reader.row(
-            "SELECT api_id, region, start_time, end_time, polled_at, changed_at, data_time FROM matches WHERE id = ?",
-            [match_pk])
+        m = _MATCH.one(reader, f"FROM {MATCHES} WHERE {MATCHES.id} = ?", [match_pk])
         if m is None:
             return None
-        api_id, region, start_time, end_time, polled_at, changed_at, data_time = m
-        teams = reader.rows(
-            "SELECT mt.color, mt.team_id, t.name, mt.score, mt.victory_points, mt.kills, mt.deaths"
-            " FROM match_teams mt LEFT JOIN teams t ON t.id = mt.team_id WHERE mt.match_id = ? ORDER BY mt.color",
-            [match_pk])
-        maps = reader.rows(
-            "SELECT map_type, scores, kills, deaths FROM match_maps WHERE match_id = ? ORDER BY map_type",
-            [match_pk])
-        states = reader.rows(
-            "SELECT map_type, owner, points_tick, type FROM objective_states WHERE match_id = ?", [match_pk])
+        teams = _TEAMS.all(reader, f"FROM {_MT} LEFT JOIN {_T} ON {_T.id} = {_MT.team_id}"
+                                   f" WHERE {_MT.match_id} = ? ORDER BY {_MT.color}", [match_pk])
+        maps = _MAPS.all(reader, f"FROM {MATCH_MAPS} WHERE {MATCH_MAPS.match_id} = ? ORDER BY {MATCH_MAPS.map_type}",
+                         [match_pk])
+        states = _STATES.all(reader, f"FROM {OBJECTIVE_STATES} WHERE {OBJECTIVE_STATES.match_id} = ?", [match_pk])
         sk = skirmishes(reader, match_pk)
         objs = objectives(reader, match_pk)
     ppt = {c: 0 for c in COLORS}
     per_map: dict[str, dict[str, int]] = {}
     others: dict[str, dict[str, int]] = {}
-    for map_type, owner, tick, otype in states:
-        color = OWNERS.get(owner)
+    for st in states:
+        color = OWNERS.get(st["owner"])
+        tick = st["points_tick"]
         if color:
             ppt[color] += tick or 0
-        if otype in UNCOUNTED_TYPES:
+        if st["type"] in UNCOUNTED_TYPES:
             continue
         # Ruins and Mercenary camps score nothing per tick: listed apart from what is held.
-        counts = (others if not tick else per_map).setdefault(map_type, {"red": 0, "green": 0, "blue": 0, "neutral": 0})
+        counts = (others if not tick else per_map).setdefault(
+            st["map_type"], {"red": 0, "green": 0, "blue": 0, "neutral": 0})
         counts[color or "neutral"] += 1
-    map_values = []
-    for map_type, scores, kills, deaths in maps:
-        s, k, d = (from_db_json(v) or {} for v in (scores, kills, deaths))
-        map_values.append((map_type, s, k, d))
-    start, end = from_db_time(start_time), from_db_time(end_time)
+    map_values = [(mp["map_type"], mp["scores"] or {}, mp["kills"] or {}, mp["deaths"] or {}) for mp in maps]
+    api_id, start, end = m["api_id"], m["start_time"], m["end_time"]
     assert start is not None and end is not None
-    clock = match_clock(end, from_db_time(data_time), now)
-    by_color = {t[0]: t for t in teams}
+    clock = match_clock(end, m["data_time"], now)
+    by_color = {t["color"]: t for t in teams}
     running_scores = sk[-1].scores if sk else {}
     view_outlook = outlook(
         api_id, start, end, clock,
-        vp={c: by_color[c][4] for c in by_color},
+        vp={c: t["victory_points"] for c, t in by_color.items()},
         skirmishes=[(s.number, s.scores) for s in sk],
         ppt=ppt,
         samples=samples or SAMPLES,
-        team_ids=[t[1] for t in teams if t[1]],
+        team_ids=[t["team_id"] for t in teams if t["team_id"]],
     )
     running_number = view_outlook["skirmish"]["number"]  # type: ignore[index]
     team_outlook: dict[str, dict[str, Any]] = view_outlook.pop("teams")  # type: ignore[assignment]
     zero = {"red": 0, "green": 0, "blue": 0, "neutral": 0}
     return {
         "match_id": api_id,
-        "region": region,
+        "region": m["region"],
         "start_time": _iso(start),
         "end_time": _iso(end),
-        "updated_at": _iso(from_db_time(polled_at)),
-        "stale_seconds": max(0, int((now - from_db_time(changed_at)).total_seconds())),  # type: ignore[operator]
+        "updated_at": _iso(m["polled_at"]),
+        "stale_seconds": max(0, int((now - m["changed_at"]).total_seconds())),
         "clock": _iso(clock),
         **view_outlook,
         "teams": [
             {
-                "color": color,
-                "team_id": team_id,
-                "name": name,
-                "score": score,
-                "victory_points": vp,
-                "kills": kills,
-                "deaths": deaths,
-                "ppt": ppt[color],
+                **t,
+                "ppt": ppt[t["color"]],
                 # The running skirmish's score so far (None while the API has not listed it yet).
-                "skirmish_score": running_scores.get(color) if sk and sk[-1].number == running_number else None,
-                **team_outlook.get(color, {}),
+                "skirmish_score": running_scores.get(t["color"]) if sk and sk[-1].number == running_number else None,
+                **team_outlook.get(t["color"], {}),
             }
-            for color, team_id, name, score, vp, kills, deaths in sorted(teams, key=lambda t: COLORS.index(t[0]))
+            for t in sorted(teams, key=lambda t: COLORS.index(t["color"]))
         ],
         "maps": [
             {
@@ -235,6 +239,14 @@ class EventView:
     guild_fetched: bool = False  # /v2/guild/:id was asked (a name still None then: the API did not name it)
 
 
+_E = Table("events", "e")
+_O = Table("objectives", "o")
+_G = Table("guilds", "g")
+_EVENTS = Select(_E.id, _E.match_id.as_("match_pk"), _E.occurred_at, _E.kind, _E.objective_id,
+                 _O.name.as_("objective_name"), _E.map_type, _E.team, _E.prev_team, _E.guild_id,
+                 _G.name.as_("guild_name"), _G.tag.as_("guild_tag"), _E.detail, _G.fetched_at.as_("guild_fetched"))
+
+
 def recent_events(
     reader: Reader,
     match_pk: int | None = None,
@@ -246,41 +258,25 @@ def recent_events(
     where: list[str] = []
     params: list[Any] = []
     if match_pk is not None:
-        where.append("e.match_id = ?")
+        where.append(f"{_E.match_id} = ?")
         params.append(match_pk)
     if kinds:
-        where.append(f"e.kind IN ({_marks(len(kinds))})")
+        where.append(f"{_E.kind} IN ({_marks(len(kinds))})")
         params.extend(kinds)
     if before_id is not None:
-        where.append("e.id < ?")
+        where.append(f"{_E.id} < ?")
         params.append(before_id)
-    sql = (
-        "SELECT e.id, e.match_id, e.occurred_at, e.kind, e.objective_id, o.name, e.map_type, e.team, e.prev_team,"
-        " e.guild_id, g.name, g.tag, e.detail, g.fetched_at"
-        " FROM events e LEFT JOIN objectives o ON o.id = e.objective_id LEFT JOIN guilds g ON g.id = e.guild_id"
+    rest = (
+        f"FROM {_E} LEFT JOIN {_O} ON {_O.id} = {_E.objective_id} LEFT JOIN {_G} ON {_G.id} = {_E.guild_id}"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?"
+        + f" ORDER BY {_E.occurred_at} DESC, {_E.id} DESC LIMIT ?"
     )
-    return [
-        EventView(
-            id=eid,
-            match_pk=mpk,
-            occurred_at=from_db_time(at),  # type: ignore[arg-type]
-            kind=kind,
-            objective_id=oid,
-            objective_name=oname,
-            map_type=map_type,
-            team=team,
-            prev_team=prev,
-            guild_id=gid,
-            guild_name=gname,
-            guild_tag=gtag,
-            detail=dict(from_db_json(detail) or {}),
-            guild_fetched=gfetched is not None,
-        )
-        for eid, mpk, at, kind, oid, oname, map_type, team, prev, gid, gname, gtag, detail, gfetched
-        in reader.rows(sql, [*params, limit])
-    ]
+    out = []
+    for r in _EVENTS.all(reader, rest, [*params, limit]):
+        r["detail"] = dict(r["detail"] or {})
+        r["guild_fetched"] = r["guild_fetched"] is not None
+        out.append(EventView(**r))
+    return out
 
 
 @dataclass(frozen=True)
@@ -293,8 +289,12 @@ class ScorePoint:
     deaths: dict[str, int]
 
 
-_SAMPLE_COLUMNS = ", ".join(
-    ["sampled_at", "skirmish"] + [f"{c}_{k}" for k in ("score", "vp", "kills", "deaths") for c in COLORS])
+SCORE_SAMPLES = Table("score_samples")
+_SAMPLE_COLUMNS = SCORE_SAMPLES.columns(
+    "sampled_at", "skirmish", *(f"{c}_{k}" for k in ("score", "vp", "kills", "deaths") for c in COLORS))
+_SAMPLES = Select(*_SAMPLE_COLUMNS)
+# The same labels read back from the numbered subquery that thins the samples.
+_NUMBERED = Select(*(expr(f'numbered."{c.label}"', c.label, c.kind) for c in _SAMPLE_COLUMNS))
 
 
 def score_history(
@@ -305,40 +305,41 @@ def score_history(
     A week at full resolution is ~20,000 samples; a chart needs a few hundred, so by default every
     k-th sample is kept (always the newest), chosen in SQL. ``max_points=None`` returns them all.
     """
-    where = "match_id = ?"
+    t = SCORE_SAMPLES
+    where = f"{t.match_id} = ?"
     params: list[Any] = [match_pk]
     if since is not None:
-        where += " AND sampled_at >= ?"
+        where += f" AND {t.sampled_at} >= ?"
         params.append(reader.db_time(since))
     with reader.snapshot():
         step = 1
         if max_points:
-            total = reader.scalar(f"SELECT count(*) FROM score_samples WHERE {where}", params) or 0
+            total = reader.scalar(f"SELECT count(*) FROM {t} WHERE {where}", params) or 0
             step = max(1, -(-total // max_points))
         if step == 1:
-            rows = reader.rows(f"SELECT {_SAMPLE_COLUMNS} FROM score_samples WHERE {where} ORDER BY sampled_at",
-                               params)
+            rows = _SAMPLES.all(reader, f"FROM {t} WHERE {where} ORDER BY {t.sampled_at}", params)
         else:
             # Number the rows newest first so that the newest sample is always kept.
-            rows = reader.rows(
-                f"SELECT {_SAMPLE_COLUMNS} FROM (SELECT {_SAMPLE_COLUMNS},"
-                f" row_number() OVER (ORDER BY sampled_at DESC) AS rn FROM score_samples WHERE {where})"
-                " AS numbered WHERE (rn - 1) % ? = 0 ORDER BY sampled_at",
+            rows = _NUMBERED.all(
+                reader,
+                f"FROM ({_SAMPLES.sql}, row_number() OVER (ORDER BY {t.sampled_at} DESC) AS rn FROM {t}"
+                f" WHERE {where}) AS numbered WHERE (rn - 1) % ? = 0 ORDER BY numbered.sampled_at",
                 [*params, step])
-    out = []
-    for row in rows:
-        v = row[2:]
-        out.append(
-            ScorePoint(
-                at=from_db_time(row[0]),  # type: ignore[arg-type]
-                skirmish=row[1],
-                scores=dict(zip(COLORS, v[0:3], strict=True)),
-                victory_points=dict(zip(COLORS, v[3:6], strict=True)),
-                kills=dict(zip(COLORS, v[6:9], strict=True)),
-                deaths=dict(zip(COLORS, v[9:12], strict=True)),
-            )
+    # Up to a week of samples (20k rows): the colour keys spelt out once, not per row.
+    a, b, c = COLORS
+    (sa, sb, sc), (va, vb, vc), (ka, kb, kc), (da, db, dc) = (
+        tuple(f"{color}_{k}" for color in COLORS) for k in ("score", "vp", "kills", "deaths"))
+    return [
+        ScorePoint(
+            at=r["sampled_at"],
+            skirmish=r["skirmish"],
+            scores={a: r[sa], b: r[sb], c: r[sc]},
+            victory_points={a: r[va], b: r[vb], c: r[vc]},
+            kills={a: r[ka], b: r[kb], c: r[kc]},
+            deaths={a: r[da], b: r[db], c: r[dc]},
         )
-    return out
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -348,14 +349,15 @@ class SkirmishView:
     map_scores: list[Any]
 
 
+SKIRMISHES = Table("skirmishes")
+_SKIRMISHES = Select(*SKIRMISHES.columns("number", *(f"{c}_score" for c in COLORS), "map_scores"))
+
+
 def skirmishes(reader: Reader, match_pk: int) -> list[SkirmishView]:
-    rows = reader.rows(
-        "SELECT number, red_score, green_score, blue_score, map_scores FROM skirmishes"
-        " WHERE match_id = ? ORDER BY number", [match_pk])
-    return [
-        SkirmishView(number, {"red": red, "green": green, "blue": blue}, list(from_db_json(map_scores) or []))
-        for number, red, green, blue, map_scores in rows
-    ]
+    rows = _SKIRMISHES.all(reader, f"FROM {SKIRMISHES} WHERE {SKIRMISHES.match_id} = ? ORDER BY {SKIRMISHES.number}",
+                           [match_pk])
+    return [SkirmishView(r["number"], {c: r[f"{c}_score"] for c in COLORS}, list(r["map_scores"] or []))
+            for r in rows]
 
 
 @dataclass(frozen=True)
@@ -377,48 +379,38 @@ class ObjectiveView:
     coord: list[Any] | None
 
 
+_S = Table("objective_states", "s")
+_OBJECTIVES = Select(_S.objective_id, _O.name, _S.type, _S.map_type, _S.owner, _S.last_flipped, _S.claimed_by,
+                     _G.name.as_("guild_name"), _G.tag.as_("guild_tag"), _G.fetched_at.as_("guild_fetched"),
+                     _S.claimed_at, _S.yaks_delivered, _S.upgrade_tier, _S.points_tick, _O.coord)
+
+
 def objectives(reader: Reader, match_pk: int, map_type: str | None = None) -> list[ObjectiveView]:
     """Every objective of a match with its live state, static name and claiming guild."""
-    sql = (
-        "SELECT s.objective_id, o.name, s.type, s.map_type, s.owner, s.last_flipped, s.claimed_by, g.name, g.tag,"
-        " g.fetched_at, s.claimed_at, s.yaks_delivered, s.upgrade_tier, s.points_tick, o.coord"
-        " FROM objective_states s LEFT JOIN objectives o ON o.id = s.objective_id"
-        " LEFT JOIN guilds g ON g.id = s.claimed_by WHERE s.match_id = ?"
-    )
+    rest = (f"FROM {_S} LEFT JOIN {_O} ON {_O.id} = {_S.objective_id}"
+            f" LEFT JOIN {_G} ON {_G.id} = {_S.claimed_by} WHERE {_S.match_id} = ?")
     params: list[Any] = [match_pk]
     if map_type:
-        sql += " AND s.map_type = ?"
+        rest += f" AND {_S.map_type} = ?"
         params.append(map_type)
     out = []
-    for (oid, name, otype, mtype, owner, flipped, claimed_by, gname, gtag, gfetched, claimed_at, yaks, tier, tick,
-         coord) in reader.rows(sql + " ORDER BY s.map_type, s.objective_id", params):
-        coord = from_db_json(coord)
-        out.append(ObjectiveView(
-            objective_id=oid,
-            name=name,
-            type=otype,
-            map_type=mtype,
-            owner=owner,
-            last_flipped=from_db_time(flipped),
-            claimed_by=claimed_by,
-            guild_name=gname,
-            guild_tag=gtag,
-            guild_fetched=gfetched is not None,
-            claimed_at=from_db_time(claimed_at),
-            yaks_delivered=yaks,
-            upgrade_tier=tier,
-            points_tick=tick,
-            coord=list(coord) if coord else None,
-        ))
+    for r in _OBJECTIVES.all(reader, f"{rest} ORDER BY {_S.map_type}, {_S.objective_id}", params):
+        r["guild_fetched"] = r["guild_fetched"] is not None
+        r["coord"] = list(r["coord"]) if r["coord"] else None
+        out.append(ObjectiveView(**r))
     return out
 
 
 # --- the daemon's status and small facts ------------------------------------------------------
 
 
+META = Table("meta")
+
+
 def read_meta(reader: Reader, key: str) -> str | None:
     """A value of the ``meta`` table (the daemon writes them with ``status.set_meta``)."""
-    return reader.scalar("SELECT value FROM meta WHERE key = ?", [key])
+    r = Select(META.value).one(reader, f"FROM {META} WHERE {META.key} = ?", [key])
+    return r["value"] if r else None
 
 
 @dataclass(frozen=True)
@@ -458,60 +450,52 @@ class DaemonStatus:
         )
 
 
+HEARTBEATS = Table("heartbeats")
+POLL_LOG = Table("poll_log")
+_HEARTBEAT = Select(*HEARTBEATS.columns("pid", "hostname", "state", "started_at", "beat_at", "detail"))
+_POLLS = Select(*POLL_LOG.columns("endpoint", "last_attempt_at", "last_success_at", "last_error_at", "last_error",
+                                  "consecutive_failures", "total_failures", "next_attempt_at"))
+
+
 def daemon_status(reader: Reader, now: datetime, component: str = DAEMON) -> DaemonStatus:
     with reader.snapshot():
-        hb = reader.row("SELECT pid, hostname, state, started_at, beat_at, detail FROM heartbeats"
-                        " WHERE component = ?", [component])
-        polls = reader.rows(
-            "SELECT endpoint, last_attempt_at, last_success_at, last_error_at, last_error, consecutive_failures,"
-            " total_failures, next_attempt_at FROM poll_log ORDER BY endpoint")
+        hb = _HEARTBEAT.one(reader, f"FROM {HEARTBEATS} WHERE {HEARTBEATS.component} = ?", [component])
+        polls = _POLLS.all(reader, f"FROM {POLL_LOG} ORDER BY {POLL_LOG.endpoint}")
     endpoints = [
-        EndpointStatus(
-            endpoint=endpoint,
-            last_attempt_at=from_db_time(attempt),
-            last_success_at=from_db_time(success),
-            last_error_at=from_db_time(error_at),
-            last_error=error,
-            consecutive_failures=failures or 0,
-            total_failures=total or 0,
-            next_attempt_at=from_db_time(next_at),
-        )
-        for endpoint, attempt, success, error_at, error, failures, total, next_at in polls
+        EndpointStatus(**{**r, "consecutive_failures": r["consecutive_failures"] or 0,
+                          "total_failures": r["total_failures"] or 0})
+        for r in polls
     ]
     if hb is None:
         return DaemonStatus(None, None, None, None, None, None, None, endpoints)
-    pid, hostname, state, started_at, beat_at, detail = hb
-    beat = from_db_time(beat_at)
     return DaemonStatus(
-        pid=pid,
-        hostname=hostname,
-        state=state,
-        started_at=from_db_time(started_at),
-        beat_at=beat,
-        heartbeat_age_seconds=max(0.0, (now - beat).total_seconds()),  # type: ignore[operator]
-        detail=detail,
+        **hb,
+        heartbeat_age_seconds=max(0.0, (now - hb["beat_at"]).total_seconds()),
         endpoints=endpoints,
     )
+
+
+def _newest(column: Column, table: Table, label: str) -> Column:
+    return expr(f"(SELECT max({column}) FROM {table})", label, column.kind)
+
+
+EVENTS = Table("events")
+ROSTERS = Table("rosters")
+SAVED_PLANS = Table("saved_plans")
+_FINGERPRINT = Select(
+    _newest(MATCHES.changed_at, MATCHES, "match"), _newest(MATCHES.polled_at, MATCHES, "polled"),
+    _newest(EVENTS.id, EVENTS, "events"), _newest(HEARTBEATS.beat_at, HEARTBEATS, "beat"),
+    _newest(POLL_LOG.last_attempt_at, POLL_LOG, "attempt"), _newest(ROSTERS.updated_at, ROSTERS, "roster"),
+    _newest(SAVED_PLANS.id, SAVED_PLANS, "plans"))
 
 
 def fingerprint(reader: Reader) -> dict[str, Any]:
     """One cheap value per part of the data (newest change, event, beat, roster edit, plan), in one
     statement: the TUI reloads a part only when its value changed after ``data_version`` moved."""
-    row = reader.row(
-        "SELECT (SELECT max(changed_at) FROM matches), (SELECT max(polled_at) FROM matches),"
-        " (SELECT max(id) FROM events), (SELECT max(beat_at) FROM heartbeats),"
-        " (SELECT max(last_attempt_at) FROM poll_log), (SELECT max(updated_at) FROM rosters),"
-        " (SELECT max(id) FROM saved_plans)")
-    assert row is not None
-    changed, polled, event, beat, attempt, roster, plan = row
-    return {
-        "match": from_db_time(changed),
-        "polled": from_db_time(polled),
-        "events": event,
-        "status": (from_db_time(beat), from_db_time(attempt)),
-        "roster": from_db_time(roster),
-        "plans": plan,
-    }
+    r = _FINGERPRINT.one(reader, "")
+    assert r is not None
+    return {"match": r["match"], "polled": r["polled"], "events": r["events"], "status": (r["beat"], r["attempt"]),
+            "roster": r["roster"], "plans": r["plans"]}
 
 
 @dataclass(frozen=True)
@@ -524,18 +508,26 @@ class RuleDelivery:
     last_error: str | None
 
 
+OUTBOX = Table("alert_outbox")
+_OUTER = Table("alert_outbox", "o")
+_INNER = Table("alert_outbox", "i")
+
+
 def alert_outbox(reader: Reader) -> list[RuleDelivery]:
     """Per rule of the Discord alert outbox (``warclaw daemon status``); error texts are stored masked."""
+    a, o, i = OUTBOX, _OUTER, _INNER
     with reader.snapshot():
-        counts = reader.rows("SELECT rule, status, count(*) FROM alert_outbox GROUP BY rule, status")
-        last = dict(reader.rows("SELECT rule, max(sent_at) FROM alert_outbox GROUP BY rule"))
-        errors = dict(reader.rows(
-            "SELECT o.rule, o.last_error FROM alert_outbox o WHERE o.last_error IS NOT NULL AND o.id ="
-            " (SELECT max(id) FROM alert_outbox i WHERE i.rule = o.rule AND i.last_error IS NOT NULL)"))
+        counts = Select(a.rule, a.status, expr("count(*)", "n", "int")).all(
+            reader, f"FROM {a} GROUP BY {a.rule}, {a.status}")
+        last = {r["rule"]: r["sent_at"] for r in Select(a.rule, expr(f"max({a.sent_at})", "sent_at", "time")).all(
+            reader, f"FROM {a} GROUP BY {a.rule}")}
+        errors = {r["rule"]: r["last_error"] for r in Select(o.rule, o.last_error).all(
+            reader, f"FROM {o} WHERE {o.last_error} IS NOT NULL AND {o.id} ="
+                    f" (SELECT max({i.id}) FROM {i} WHERE {i.rule} = {o.rule} AND {i.last_error} IS NOT NULL)")}
     by_rule: dict[str, dict[str, int]] = {}
-    for rule, status, n in counts:
-        by_rule.setdefault(rule, {})[status] = n
-    return [RuleDelivery(rule, c, from_db_time(last.get(rule)), errors.get(rule)) for rule, c in sorted(by_rule.items())]
+    for r in counts:
+        by_rule.setdefault(r["rule"], {})[r["status"]] = r["n"]
+    return [RuleDelivery(rule, c, last.get(rule), errors.get(rule)) for rule, c in sorted(by_rule.items())]
 
 
 @dataclass(frozen=True)
@@ -553,14 +545,16 @@ class OutboxAlert:
 
 # Outbox states that need a person's eye: maybe in the channel or not, refused, too old to send.
 ATTENTION = ("unconfirmed", "failed", "expired")
+_OUTBOX_ALERTS = Select(*OUTBOX.columns("id", "rule", "status", "occurred_at", "alert", "attempts", "last_error"))
 
 
 def outbox_alerts(reader: Reader, statuses: tuple[str, ...] = ATTENTION, limit: int = 50) -> list[OutboxAlert]:
     """The newest ``limit`` outbox rows in ``statuses``, oldest first; error texts are stored masked."""
-    rows = reader.rows(f"SELECT id, rule, status, occurred_at, alert, attempts, last_error FROM alert_outbox"
-                       f" WHERE status IN ({_marks(len(statuses))}) ORDER BY id DESC LIMIT ?", (*statuses, limit))
+    a = OUTBOX
+    rows = _OUTBOX_ALERTS.all(reader, f"FROM {a} WHERE {a.status} IN ({_marks(len(statuses))}) ORDER BY {a.id} DESC"
+                                      " LIMIT ?", (*statuses, limit))
     out = []
-    for i, rule, status, occurred, alert, attempts, error in reversed(rows):
-        body = from_db_json(alert) or {}
-        out.append(OutboxAlert(i, rule, status, from_db_time(occurred), str(body.get("title") or ""), attempts, error))
+    for r in reversed(rows):
+        body = r.pop("alert") or {}
+        out.append(OutboxAlert(**r, title=str(body.get("title") or "")))
     return out
