@@ -401,7 +401,7 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         emit.offer(start, value(start))
         # One or two moves often repair what a leaver broke; found in milliseconds, before CP-SAT.
         better = local_search(pb, start, previous=prev, change_penalty=penalty,
-                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())), stop=stop, deep=True)
+                              budget=min(0.05, 0.2 * (deadline - time.perf_counter())), stop=stop)
         emit.offer(better, value(better))
     if pb.n > EXACT_MAX_PLAYERS:
         stats["model"] = "heuristic-replan"
@@ -411,27 +411,33 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
             emit.offer(better, value(better))
         return "feasible", emit.bound
     stats["start_seconds"] = round(time.perf_counter() - emit.t0, 3)
+    # The bound first: when nobody needs to move (most edits), the kept plan meets it at once.
     fresh = _fresh_bound(pb, deadline, stats, emit.best)
     stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if fresh is not None:
+        emit.bound = min(emit.bound, fresh[2].bound - forced)
+        stats["lp_bound"] = round(fresh[2].bound, 6)
+    if emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.02) and emit.best is not None:
+        # Not proven by the bound: the exchanges that also change builds (a lost healer).
+        better = local_search(pb, emit.best, previous=prev, change_penalty=penalty, stop=stop, deep=True,
+                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
+        emit.offer(better, value(better))
+    if fresh is not None and fresh[2].complete and emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.05):
+        # When an edit needs the squad reshuffled (a new party to fill, a lost healer no single
+        # exchange restores), the best fresh plan, numbered to keep most players where they were,
+        # then locally repaired, is a far better start than the previous plan patched.
         cols, lay, lp = fresh
-        emit.bound = min(emit.bound, lp.bound - forced)
-        stats["lp_bound"] = round(lp.bound, 6)
-        if emit.bound - emit.value > PROOF_TOL and lp.complete and not _late(deadline, stop, 0.05):
-            # When an edit needs the squad reshuffled (a new party to fill, a lost healer no single
-            # exchange restores), the best fresh plan, numbered to keep most players where they
-            # were, then locally repaired, is a far better start than the previous plan patched.
-            zero = np.flatnonzero(lp.reduced <= ZERO_RC)
-            if len(zero) <= NARROW_MAX:
-                ip = solve_ip(pb, cols, lay, zero.astype(np.int64), min(0.5, deadline - time.perf_counter()), seed,
-                              None, None, stop, workers, upper=lp.value, params={"max_deterministic_time": ZERO_BUDGET})
-                if ip.assign is not None:
-                    moved = relabel(pb, ip.assign, prev)
-                    emit.offer(moved, value(moved))
-                    better = local_search(pb, moved, previous=prev, change_penalty=penalty, stop=stop, deep=True,
-                                          budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
-                    emit.offer(better, value(better))
-            stats["fresh_plan_seconds"] = round(time.perf_counter() - emit.t0, 3)
+        zero = np.flatnonzero(lp.reduced <= ZERO_RC)
+        if len(zero) <= NARROW_MAX:
+            ip = solve_ip(pb, cols, lay, zero.astype(np.int64), min(0.5, deadline - time.perf_counter()), seed,
+                          None, None, stop, workers, upper=lp.value, params={"max_deterministic_time": ZERO_BUDGET})
+            if ip.assign is not None:
+                moved = relabel(pb, ip.assign, prev)
+                emit.offer(moved, value(moved))
+                better = local_search(pb, moved, previous=prev, change_penalty=penalty, stop=stop, deep=True,
+                                      budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
+                emit.offer(better, value(better))
+        stats["fresh_plan_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if emit.bound - emit.value <= PROOF_TOL or _late(deadline, stop, 0.01):
         return "feasible", emit.bound
     # A plan that moves m players scores at most (its fresh score, at most U) - penalty * m; to
