@@ -24,12 +24,15 @@ def test_sync_once_then_matchup_json(env):
     assert [t["color"] for t in view["teams"]] == ["red", "green", "blue"]
     assert {t["team_id"] for t in view["teams"]} == {12004, 12005, 12008}
     assert all(set(t) == {"color", "team_id", "name", "score", "victory_points", "kills", "deaths", "ppt",
-                          "skirmish_score", "projection", "need", "need_skirmishes"} for t in view["teams"])
+                          "skirmish_score", "projection", "need", "need_skirmishes", "need_not_third",
+                          "need_not_third_skirmishes"} for t in view["teams"])
     for t in view["teams"]:
         p = t["projection"]
         assert set(p) == {"p10", "p50", "p90", "place_chances"}
         assert t["victory_points"] <= p["p10"] <= p["p50"] <= p["p90"] and len(p["place_chances"]) == 3
         assert t["need"] is None or isinstance(t["need"], int)
+        # Staying out of 3rd never takes more wins than 1st.
+        assert t["need"] is None or t["need_not_third"] <= t["need"]
     assert abs(sum(t["projection"]["place_chances"][0] for t in view["teams"]) - 1) < 0.01
     assert [m["type"] for m in view["maps"]] == ["Center", "RedHome", "BlueHome", "GreenHome"]
     for m in view["maps"]:

@@ -33,6 +33,9 @@ def test_the_recorded_week_shows_the_running_skirmish_at_its_time_of_day_value(s
     green, red = teams["green"], teams["red"]
     assert green["need"] == 0 and green["projection"]["place_chances"][0] == 1.0
     assert red["need"] is None and red["projection"]["place_chances"][2] == 1.0
+    # Two skirmishes (62 VP at most) left: blue's 268 over red keep it out of 3rd, red cannot leave it.
+    assert teams["blue"]["need_not_third"] == 0 and teams["blue"]["need"] is None
+    assert red["need_not_third"] is None and green["need_not_third"] == 0
     # Two skirmishes left: 31+31 VP at most on top of what each has.
     for t in teams.values():
         assert t["victory_points"] + 34 <= t["projection"]["p10"] <= t["projection"]["p90"] <= t["victory_points"] + 62

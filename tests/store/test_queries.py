@@ -65,6 +65,8 @@ def test_matchup_has_the_documented_shape(store, reader):
         "skirmish_score": 0,  # of skirmish 1, as the API lists it
         "need": red["need"],
         "need_skirmishes": red["need_skirmishes"],
+        "need_not_third": red["need_not_third"],
+        "need_not_third_skirmishes": red["need_not_third_skirmishes"],
     }
     assert set(projection) == {"p10", "p50", "p90", "place_chances"}
     assert projection["p10"] <= projection["p50"] <= projection["p90"]
@@ -72,6 +74,9 @@ def test_matchup_has_the_documented_shape(store, reader):
     # 84 skirmishes ahead, nobody leads: a team needs wins, but 1st is in reach for each.
     assert all(isinstance(t["need"], int) and t["need"] > 0 for t in view["teams"])
     assert red["need"] == len(red["need_skirmishes"])
+    # Out of 3rd takes fewer wins than 1st (beating one rival, not both), still some from level.
+    assert all(0 < t["need_not_third"] < t["need"] for t in view["teams"])
+    assert red["need_not_third"] == len(red["need_not_third_skirmishes"])
     center = next(m for m in view["maps"] if m["type"] == "Center")
     assert center["name"] == "Eternal Battlegrounds"
     assert center["kills"] == {"red": 1, "green": 2, "blue": 3}

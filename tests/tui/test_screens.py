@@ -31,7 +31,8 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         first = int(red[4].split("/")[0])  # red won both finished skirmishes: the likely winner
         assert first > 50 and red[4].endswith("%")
         assert red[5].startswith("win ")  # 82 skirmishes to go: 1st is not certain yet
-        assert red[6:11] == ["303", "54", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
+        assert red[6].startswith("win ") and int(red[6][4:]) < int(red[5][4:])  # out of 3rd: fewer wins
+        assert red[7:12] == ["303", "54", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
         held = cells(app, "held")
         assert held[0][:5] == ["Eternal Battlegrounds", "1", "2", "1", "0"]
         # The plot is mounted with the first history (plotext is not imported for the first frame).

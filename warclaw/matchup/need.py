@@ -11,6 +11,11 @@ the skirmishes with the largest such gains (the prime-time ones), taken in that 
 greedy choice is the exact optimum (an exchange argument: any set of k wins can be swapped,
 skirmish by skirmish, for the k largest gains without lowering the margin).
 
+To stay out of 3rd (``wins_needed_not_third``) a team must end strictly above at least one rival
+whatever the two rivals do together; see that function for why its search is exact.
+
+A tie on VP counts against the team throughout: the game's tie-break is in neither the recorded
+data nor the reference, so "certain" means strictly ahead.
 """
 
 from __future__ import annotations
@@ -46,3 +51,106 @@ def wins_needed(team: str, vp: Mapping[str, int], remaining: Sequence[VP]) -> tu
     # Both rivals at once: the larger set suffices, as the gains are the same for either rival.
     return max((r for r in results if r is not None), key=lambda r: r[0])
 
+
+
+def wins_needed_not_third(team: str, vp: Mapping[str, int], remaining: Sequence[VP]) -> tuple[int, list[int]] | None:
+    """Fewest remaining skirmishes ``team`` must win to be certain of finishing 1st or 2nd (ending
+    strictly above at least one rival), with their positions in ``remaining``; None if even winning
+    all of them leaves 3rd possible.
+
+    The rivals' worst case for us is both ending at or above us. In a skirmish we do not win we
+    place 3rd (that is worse for us on both counts than 2nd), in one we win they share 2nd and 3rd;
+    what is left to them is who takes the better of their two places, skirmish by skirmish.
+    Three ways out: the rivals' combined margin over us ends below zero (``_wins_to_sink``), we beat
+    one rival even when he takes the better place every time (``_wins_to_beat``), or, with few
+    points in play, no split of the places puts both at or above us (``_split_escapes``). The first
+    two are monotone with exact greedy minima. The third can only hold while the combined margin
+    T is below one skirmish's swing (``max(v1 - v2, v2 - v3)``): the margins over us one rival can
+    reach form a chain whose steps are at most a swing (flip his place in one skirmish at a time),
+    so when that chain straddles [0, T] and T >= swing - 1 some point of it lands inside, leaving
+    the other rival T minus that >= 0 too. The few win counts per VP band that bring T into that
+    window are checked exhaustively (a reachable-margin bitset each).
+    """
+    a, b = (c for c in COLORS if c != team)
+    best = [r for r in (_wins_to_sink(vp[a] + vp[b] - 2 * vp[team], remaining),
+                        _wins_to_beat(vp[team], vp[a], remaining),
+                        _wins_to_beat(vp[team], vp[b], remaining)) if r is not None]
+    found = min(best, key=lambda r: r[0]) if best else None
+    limit = found[0] if found else len(remaining) + 1
+    split = _split_escapes(vp[a] - vp[team], vp[b] - vp[team], remaining, limit)
+    if split is not None and (found is None or split[0] < found[0]):
+        return split
+    return found
+
+
+def _wins_to_sink(margin: int, remaining: Sequence[VP]) -> tuple[int, list[int]] | None:
+    """Fewest wins that make the rivals' combined margin over us negative in every outcome.
+
+    Losing a skirmish (3rd) adds ``v1 + v2 - 2 v3`` to it, winning ``v2 + v3 - 2 v1``: winning
+    instead of losing takes ``3 (v1 - v3)`` off, independent of the rest, so the largest first.
+    """
+    total = margin + sum(v1 + v2 - 2 * v3 for v1, v2, v3 in remaining)
+    gains = sorted(((3 * (v1 - v3), i) for i, (v1, _v2, v3) in enumerate(remaining)), reverse=True)
+    chosen: list[int] = []
+    for gain, i in gains:
+        if total < 0:
+            break
+        total -= gain
+        chosen.append(i)
+    return (len(chosen), sorted(chosen)) if total < 0 else None
+
+
+def _bands(remaining: Sequence[VP]) -> list[tuple[VP, list[int]]]:
+    """The remaining skirmishes grouped by their VP (interchangeable for every question here)."""
+    groups: dict[VP, list[int]] = {}
+    for i, v in enumerate(remaining):
+        groups.setdefault(v, []).append(i)
+    return list(groups.items())
+
+
+def _split_escapes(da: int, db: int, remaining: Sequence[VP], limit: int) -> tuple[int, list[int]] | None:
+    """Fewest wins (< ``limit``) after which no outcome leaves both rivals at or above us, found by
+    trying every count of wins per VP band whose combined margin is below one skirmish's swing."""
+    # Bands with the largest cut first: the innermost loop, over the night skirmishes, stays short.
+    bands = sorted(_bands(remaining), key=lambda band: band[0][2] - band[0][0])
+    swing = max((max(v[0] - v[1], v[1] - v[2]) for v, _ in bands), default=0)
+    total0 = da + db + sum(v1 + v2 - 2 * v3 for v1, v2, v3 in remaining)
+    cuts = [3 * (v[0] - v[2]) for v, _ in bands]
+    after = [sum(len(ix) * c for (_, ix), c in zip(bands[j:], cuts[j:], strict=True)) for j in range(len(bands) + 1)]
+    best: tuple[int, list[int]] | None = None
+
+    def visit(j: int, total: int, wins: list[int], k: int) -> None:
+        nonlocal best
+        if k >= (best[0] if best else limit) or total < 0 or total - after[j] > swing - 2:
+            return  # too many wins, or the margin cannot land in the window where a split matters
+        if j == len(bands):
+            if _no_split(da, total, bands, wins):
+                best = (k, sorted(i for (_, ix), w in zip(bands, wins, strict=True) for i in ix[:w]))
+            return
+        # Only win counts that keep the margin reachable: at least enough to come down to the window.
+        low = max(0, -(-(total - after[j + 1] - (swing - 2)) // cuts[j])) if cuts[j] else 0
+        cap = (best[0] if best else limit) - 1 - k  # fewer wins in all than the best so far
+        for w in range(low, min(len(bands[j][1]), cap) + 1):
+            if total - w * cuts[j] < 0:
+                break
+            visit(j + 1, total - w * cuts[j], [*wins, w], k + w)
+
+    visit(0, total0, [], 0)
+    return best
+
+
+def _no_split(da: int, total: int, bands: Sequence[tuple[VP, list[int]]], wins: Sequence[int]) -> bool:
+    """True if no outcome gives rival A a margin ``d`` with 0 <= d <= total (so both >= us)."""
+    reach, base = 1, da  # bit p set: A's margin base + p is reachable
+    for ((v1, v2, v3), ix), w in zip(bands, wins, strict=True):
+        for won in (False, True):
+            low, high = (v3 - v1, v2 - v1) if won else (v2 - v3, v1 - v3)
+            for _ in range(w if won else len(ix) - w):
+                reach |= reach << (high - low)
+                base += low
+    if total < 0:
+        return True
+    lo, hi = max(0, -base), total - base
+    if hi < lo:
+        return True
+    return not (reach >> lo) & ((1 << (hi - lo + 1)) - 1)

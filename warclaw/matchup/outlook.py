@@ -1,5 +1,5 @@
 """What a commander decides on, from a match's state: the running skirmish's worth, the next peak,
-each team's projected final VP with odds, and the wins it needs for 1st.
+each team's projected final VP with odds, and the wins it needs for 1st and to stay out of 3rd.
 
 One function for ``warclaw matchup --json`` and the TUI's Matchup screen, so both show the same.
 """
@@ -52,7 +52,7 @@ def outlook(
     samples: int = projection.SAMPLES,
     team_ids: Sequence[int] = (),
 ) -> dict[str, object]:
-    """``skirmish``, ``next_peak`` and per team ``projection`` and ``need`` (JSON-ready).
+    """``skirmish``, ``next_peak`` and per team ``projection``, ``need`` and ``need_not_third`` (JSON-ready).
 
     ``clock`` is the match's "now" (the API's clock for a replayed week); ``vp`` the awarded
     victory points; ``skirmishes`` the API's ``(number, scores)``, the running one included.
@@ -81,7 +81,7 @@ def outlook(
             chances = [0.0, 0.0, 0.0]
             chances[order.index(c)] = 1.0
             teams[c] = {"projection": {"p10": vp[c], "p50": vp[c], "p90": vp[c], "place_chances": chances},
-                        "need": 0 if order[0] == c else None}
+                        **_needs(c, vp, [], number)}
         out["teams"] = teams
         return out
     vp = _with_late_awards(vp, schedule, finished)
@@ -95,10 +95,20 @@ def outlook(
                               seed=f"{match_id}:{_iso(start)}:{number}", hours=hours)
     remaining = schedule[number - 1:]
     for c in COLORS:
-        wins = need_mod.wins_needed(c, vp, remaining)
-        teams[c] = {"projection": proj[c].as_json(), "need": None if wins is None else wins[0],
-                    "need_skirmishes": [] if wins is None else [number + i for i in wins[1]]}
+        teams[c] = {"projection": proj[c].as_json(), **_needs(c, vp, remaining, number)}
     out["teams"] = teams
+    return out
+
+
+def _needs(team: str, vp: Mapping[str, int], remaining: Sequence[tuple[int, int, int]], number: int) -> dict[str, object]:
+    """``need`` / ``need_not_third``: the fewest skirmish wins from the running one (``number``) on
+    that make 1st / 1st-or-2nd certain (a tie on VP counts against the team), None if out of
+    reach; ``*_skirmishes`` name them."""
+    out: dict[str, object] = {}
+    for key, found in (("need", need_mod.wins_needed(team, vp, remaining)),
+                       ("need_not_third", need_mod.wins_needed_not_third(team, vp, remaining))):
+        out[key] = None if found is None else found[0]
+        out[f"{key}_skirmishes"] = [] if found is None else [number + i for i in found[1]]
     return out
 
 

@@ -28,7 +28,8 @@ class MatchupScreen(WarclawScreen):
 
     def on_mount(self) -> None:
         self.query_one("#teams", DataTable).add_columns(
-            "Team", "Score", "VP", "Final p10-50-90", "1st/2nd/3rd", "Need", "Skirm", "PPT", "K/D", "Kills", "Deaths")
+            "Team", "Score", "VP", "Final p10-50-90", "1st/2nd/3rd", "Need", "Not 3rd", "Skirm", "PPT", "K/D", "Kills",
+            "Deaths")
         self.query_one("#held", DataTable).add_columns(
             "Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b", "0-PPT r/g/b/n")
 
@@ -69,11 +70,12 @@ class MatchupScreen(WarclawScreen):
             name = Text(f"{c[0].upper()} {clean(team['name'] or team['team_id'])}"[:24], style=TEAM_STYLE.get(c, ""))
             p = team["projection"]
             chances = "/".join(f"{round(100 * x)}" for x in p["place_chances"]) + "%"
-            # need: fewest skirmish wins from now on that make 1st certain ("-": not even all of them)
-            need = "-" if team["need"] is None else ("in hand" if team["need"] == 0 else f"win {team['need']}")
+            # fewest skirmish wins from now on that make 1st / 1st-or-2nd certain ("-": not even all of them)
+            need, not_third = ("-" if n is None else ("in hand" if n == 0 else f"win {n}")
+                               for n in (team["need"], team["need_not_third"]))
             skirm = "late" if team["skirmish_score"] is None else f"{team['skirmish_score']:,}"
             teams.add_row(name, f"{team['score']:,}", str(team["victory_points"]),
-                          f"{p['p10']}-{p['p50']}-{p['p90']}", chances, need, skirm, str(team["ppt"]),
+                          f"{p['p10']}-{p['p50']}-{p['p90']}", chances, need, not_third, skirm, str(team["ppt"]),
                           kd, f"{team['kills']:,}", f"{team['deaths']:,}", key=c)
         for m in view["maps"]:
             o, z = m["objectives"], m["others"]
