@@ -50,3 +50,20 @@ def test_deep_local_search_repairs_a_party_that_lost_its_healer_to_the_best_plan
     assert value(deep) > value(start) + 100  # a required heal slot is worth 200
     heal_parties = {deep.party[i] for i in range(4) if deep.build[i] in ("scrapper-heal", "tempest-heal")}
     assert heal_parties == {0, 1}
+
+
+def test_the_cp_sat_models_round_the_score_far_below_the_proof_tolerance_in_every_shipped_mode():
+    # The labeled model's coverage once cost up to 0.23 points of rounding: CP-SAT's proven
+    # optimum then never counted as a proof (PROOF_TOL 0.001) and no re-plan was ever "optimal".
+    from warclaw.engine.generate import generate_signup
+    from warclaw.engine.labeled import cover_scales
+    from warclaw.engine.master import rounding_margin
+    from warclaw.engine.solver import PROOF_TOL
+    from warclaw.files import load_catalog
+
+    cat = load_catalog()
+    roster = roster_from_mapping(generate_signup(50, 0), cat)
+    for mode in cat.modes:
+        pb = build_problem(roster.present(), cat, cat.mode(mode))
+        assert rounding_margin(pb) < PROOF_TOL / 10, mode
+        assert rounding_margin(pb, cover_scales(pb), pb.n, cat.mode(mode).change_penalty) < PROOF_TOL / 10, mode

@@ -221,7 +221,7 @@ def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
     return out
 
 
-SCALE = 1_000_000  # CP-SAT objective units per score point
+SCALE = 100_000_000  # CP-SAT objective units per score point (fine enough that rounding stays far below PROOF_TOL)
 
 
 def rounding_margin(pb: Problem, cover_scale: int | list[int] | None = None, moved: int = 0,

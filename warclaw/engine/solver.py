@@ -35,7 +35,7 @@ from warclaw.engine.score import ScoreBreakdown, score_plan
 FILTER_LIMIT = 60_000
 EPS = 1e-6
 # "optimal" means the plan's exact score is within this many points of a valid upper bound (the
-# CP-SAT objectives are integers of 1e-6 points; a 50-player score is ~5,000).
+# CP-SAT objectives are integers of 1e-8 points; a 50-player score is ~5,000).
 PROOF_TOL = 1e-3
 # Compositions with a reduced cost at most ZERO_RC are "on the LP's optimal face"; CP-SAT over
 # them gets ZERO_BUDGET deterministic seconds.
