@@ -170,8 +170,9 @@ def demo_webhook(base_url: str) -> str:
 
 
 def demo_alerts_config(url: str) -> str:
-    """The demo's [alerts] section: our team's objectives, and the daemon's start/stop and skirmishes."""
-    return (f'[alerts]\nwebhooks = {{ raid = "{url}" }}\nscan_seconds = 1.0\n'
+    """The demo's [alerts] section: our team's objectives, and the daemon's start/stop and skirmishes;
+    the squad plan (D on the TUI's Squad screen) goes to the same webhook."""
+    return (f'[alerts]\nwebhooks = {{ raid = "{url}" }}\nscan_seconds = 1.0\nplan_webhook = "raid"\n'
             '[[alerts.rules]]\nname = "objectives"\nevents = ["capture", "loss", "claim", "tier"]\n'
             'team = "ours"\nwebhook = "raid"\ncooldown_seconds = 5\n'
             '[[alerts.rules]]\nname = "raid-night"\nevents = ["daemon", "skirmish", "stale"]\nwebhook = "raid"\n')

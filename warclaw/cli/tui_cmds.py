@@ -46,5 +46,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                    match_id=getattr(args, "match", None), team=cfg.daemon.team or None,
                    roster_name=getattr(args, "roster", None) or "default", seed_roster=None,
                    default_mode=cfg.engine.default_mode, time_limit=cfg.engine.time_limit_seconds,
-                   seed=cfg.engine.seed, keymap=cfg.tui.keys,
+                   seed=cfg.engine.seed, keymap=cfg.tui.keys, alerts=cfg.alerts,
                    theme_file=Path(platformdirs.user_state_dir("warclaw")) / "tui-theme")

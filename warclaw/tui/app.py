@@ -31,7 +31,7 @@ from warclaw.errors import UserError
 from warclaw.tui import data as d
 from warclaw.tui.commands import TITLES, WarclawCommands
 from warclaw.tui.database import Database
-from warclaw.tui.messages import PlanStreamed, StateChanged
+from warclaw.tui.messages import DiscordPosted, PlanStreamed, StateChanged
 from warclaw.tui.planner import REPLAN_SECONDS, Planner
 from warclaw.tui.screens import SCREEN_PATHS, make_screen
 from warclaw.tui.screens.base import WarclawScreen
@@ -39,6 +39,7 @@ from warclaw.tui.state import PARTS, AppState
 from warclaw.tui.widgets import HELP_BINDING, SCREENS, Confirm, StatusBar
 
 if TYPE_CHECKING:
+    from warclaw.config import AlertsConfig
     from warclaw.engine import Catalog
     from warclaw.store import Store
     from warclaw.store.reader import Reader
@@ -70,7 +71,8 @@ class WarclawApp(App):
                  default_mode: str = "zerg", time_limit: float = 10.0, replan_time_limit: float = REPLAN_SECONDS,
                  clock: Callable[[], datetime] = utcnow, poll_interval: float = 0.25, live: bool = True,
                  export_dir: Path | None = None, start_screen: str = "matchup", seed: int = 0,
-                 keymap: dict[str, str] | None = None, theme_file: Path | None = None):
+                 keymap: dict[str, str] | None = None, theme_file: Path | None = None,
+                 alerts: AlertsConfig | None = None):
         super().__init__()
         # Remapped keys by binding id (config [tui] keys); check_keymap() has refused unknown ids.
         self.keymap = dict(keymap or {})
@@ -89,6 +91,7 @@ class WarclawApp(App):
         self.export_dir = export_dir or Path.cwd()
         self.start_screen = start_screen
         self.theme_file = theme_file  # where the theme picked is remembered (None: not remembered)
+        self.alerts = alerts  # the config's [alerts]: the webhook D on Squad posts the plan to
         self.loaded = asyncio.Event()
         self._dirty: set[str] = set()  # state parts changed and not drawn yet
         self._key_gate = 0  # > 0 while a dialog that just closed may still have keys on their way
@@ -201,6 +204,11 @@ class WarclawApp(App):
         parts, self._dirty = self._dirty, set()
         if parts:
             self.refresh_views(parts)
+
+    def on_discord_posted(self, message: DiscordPosted) -> None:
+        self.state.discord_note = message.note
+        self.notify(message.note, title="Discord", severity="information" if message.ok else "error",
+                    timeout=6 if message.ok else 12)
 
     def on_plan_streamed(self, message: PlanStreamed) -> None:
         self.planner.accept(message)

@@ -43,6 +43,7 @@ TITLES = {
     "squad.lock_build": ("Squad: lock/unlock selected player's build", "Re-plans around the lock"),
     "squad.export": ("Squad: export plan to a file", "Plain text, ready for Discord"),
     "squad.copy": ("Squad: copy plan to the clipboard", "OSC 52: works over SSH in most terminals"),
+    "squad.discord": ("Squad: post plan to Discord", "To alerts.plan_webhook; posting again edits those messages"),
     "squad.heat": ("Squad: hide/show the coverage heat map", "More room for the party grid"),
     "maps.map": ("Maps: filter by map", "Cycles all, EBG, Red/Blue/Green BL"),
     "maps.type": ("Maps: filter by type", "Cycles all, camp, tower, keep, castle, ruins"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from warclaw.config import AlertsConfig
     from warclaw.tui.database import Database
     from warclaw.tui.planner import Planner
     from warclaw.tui.state import AppState
@@ -21,6 +22,7 @@ class AppContext(Protocol):
     database: Database
     planner: Planner
     match_id: str | None
+    alerts: AlertsConfig | None  # the config's [alerts] (the plan's webhook), None without a config
 
     def data_now(self) -> datetime: ...
 

@@ -26,6 +26,16 @@ class StateChanged(Message):
         self.timeout = timeout
 
 
+class DiscordPosted(Message):
+    """From the Squad screen's posting thread: how posting the plan to Discord went (one line, the
+    webhook URL masked); ``ok`` False when nothing or not everything was posted."""
+
+    def __init__(self, note: str, ok: bool) -> None:
+        super().__init__()
+        self.note = note
+        self.ok = ok
+
+
 class PlanStreamed(Message):
     """From the solver thread: a better plan while solving (``final`` False) or the solve's result."""
 

@@ -428,13 +428,21 @@ class Planner:
         """The plan as readable text (``t``), or as Discord messages (``w``, ``y``: code blocks of at
         most 2,000 characters, one after another, with the abbreviations the heat map uses)."""
         from warclaw.engine.discord_text import plan_export_text
-        from warclaw.tui.plans import commanders, plan_text
+        from warclaw.tui.plans import plan_text
 
         pv = self.state.plan
         if pv is None or pv.plan is None or self.book is None:
             return None
-        try:
-            cmd = commanders(self.book.engine_roster())
-        except UserError:
-            cmd = set()
+        cmd = self.commanders()
         return plan_export_text(pv.result, cmd) if discord else plan_text(pv.result, cmd)
+
+    def commanders(self) -> set[str]:
+        """The roster's commanders (their party comes first in the text and the Discord messages)."""
+        from warclaw.tui.plans import commanders
+
+        if self.book is None:
+            return set()
+        try:
+            return commanders(self.book.engine_roster())
+        except UserError:
+            return set()

@@ -31,6 +31,8 @@ class AppState:
     solve_limit: float = 0.0            # its time limit, seconds
     roster_error: str | None = None     # why the roster cannot be planned now
     db_error: str | None = None         # the last failure reading the database
+    discord_confirmed: bool = False     # posting the plan to Discord was confirmed once this session
+    discord_note: str | None = None     # how the last post of the plan went (one line, URL masked)
     # Figures for the benchmark and tests (time.perf_counter() values).
     refreshed_at: float = 0.0
     edit_started_at: float = 0.0

@@ -12,23 +12,31 @@ import math
 import time
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
-from warclaw.common import clean
+from warclaw.common import clean, mask_webhook_url, safe_line
 from warclaw.engine.abbrev import CAP3
 from warclaw.engine.abbrev import build as short_build
+from warclaw.tui.messages import DiscordPosted
 from warclaw.tui.screens.planning import ABSENT, OPTIMIZE, PlanningScreen
-from warclaw.tui.widgets import Choose, PathPrompt, TextView, coverage_style
+from warclaw.tui.widgets import Choose, Confirm, PathPrompt, TextView, coverage_style
+
+if TYPE_CHECKING:
+    from warclaw.engine.solver import SolveResult
+    from warclaw.store import Store
 
 WIDE = 150  # from this width the party grid and heat map sit side by side
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 FREE = "·"  # an empty place in a party (a move target)
+NO_WEBHOOK = ('no Discord webhook for the plan: in the config file (warclaw --config FILE tui) set [alerts] '
+              'webhooks = { raid = "https://discord.com/api/webhooks/…" } and plan_webhook = "raid", then restart')
 
 
 def short_names(names: list[str]) -> dict[str, str]:
@@ -53,6 +61,7 @@ class SquadScreen(PlanningScreen):
         Binding("t", "details", "Text", id="squad.details"),
         Binding("w", "export_plan", "Export", id="squad.export"),
         Binding("y", "copy_plan", "Copy", id="squad.copy"),
+        Binding("D", "post_discord", "Discord", id="squad.discord"),  # shift+d: d alone deletes on Roster
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -236,10 +245,77 @@ class SquadScreen(PlanningScreen):
                     f"{'s' if blocks != 1 else ''}, {len(text)} characters). Terminals that do not take OSC 52 "
                     "(or tmux without set-clipboard on) copy nothing: w writes it to a file instead.", timeout=8)
 
+    def action_post_discord(self) -> None:
+        """Post the plan to the config's Discord webhook (``alerts.plan_webhook``), asked once a
+        session; posting again after a re-plan edits those messages instead of adding new ones."""
+        st = self.wapp.state
+        pv = st.plan
+        if pv is None or pv.plan is None:
+            self.notify("no plan yet: press o", severity="warning")
+            return
+        if st.solving:
+            self.notify("a solve is running: post its plan when it ends (Esc stops it)", severity="warning")
+            return
+        if any(w.group == "discord" and w.is_running for w in self.app.workers):
+            self.notify("still posting the plan to Discord…", timeout=3)
+            return
+        from warclaw.discord.post import webhook_url
+        from warclaw.engine.discord_text import plan_messages
+
+        alerts = self.wapp.alerts
+        try:
+            if alerts is None:
+                raise ValueError("no config")
+            url = webhook_url(alerts, None)
+        except ValueError:
+            st.discord_note = NO_WEBHOOK
+            self.notify(NO_WEBHOOK, title="Discord", severity="warning", timeout=12)
+            return
+        book = self.planner.book
+        assert book is not None and alerts is not None
+        result, cmd, store, username = pv.result, self.planner.commanders(), book.store, alerts.username
+        count = len(plan_messages(result, cmd))
+        name, masked = clean(alerts.plan_webhook), mask_webhook_url(url)
+        where = f"{name} (…{masked[masked.find('/webhooks/'):]})"  # the id tells webhooks apart; the token masked
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                st.discord_confirmed = True
+                self.notify(f"posting the plan to Discord {name}…", timeout=3)
+                self._post_to_discord(result, cmd, url, f"roster:{book.name}", store, username, name)
+        if st.discord_confirmed:
+            answered(True)
+        else:
+            self.app.push_screen(Confirm(f"Post the plan ({count} message{'s' if count != 1 else ''}) to the Discord "
+                                         f"webhook {where}? Posting again after a re-plan edits these messages.",
+                                         "Post"), answered)
+
+    @work(thread=True, group="discord", exclusive=True, name="post to Discord")
+    def _post_to_discord(self, result: SolveResult, commanders: set[str], url: str, plan_key: str, store: Store,
+                         username: str, name: str) -> None:
+        """In a thread (post_plan blocks on HTTP and the database); the answer goes to the app as a
+        message: one line, the URL masked, whatever went wrong."""
+        from warclaw.discord.post import post_plan
+        from warclaw.discord.webhook import WebhookError
+
+        try:
+            out = post_plan(result, commanders, url, plan_key=plan_key, store=store, username=username)
+        except WebhookError as e:  # its message names the webhook, masked
+            self.app.post_message(DiscordPosted(f"plan not posted to Discord: {safe_line(e)}", ok=False))
+            return
+        except Exception as e:  # noqa: BLE001 - any failure is one line on screen, never a traceback
+            self.app.post_message(DiscordPosted(f"plan not posted to Discord {name}: {safe_line(e)}", ok=False))
+            return
+        what = ", ".join(f"{n} {w}" for n, w in ((out.edited, "edited"), (out.posted, "new"),
+                                                 (out.deleted, "deleted")) if n)
+        n = len(out.message_ids)
+        note = f"posted {n} message{'s' if n != 1 else ''} to Discord {name} ({what})"
+        self.app.post_message(DiscordPosted("; ".join([note, *out.notes]), ok=True))
+
     def command_applies(self, binding_id: str) -> bool:
         has_plan = bool(self.wapp.state.plan and self.wapp.state.plan.plan)
         if binding_id in ("squad.export", "squad.copy", "squad.lock_party", "squad.lock_build", "squad.move",
-                          "squad.details"):
+                          "squad.details", "squad.discord"):
             return has_plan
         if binding_id == "squad.stop":
             return bool(self.wapp.state.solving or self.picked)
