@@ -3,6 +3,7 @@ nothing is stored that `optimize` would refuse, and nothing already stored is lo
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -105,8 +106,7 @@ def test_lock_party_10_pow_20_is_one_line(tmp_path, db, fmt):
     where = "players[0] (A).lock_party" if fmt == "toml" else "row 2 (A).lock_party"
     expected = f"{where}: expected a party number from 1 to {MAX_PARTY}, got {big}"
     one_line(warclaw("--db", db, "roster", "import", str(f)), expected)
-    if fmt == "toml":  # optimize reads roster TOML only
-        one_line(warclaw("optimize", str(f)), expected)
+    one_line(warclaw("optimize", str(f)), expected)  # a sign-up sheet too, with the same line
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -258,3 +258,87 @@ def test_roster_import_on_a_full_disk_is_one_line_and_loses_nothing(tmp_path, sm
     filler.unlink(missing_ok=True)
     r = warclaw("--db", db, "roster", "show", "raid")
     assert r.returncode == 0 and "1 players" in r.stdout and "Aelin.1234" in r.stdout
+
+
+# --- optimize and score read sign-up sheets, with import's checks and lines -----------------------
+
+SHEET = ("name,builds,commander,lock_party,with\n"
+         "Aelin.1234,firebrand,yes,1,Bran.5678\nBran.5678,scourge;firebrand,,,Aelin.1234\nCara.9,scrapper,,,\n")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".txt"])
+def test_optimize_and_score_read_a_csv_sign_up_sheet(tmp_path, suffix):
+    """A .csv by its name, another name by its header line; the plan then scores."""
+    sheet = tmp_path / f"signup{suffix}"
+    sheet.write_text(SHEET)
+    r = warclaw("optimize", str(sheet), "--json", "--time-limit", "5")
+    assert r.returncode == 0, r.stderr
+    plan = json.loads(r.stdout)
+    members = {m["name"]: p["number"] for p in plan["parties"] for m in p["members"]}
+    assert set(members) == {"Aelin.1234", "Bran.5678", "Cara.9"} and members["Aelin.1234"] == 1
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(r.stdout)
+    s = warclaw("score", str(sheet), str(plan_file), "--json")
+    assert s.returncode == 0, s.stderr
+    scored = json.loads(s.stdout)
+    assert scored["valid"] and scored["score"] == pytest.approx(plan["score"])
+
+
+BAD_SHEETS = {
+    "cells": ("name,builds,lock_party,commander\nA,firebrand,x,\nB,nonsense,,\nC,firebrand,,perhaps\n",
+              ["row 2, column lock_party: expected a party number, got 'x'",
+               "row 4, column commander: expected yes or no, got 'perhaps'",
+               "row 3 (B).builds: 'nonsense' is neither a catalog build id nor a spec name"]),
+    "names": ("name,builds,with\nA,firebrand,Z\nA,scourge,\n", ["players: 'A' is listed twice"]),
+    "with": ("name,builds,with\nA,firebrand,Z\n", ["players (A).with: unknown player 'Z'"]),
+    "infeasible": ("name,builds,lock_party\nA,firebrand,3\nB,firebrand,\n",
+                   ["infeasible roster: A is locked to party 3, but 2 players make only 1 party of 5"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SHEETS)
+def test_a_bad_sheet_gets_the_same_lines_from_optimize_and_import(tmp_path, db, case):
+    text, expected = BAD_SHEETS[case]
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text(text)
+    opt, imp = warclaw("optimize", str(sheet)), warclaw("--db", db, "roster", "import", str(sheet))
+    assert opt.returncode == imp.returncode != 0
+    assert "Traceback" not in opt.stderr + imp.stderr
+    lines = opt.stderr.strip().splitlines()
+    assert lines == imp.stderr.strip().splitlines()
+    assert sorted(lines) == sorted(f"warclaw: {sheet}: {e}" for e in expected)
+
+
+# --- plan files: party numbers in range, names as the roster's -----------------------------------
+
+@pytest.mark.parametrize("number,shown", [
+    ("100000000000000000000", "100000000000000000000"), ("-3", "-3"), ("0", "0"), ("10001", "10001"),
+    ("1.5", "1.5"), ('"1"', '"1"'), ("true", "true"), ("1e400", "Infinity"), ("null", "null"),
+    ("[[1]]", "[[1]]"),
+], ids=["10**20", "negative", "zero", "above-max", "float", "text", "bool", "inf", "null", "list"])
+def test_a_plan_with_an_absurd_party_number_is_one_line(tmp_path, number, shown):
+    sheet = tmp_path / "signup.csv"
+    sheet.write_text(SHEET)
+    plan = tmp_path / "plan.json"
+    members = '[{"name": "Aelin.1234", "build": "firebrand-support"}, {"name": "Bran.5678", "build": "scourge-strip"}]'
+    plan.write_text('{"parties": [{"number": ' + number + ', "members": ' + members + '}]}')
+    expected = (f"{plan}: parties[0] (Aelin.1234 and 1 more).number: expected a party number from 1 to {MAX_PARTY},"
+                f" got {shown}")
+    assert one_line(warclaw("score", str(sheet), str(plan))) == f"warclaw: {expected}"
+    assert one_line(warclaw("optimize", str(sheet), "--previous", str(plan))) == f"warclaw: {expected}"
+
+
+@pytest.mark.parametrize("member,expected", [
+    ('{"name": "' + "x" * 100_000 + '", "build": "firebrand-support"}',
+     "parties[0].members[0].name: expected at most 80 characters, got 100000"),
+    ('{"name": "A\\u001b]0;owned\\u0007", "build": "firebrand-support"}',
+     "parties[0].members[0].name: must not contain control characters (found ␛)"),
+    ('{"name": "Aelin.1234", "build": "fire\\nbrand"}',
+     "parties[0].members[0] (Aelin.1234).build: must not contain control characters (found ␊)"),
+], ids=["long-name", "escape-name", "newline-build"])
+def test_a_plan_member_name_or_build_is_checked_as_the_rosters(tmp_path, member, expected):
+    sheet = tmp_path / "signup.csv"
+    sheet.write_text(SHEET)
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"parties": [{"number": 1, "members": [' + member + ']}]}')
+    one_line(warclaw("score", str(sheet), str(plan)), str(plan), expected)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from warclaw.common import InputTooLarge, parse_nested, read_bounded
-from warclaw.engine import Catalog, Plan, Roster, catalog_from_mapping, plan_from_mapping, roster_from_mapping
+from warclaw.engine import Catalog, Plan, catalog_from_mapping, plan_from_mapping
 from warclaw.errors import UserError
 
 SHIPPED_CATALOG = "catalog.toml"
@@ -63,10 +63,6 @@ def load_catalog(user_path: str | None = None) -> Catalog:
     override = read_toml(user_path, "catalog") if user_path else None
     return catalog_from_mapping(shipped_catalog_mapping(), override, source="shipped catalog",
                                 override_source=str(user_path))
-
-
-def load_roster(path: str | Path, catalog: Catalog) -> Roster:
-    return roster_from_mapping(read_toml(path, "roster"), catalog, source=str(path))
 
 
 def load_plan(path: str | Path) -> Plan:

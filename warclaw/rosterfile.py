@@ -5,7 +5,8 @@ CSV columns (header row required, any order, case-insensitive, each once): ``nam
 ``lock_build``, ``with`` (names separated by ``;`` or ``/``; a name holding one of them is written
 with a backslash before it, ``Foo\;Bar``), ``present``. Flags accept yes/no, true/false, 1/0, x or
 empty. A row with more cells than the header is refused, not cut. Every problem names the file,
-the row and the column.
+the row and the column. A cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+``@``, tab, CR first) is exported behind a ``'`` and read back without it.
 
 A roster read from a file gets every check ``optimize`` makes (the engine's own validation,
 locks against the party count, ``with`` groups against the party size), so nothing is stored that
@@ -19,13 +20,14 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from warclaw.common import clean
-from warclaw.engine import Catalog, InfeasibleRoster, roster_from_mapping
+from warclaw.engine import Catalog, InfeasibleRoster, Roster, roster_from_mapping
 from warclaw.engine.problem import build_problem
 from warclaw.engine.roster import player_from_mapping
 from warclaw.engine.solver import resolve_mode
@@ -71,6 +73,28 @@ def _join(names: list[str]) -> str:
     return ";".join(re.sub(r"([;/\\])", r"\\\1", n) for n in names)
 
 
+# A cell a spreadsheet would run as a formula (CSV injection): exported with a leading ' (the
+# spreadsheets' own "text" mark), which an import drops again, so the round trip stays exact.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
+
+
+def guard_cell(value: str) -> str:
+    """The cell as exported: a leading ' before a formula character, and before a ' that an import
+    would otherwise take for the mark (so ``'=x`` comes back as ``'=x``)."""
+    if value.startswith(FORMULA_START) or (value.startswith(_QUOTE) and unguard_cell(value) != value):
+        return _QUOTE + value
+    return value
+
+
+def unguard_cell(value: str) -> str:
+    """The inverse of :func:`guard_cell`: ``'=x`` is ``=x``, ``''=x`` is ``'=x``; a name such as
+    ``'Tis`` (a ' before anything else) is kept as it is."""
+    if len(value) > 1 and value[0] == _QUOTE and (value[1] == _QUOTE or value[1:].startswith(FORMULA_START)):
+        return value[1:]
+    return value
+
+
 def roster_from_csv(text: str, source: str) -> dict[str, Any]:
     return _csv_rows(text, source)[0]
 
@@ -108,7 +132,7 @@ def _csv_rows(text: str, source: str, problems: list[str] | None = None) -> tupl
     for row in _rows(reader, source):
         row_no = reader.line_num  # DictReader skips blank lines; this is the sheet's own line
         def cell(col: str, row=row) -> str:
-            return (row.get(columns[col]) or "").strip() if col in columns else ""
+            return unguard_cell((row.get(columns[col]) or "").strip()) if col in columns else ""
 
         extra = [v for v in row.get(_EXTRA, []) if v.strip()] + [row[c] for c in unnamed if (row.get(c) or "").strip()]
         if extra:
@@ -154,51 +178,92 @@ def roster_to_csv(data: dict[str, Any]) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for p in data.get("players", []):
-        w.writerow([p["name"], _join(p["builds"]), "yes" if p.get("commander") else "",
-                    p.get("lock_party") or "", p.get("lock_build") or "", _join(p.get("with", [])),
-                    "" if p.get("present", True) else "no"])
+        w.writerow([guard_cell(str(c)) for c in (
+            p["name"], _join(p["builds"]), "yes" if p.get("commander") else "", p.get("lock_party") or "",
+            p.get("lock_build") or "", _join(p.get("with", [])), "" if p.get("present", True) else "no")])
     return out.getvalue()
 
 
-def read_roster_file(path: str | Path, catalog: Catalog, default_mode: str | None = None) -> dict[str, Any]:
-    """A roster mapping from a .toml or .csv file, with every check the optimizer would make
-    (``default_mode`` when the roster names none, as ``optimize`` would use). Every bad row is
-    named, one line each (a sign-up sheet is fixed in one go, not one error at a time)."""
+@dataclass(frozen=True)
+class RosterFile:
+    """A roster file read and checked field by field: its mapping (the roster TOML's shape), the
+    engine's roster, and for a sheet the line of each player (messages name rows, not indexes)."""
+
+    path: Path
+    data: dict[str, Any]
+    roster: Roster
+    rows: list[int] | None
+
+    def where(self, message: str) -> str:
+        return _where(message, self.rows)
+
+
+def _where(message: str, rows: list[int] | None) -> str:
+    """A sheet's row, not the index in the parsed list."""
+    return re.sub(r"players\[(\d+)\]", lambda m: f"row {rows[int(m.group(1))]}", message) if rows else message
+
+
+def is_csv(path: Path) -> bool:
+    """A sign-up sheet: a ``.csv`` name, or (a regular file named neither ``.csv`` nor ``.toml``,
+    e.g. ``signup.txt``) one whose first line is a CSV header with the columns name and builds."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".toml"):
+        return suffix == ".csv"
+    try:
+        if not path.is_file():
+            return False  # a pipe is read once, as TOML (read_toml names any problem)
+        with open(path, "rb") as fh:
+            first = fh.read(4096).decode("utf-8", "replace").removeprefix("\ufeff").lstrip().partition("\n")[0]
+    except OSError:
+        return False
+    cells = {c.strip().strip('"').lower() for c in first.split(",")}
+    return {"name", "builds"} <= cells
+
+
+def load_roster_file(path: str | Path, catalog: Catalog) -> RosterFile:
+    """A .toml or .csv roster (by its extension; a .toml or any other name is read as TOML) with the
+    engine's checks of every field: what ``optimize`` reads and ``roster import`` stores. Every bad
+    row is named, one line each (a sign-up sheet is fixed in one go, not one error at a time)."""
     p = Path(path)
     problems: list[str] = []
     rows: list[int] | None = None
-    if p.suffix.lower() == ".csv":
+    if is_csv(p):
         text = read_text(p, "roster", encoding="utf-8-sig")  # sheets saved by Excel start with a BOM
         data, rows = _csv_rows(text, str(p), problems)
     else:
         data = read_toml(p, "roster")
-
-    def where(message: str) -> str:  # a sheet's row, not the index in the parsed list
-        return re.sub(r"players\[(\d+)\]", lambda m: f"row {rows[int(m.group(1))]}", message) if rows else message
-
     players = data.get("players") if isinstance(data, dict) else None
     if isinstance(players, list):
         for i, player in enumerate(players):
             try:
                 player_from_mapping(player, catalog, f"{p}: players[{i}]")
             except UserError as e:
-                problems.append(where(str(e)))
+                problems.append(_where(str(e), rows))
+    roster = None
     if not problems:
         try:
-            check_roster(data, catalog, str(p), default_mode)
-        except InfeasibleRoster as e:
-            raise InfeasibleRoster(where(str(e))) from None  # exit status 3, as optimize
+            roster = roster_from_mapping(data, catalog, source=str(p))
         except UserError as e:
-            problems.append(where(str(e)))
-    if problems:
+            problems.append(_where(str(e), rows))
+    if problems or roster is None:
         raise UserError("\n".join(problems))
-    return data
+    return RosterFile(p, data, roster, rows)
 
 
-def check_roster(data: dict[str, Any], catalog: Catalog, source: str, default_mode: str | None = None) -> None:
-    """The engine's checks, the same ``optimize`` makes: the fields, then the locks and ``with``
-    groups of the present players against the party count and size; raises a one-line UserError."""
-    roster = roster_from_mapping(data, catalog, source=source)
+def read_roster_file(path: str | Path, catalog: Catalog, default_mode: str | None = None) -> dict[str, Any]:
+    """A roster mapping from a .toml or .csv file, with every check the optimizer would make
+    (``default_mode`` when the roster names none, as ``optimize`` would use): the fields
+    (:func:`load_roster_file`), then the locks and ``with`` groups of the present players."""
+    f = load_roster_file(path, catalog)
+    try:
+        check_feasible(f.roster, catalog, str(f.path), default_mode)
+    except InfeasibleRoster as e:
+        raise InfeasibleRoster(f.where(str(e))) from None  # exit status 3, as optimize
+    return f.data
+
+
+def check_feasible(roster: Roster, catalog: Catalog, source: str, default_mode: str | None = None) -> None:
+    """The locks and ``with`` groups of the present players against the party count and size."""
     if not any(p.present for p in roster.players):
         return  # nobody to plan yet (e.g. a guild imported as absent): the locks are checked when they come
     mode = resolve_mode(catalog, roster, default_mode)

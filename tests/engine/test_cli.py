@@ -122,4 +122,4 @@ def test_bad_plan_json(tmp_path, roster_file):
     plan = tmp_path / "p.json"
     plan.write_text('{"parties": [{"number": "one", "members": []}]}')
     out = run("score", str(roster_file), str(plan))
-    assert out.returncode == 1 and "parties[0].number: expected a party number >= 1" in out.stderr
+    assert out.returncode == 1 and 'parties[0].number: expected a party number from 1 to 10000, got "one"' in out.stderr

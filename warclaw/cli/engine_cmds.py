@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("optimize", help="assign every player of a roster a build and a party")
-    p.add_argument("roster", help="roster TOML file")
+    p.add_argument("roster", help="roster file: TOML, or a CSV sign-up sheet (.csv) as roster import reads it")
     p.add_argument("--mode", help="game mode (default: the roster's, then config engine.default_mode)")
     p.add_argument("--time-limit", type=_positive, help="seconds (default: config engine.time_limit_seconds)")
     p.add_argument("--previous", help="previous plan JSON: re-plan with the change penalty")
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("score", help="score any plan (for example one written by hand)")
-    p.add_argument("roster", help="roster TOML file")
+    p.add_argument("roster", help="roster file: TOML, or a CSV sign-up sheet (.csv) as roster import reads it")
     p.add_argument("plan", help="plan JSON file (the shape `optimize --json` prints)")
     p.add_argument("--mode")
     p.add_argument("--previous", help="previous plan JSON, to count the change penalty")
@@ -82,10 +82,11 @@ def cmd_catalog(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_optimize(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.engine import InfeasibleRoster, RosterError, optimize
     from warclaw.engine.report import plan_text, result_mapping
-    from warclaw.files import load_plan, load_roster
+    from warclaw.files import load_plan
+    from warclaw.rosterfile import load_roster_file
 
     catalog = _catalog(ctx)
-    roster = load_roster(args.roster, catalog)
+    roster = load_roster_file(args.roster, catalog).roster
     mode = _mode(ctx, catalog, roster, args.mode)
     previous = load_plan(args.previous) if args.previous else None
     discord_url = _discord_url(args, ctx) if args.discord is not None else None  # before a long solve
@@ -143,10 +144,11 @@ def _post_to_discord(args: argparse.Namespace, ctx: Context, res, commanders: se
 def cmd_score(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.engine import score_plan
     from warclaw.engine.report import move_text, score_mapping
-    from warclaw.files import load_plan, load_roster
+    from warclaw.files import load_plan
+    from warclaw.rosterfile import load_roster_file
 
     catalog = _catalog(ctx)
-    roster = load_roster(args.roster, catalog).present()
+    roster = load_roster_file(args.roster, catalog).roster.present()
     mode = _mode(ctx, catalog, roster, args.mode)
     plan = load_plan(args.plan)
     previous = load_plan(args.previous) if args.previous else None

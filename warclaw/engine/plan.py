@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from warclaw.common import MAX_PARTY, clean, name_problem
 from warclaw.engine.errors import PlanError
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as the file spells it (true, "1", Infinity), cut short for a one-line message."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return clean(text, 40)
 
 
 @dataclass(frozen=True)
@@ -40,14 +51,25 @@ def plan_from_mapping(data: Any, source: str = "plan") -> Plan:
         if not isinstance(party, dict):
             raise PlanError(f"{where}: expected an object with number and members")
         number = party.get("number")
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise PlanError(f"{where}.number: expected a party number >= 1, got {number!r}")
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_PARTY:
+            members = party.get("members")
+            names = [m["name"] for m in members if isinstance(m, dict) and isinstance(m.get("name"), str)] \
+                if isinstance(members, list) else []
+            who = f" ({clean(names[0], 40)}{f' and {len(names) - 1} more' if len(names) > 1 else ''})" if names else ""
+            raise PlanError(f"{where}{who}.number: expected a party number from 1 to {MAX_PARTY}, got {_shown(number)}")
         members = party.get("members")
         if not isinstance(members, list):
             raise PlanError(f"{where}.members: expected a list of {{name, build}}")
         for j, m in enumerate(members):
             if not isinstance(m, dict) or not isinstance(m.get("name"), str) or not isinstance(m.get("build"), str):
                 raise PlanError(f"{where}.members[{j}]: expected {{\"name\": str, \"build\": str}}")
+            # Names and build ids are shown on terminals and compared with the roster's: its rules.
+            problem = name_problem(m["name"])
+            if problem:
+                raise PlanError(f"{where}.members[{j}].name: {problem}")
+            problem = name_problem(m["build"])
+            if problem:
+                raise PlanError(f"{where}.members[{j}] ({m['name']}).build: {problem}")
             if m["name"] in assignments:
                 raise PlanError(f"{where}.members[{j}]: {m['name']!r} appears twice in the plan")
             assignments[m["name"]] = Assignment(number, m["build"])
