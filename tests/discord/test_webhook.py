@@ -172,3 +172,28 @@ def test_webhook_urls_are_masked_everywhere():
     assert scrub_secrets(json.dumps({"u": url})).count("AbCdEfGh") == 0
     assert is_webhook_url(url) and is_webhook_url("http://127.0.0.1:8/api/v10/webhooks/1/abcdefghij")
     assert not is_webhook_url("https://discord.com/channels/1/2") and not is_webhook_url("not a url")
+
+
+def test_warclaw_fakediscord_runs_as_a_process_and_stops_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WARCLAW_CONFIG": str(tmp_path / "none.toml")}
+    proc = subprocess.Popen([sys.executable, "-m", "warclaw", "fakediscord", "--port", "0", "--webhook", "raid"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("fake Discord listening on http://127.0.0.1:"), first
+        hook = proc.stdout.readline().strip()
+        assert hook.startswith("webhook raid: http://127.0.0.1:")
+        url = hook.split(": ", 1)[1]
+        r = httpx.post(url, params={"wait": "true"}, json={"content": "hello"})
+        assert r.status_code == 200 and r.json()["content"] == "hello"
+        base = first.split(" on ", 1)[1].strip()
+        assert [m["payload"]["content"] for m in httpx.get(f"{base}/_control/messages").json()] == ["hello"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and err == ""

@@ -31,17 +31,16 @@ import hashlib
 import json
 import logging
 import math
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from warclaw.common import mask_webhook_url
+from warclaw.fakehttp import FakeHandler, FakeHttpServer
 
 log = logging.getLogger("warclaw.discord.fake")
 
@@ -185,22 +184,12 @@ def _embed_errors(e: Any) -> dict[str, Any]:
     return out
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     server_version = "cloudflare"
-    sys_version = ""
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass  # the request log is FakeDiscord.requests
 
     def _dispatch(self) -> None:
         try:
-            self.server.fake._handle(self)
+            self.server.owner._handle(self)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as e:  # a bug in the fake must be an answer, not a hung test
@@ -220,26 +209,13 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 204:
             self.wfile.write(data)
 
-    def drop(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    fake: FakeDiscord
-
 
 class FakeDiscord:
     """A fake Discord: ``with FakeDiscord() as d: url = d.create_webhook("alerts")`` then POST to ``url``."""
 
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1", rate_limit: int = 5,
                  rate_window: float = 2.0, seed: int = 0):
-        self._host, self._port = host, port
+        self._http = FakeHttpServer(self, _Handler, host=host, port=port, name="fake-discord")
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.seed = seed
         self.webhooks: dict[str, Webhook] = {}
@@ -249,25 +225,16 @@ class FakeDiscord:
         self._lock = threading.Lock()
         self._seq = 0
         self._active = 0
-        self._httpd: _Server | None = None
 
     # -- lifecycle
 
     def start(self) -> FakeDiscord:
-        httpd = _Server((self._host, self._port), _Handler)
-        httpd.fake = self
-        self._httpd = httpd
-        self._port = int(httpd.server_address[1])  # a restart after stop() keeps the same port
-        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                         name="fake-discord").start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop listening (an outage: connections are refused); ``start()`` again on the same port."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        self._http.stop()
 
     def __enter__(self) -> FakeDiscord:
         return self.start()
@@ -277,11 +244,11 @@ class FakeDiscord:
 
     @property
     def port(self) -> int:
-        return self._port
+        return self._http.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._host}:{self._port}"
+        return self._http.base_url
 
     # -- driving it
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from warclaw.fakehttp import FakeHandler, FakeHttpServer
 from warclaw.gw2api.fake import recorded
 from warclaw.gw2api.fake.faults import Fault, FaultSet
 from warclaw.gw2api.fake.routes import (
@@ -70,23 +69,12 @@ class _ServerBucket:
             return True
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+class _Handler(FakeHandler):
     server_version = "Quaggans"
-    sys_version = ""
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without NODELAY, Nagle + delayed ACK add ~40 ms each.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass  # the request log is FakeGW2Api.requests; stderr noise helps nobody
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         try:
-            self.server.api._handle(self)
+            self.server.owner._handle(self)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (e.g. its timeout fired first)
         except Exception as e:  # a bug in the fake must show up as an answer, not a hung test
@@ -103,19 +91,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def drop(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    api: FakeGW2Api
 
 
 class FakeGW2Api:
@@ -142,25 +117,16 @@ class FakeGW2Api:
         self._bucket = _ServerBucket(300, 5.0) if rate_limit else None
         self._router = Router(self)
         self._lock = threading.Lock()
-        self._host, self._port = host, port
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http = FakeHttpServer(self, _Handler, host=host, port=port, name="fake-gw2api")
 
     # -- lifecycle
 
     def start(self) -> FakeGW2Api:
-        httpd = _Server((self._host, self._port), _Handler)
-        httpd.api = self
-        self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="fake-gw2api")
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        self._http.stop()
 
     def __enter__(self) -> FakeGW2Api:
         return self.start()
@@ -179,13 +145,13 @@ class FakeGW2Api:
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
+        if not self._http.running:
             raise RuntimeError("the fake API is not running; use it as a context manager or call start()")
-        return int(self._httpd.server_address[1])
+        return self._http.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return f"http://{self._http.host}:{self.port}"
 
     # -- driving it
 
