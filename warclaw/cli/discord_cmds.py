@@ -133,11 +133,18 @@ def run_alert_resend(args: argparse.Namespace, ctx: Context) -> int:
     from warclaw.store import Store
     from warclaw.store.models import AlertOutbox
     from warclaw.store.queries import ATTENTION
+    from warclaw.store.reader import Reader, SchemaUpgradeDue
 
     cfg = ctx.config
     wanted = sorted(set(args.ids))
     problems: list[str] = []
-    with Store.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms) as store, store.write() as s:
+    try:  # never creates or upgrades a database: the daemon does
+        Reader.open(cfg.database_url(), busy_timeout_ms=cfg.database.busy_timeout_ms).close()
+    except SchemaUpgradeDue as e:
+        state = "no database there yet" if e.state == "missing" else f"schema {e.state}"
+        raise UserError(f"no alert outbox to resend from ({state}): the daemon creates or upgrades it") from None
+    with Store.open(cfg.database_url(), upgrade=False, busy_timeout_ms=cfg.database.busy_timeout_ms) as store, \
+            store.write() as s:
         rows = {r.id: r for r in s.scalars(select(AlertOutbox).where(AlertOutbox.id.in_(wanted)))}
         for i in wanted:
             r = rows.get(i)
