@@ -150,3 +150,23 @@ def test_expiry_in_two_rounds_makes_one_notice_and_spares_alerts_sent_by_hand(st
         assert notice["count"] == 2 and notice["title"] == "2 alerts expired unsent"
         titles = [e["title"] for msg in discord.received() for e in msg.embeds]
         assert titles.count("2 alerts expired unsent") == 1 and len(titles) == 2
+
+
+def test_rule_teams_are_checked_against_the_shipped_teams_and_the_worlds_once_synced(store):
+    from warclaw.daemon.alerts import check_rule_teams
+    from warclaw.store.ingest import apply_teams
+
+    url = "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    cfg = parse_config({"alerts": {"webhooks": {"raid": url}, "rules": [
+        {"name": f"r{i}", "events": ["capture"], "team": team, "webhook": "raid"}
+        for i, team in enumerate(["moogooloo", "11001", "Gandara", "Nowhere", "Red"])]}}, "c.toml")
+    with store.read() as s:  # a new database: teams are known (shipped), worlds not yet
+        problems, unchecked = check_rule_teams(s, cfg)
+    assert problems == [] and [x.split(":")[1].strip() for x in unchecked] == ["alerts.rules[2].team", "alerts.rules[3].team"]
+    with store.write() as s:
+        apply_teams(s, {2101: "Gandara", 2014: "Gunnar's Hold"}, kind="world")
+    with store.read() as s:
+        problems, unchecked = check_rule_teams(s, cfg)
+    assert unchecked == [] and problems == [
+        "c.toml: alerts.rules[3].team: no team or world named 'Nowhere' (the shipped team list and the worlds synced);"
+        " expected ours, any, red, green, blue, or a team's name or id, e.g. 'Moogooloo' or 11001"]

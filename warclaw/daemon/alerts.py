@@ -105,10 +105,14 @@ def our_team_ids(session: Session, config: Config) -> list[int]:
     return sorted(team_ids(session, team)) if team else []
 
 
-def check_rule_teams(session: Session, config: Config) -> list[str]:
-    """One line per rule whose ``team`` names no team or world known (at start and on reload)."""
-    problems = []
+def check_rule_teams(session: Session, config: Config) -> tuple[list[str], list[str]]:
+    """Rules whose ``team`` names no team or world known, one line each (at start and on reload):
+    (problems, unchecked). Before the daemon has synced ``/v2/worlds`` (a new database) only team
+    names can be checked; an unknown name is then *unchecked* (a warning), not refused."""
+    problems: list[str] = []
+    unchecked: list[str] = []
     known_ids: set[int] | None = None
+    worlds_synced = session.scalar(select(Team.id).where(Team.kind == "world").limit(1)) is not None
     for i, rule in enumerate(config.alerts.rules):
         if rule.team in ALERT_TEAMS:
             continue
@@ -119,12 +123,18 @@ def check_rule_teams(session: Session, config: Config) -> list[str]:
                 for tid, wid in session.execute(select(MatchTeam.team_id, MatchTeam.world_id)):
                     known_ids |= {tid, wid}
             ids &= known_ids
-        if not ids:
-            example = next(iter(sorted(all_teams().items())), (11001, "Moogooloo"))
-            problems.append(f"{config.source or '<config>'}: alerts.rules[{i}].team: no team or world named "
-                            f"{rule.team!r} (the shipped team list and the worlds synced); expected "
-                            f"{', '.join(ALERT_TEAMS)}, or a team's name or id, e.g. {example[1]!r} or {example[0]}")
-    return problems
+        if ids:
+            continue
+        where = f"{config.source or '<config>'}: alerts.rules[{i}].team: "
+        if not worlds_synced:
+            unchecked.append(f"{where}{rule.team!r} is no team name; world names are checked once the daemon has "
+                             "synced /v2/worlds (until then the rule matches nothing unless it is a world)")
+            continue
+        example = next(iter(sorted(all_teams().items())), (11001, "Moogooloo"))
+        problems.append(f"{where}no team or world named {rule.team!r} (the shipped team list and the worlds "
+                        f"synced); expected {', '.join(ALERT_TEAMS)}, or a team's name or id, e.g. {example[1]!r} "
+                        f"or {example[0]}")
+    return problems, unchecked
 
 
 def load_names(session: Session, config: Config, events: list[Event]) -> Names:

@@ -94,11 +94,15 @@ def open_store_for_writing(cfg: Config) -> Store:
 
 
 def rule_team_problems(store: Store, cfg: Config) -> list[str]:
-    """Alert rules naming a team or world the database and the shipped team list do not know."""
+    """Alert rules naming a team or world the database and the shipped team list do not know (what
+    cannot be checked yet is logged as a warning)."""
     if all(r.team in ALERT_TEAMS for r in cfg.alerts.rules):
         return []
     with store.read() as s:
-        return check_rule_teams(s, cfg)
+        problems, unchecked = check_rule_teams(s, cfg)
+    for line in unchecked:
+        log.warning("%s", line)
+    return problems
 
 
 def _remember_secrets(cfg: Config) -> None:
