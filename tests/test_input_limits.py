@@ -342,3 +342,20 @@ def test_a_plan_member_name_or_build_is_checked_as_the_rosters(tmp_path, member,
     plan = tmp_path / "plan.json"
     plan.write_text('{"parties": [{"number": 1, "members": [' + member + ']}]}')
     one_line(warclaw("score", str(sheet), str(plan)), str(plan), expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ('name = "raid"\n' + player("A"), None),  # a file's own name: optimize ignored it, import refused it
+    (player("A", lock_build='"scourge"'), "players[0] (A).lock_build: 'scourge' is not one of the player's builds ['firebrand']"),
+    (player("A", commander='"yes"'), "players[0] (A).commander: expected true or false"),
+    (player("A", **{"with": '["A"]'}), "players (A).with: a player cannot be 'with' themselves"),
+    ('[[players]]\nname = "A"\nbuilds = ["firebrand", ""]\n', "players[0] (A).builds: '': expected a non-empty string"),
+], ids=["file-name", "lock-build", "flag", "with-self", "empty-build"])
+def test_import_and_optimize_accept_and_refuse_the_same_roster_files(tmp_path, db, text, expected):
+    f = tmp_path / "r.toml"
+    f.write_text(text)
+    opt, imp = warclaw("optimize", str(f), "--time-limit", "2"), warclaw("--db", db, "roster", "import", str(f))
+    if expected is None:
+        assert opt.returncode == imp.returncode == 0, opt.stderr + imp.stderr
+        return
+    assert one_line(opt) == one_line(imp) == f"warclaw: {f}: {expected}"

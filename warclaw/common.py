@@ -237,3 +237,63 @@ def name_problem(value: object, max_len: int = MAX_NAME_LEN) -> str | None:
     if value != value.strip():
         return f"must not start or end with spaces: {value!r}"
     return None
+
+
+# --- roster fields -------------------------------------------------------------------------------
+
+# A player of the roster TOML (the engine's shape; the database stores the same fields).
+PLAYER_KEYS = frozenset({"name", "builds", "commander", "lock_party", "lock_build", "with", "present"})
+# A roster's own keys: ``name`` is allowed (and ignored) in a file, the name is given where it is stored.
+ROSTER_KEYS = frozenset({"mode", "players", "name"})
+
+
+def player_problem(d: object, where: str, *, builds_required: bool = True) -> str | None:
+    """Why the mapping ``d`` cannot be a roster player, as one line starting with ``where``, or None.
+
+    The one check of a player's fields that needs no build catalog, for the engine (which then
+    resolves the builds against its catalog) and for the store (``builds_required=False``: a player
+    linked to an API key is stored before the daemon derives his builds). So ``roster import``, the
+    TUI's edits and ``optimize`` refuse the same players with the same words.
+    """
+    if not isinstance(d, dict):
+        return f"{where}: expected a table with name and builds"
+    unknown = set(d) - PLAYER_KEYS
+    if unknown:
+        return (f"{where}: unknown key {clean(sorted(map(str, unknown))[0], 40)!r};"
+                f" expected: {', '.join(sorted(PLAYER_KEYS))}")
+    name = d.get("name")
+    problem = name_problem(name)
+    if problem:
+        return f"{where}.name: {problem}"
+    where = f"{where} ({name})"
+    builds = d.get("builds", None if builds_required else [])
+    if not isinstance(builds, list) or not all(isinstance(b, str) for b in builds):
+        return f"{where}.builds: expected a list of build ids or spec names"
+    if builds_required and not builds:
+        return f"{where}.builds: expected at least one build id or spec name"
+    for b in builds:
+        problem = name_problem(b)
+        if problem:
+            return f"{where}.builds: {clean(b, 60)!r}: {problem}"
+    for flag in ("commander", "present"):
+        if not isinstance(d.get(flag, False), bool):
+            return f"{where}.{flag}: expected true or false"
+    lock_party = d.get("lock_party")
+    if lock_party is not None and (isinstance(lock_party, bool) or not isinstance(lock_party, int)
+                                   or not 1 <= lock_party <= MAX_PARTY):
+        return f"{where}.lock_party: expected a party number from 1 to {MAX_PARTY}, got {clean(repr(lock_party), 40)}"
+    lock_build = d.get("lock_build")
+    if lock_build is not None:
+        if not isinstance(lock_build, str):
+            return f"{where}.lock_build: expected a build id or spec name"
+        problem = name_problem(lock_build)
+        if problem:
+            return f"{where}.lock_build: {problem}"
+    with_ = d.get("with", [])
+    if not isinstance(with_, list) or not all(isinstance(w, str) for w in with_):
+        return f"{where}.with: expected a list of player names"
+    for w in with_:
+        problem = name_problem(w)
+        if problem:
+            return f"{where}.with: player name {clean(w, 40)!r}: {problem}"
+    return None

@@ -47,9 +47,9 @@ def test_saving_again_replaces_the_roster(store):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"players": [{"builds": ["x"]}]}, r"players\[0\].name: must be a non-empty string"),
-        ({"players": [{"name": "A", "builds": "firebrand"}]}, r"players\[0\].builds: must be a list"),
-        ({"players": [{"name": "A", "lock_party": 0}]}, r"lock_party: must be a party number"),
+        ({"players": [{"builds": ["x"]}]}, r"players\[0\].name: expected a non-empty string"),
+        ({"players": [{"name": "A", "builds": "firebrand"}]}, r"players\[0\] \(A\).builds: expected a list"),
+        ({"players": [{"name": "A", "lock_party": 0}]}, r"lock_party: expected a party number from 1 to 10000, got 0"),
         ({"players": [{"name": "A", "colour": "red"}]}, r"unknown key 'colour'"),
         ({"players": [{"name": "A"}, {"name": "A"}]}, r"players\[1\].name: 'A' appears twice"),
         ({"mode": 3, "players": []}, r"mode: must be a string"),
@@ -135,8 +135,9 @@ def test_a_95_character_name_is_refused_in_one_line_naming_the_field(store):
         rosters.save_roster(s, "raid", {"players": [{"name": "Aelin.1234", "builds": ["firebrand"]}]})
     with pytest.raises(RosterError) as e, store.write() as s:
         rosters.add_player(s, "raid", {"name": long_name, "builds": ["firebrand"]})
-    assert str(e.value) == "roster 'raid': player.name: 95 characters, at most 80 allowed"
-    with pytest.raises(RosterError, match=r"players\[0\]\.name: 95 characters, at most 80"), store.write() as s:
+    assert str(e.value) == "roster 'raid': player.name: expected at most 80 characters, got 95"  # optimize's words
+    with pytest.raises(RosterError, match=r"players\[0\]\.name: expected at most 80 characters, got 95"), \
+            store.write() as s:
         rosters.save_roster(s, "raid", {"players": [{"name": long_name, "builds": []}]})
     with pytest.raises(RosterError, match="roster name: 95 characters, at most 80"), store.write() as s:
         rosters.save_roster(s, long_name, {"players": []})
@@ -153,3 +154,47 @@ def test_every_write_checks_text_lengths_before_the_database_does(store):
     assert str(e.value) == "rosters.name: 81 characters, at most 80 allowed"
     with store.read() as s:
         assert rosters.list_rosters(s) == []
+
+
+BAD_PLAYERS = [
+    {"name": "A", "builds": ["firebrand"], "lock_party": 0},
+    {"name": "A", "builds": ["firebrand"], "lock_party": 10**20},
+    {"name": "A", "builds": ["firebrand"], "commander": "yes"},
+    {"name": "A", "builds": ["firebrand"], "colour": "red"},
+    {"name": "A\x1b]0;x\x07", "builds": ["firebrand"]},
+    {"name": " A", "builds": ["firebrand"]},
+    {"name": "A", "builds": ["fire\nbrand"]},
+    {"name": "A", "builds": "firebrand"},
+    {"name": "A", "builds": ["firebrand"], "with": ["B\x00"]},
+    {"name": "A", "builds": ["firebrand"], "lock_build": 3},
+    {"name": "A", "builds": ["firebrand"], "present": 1},
+]
+
+
+@pytest.mark.parametrize("bad", BAD_PLAYERS, ids=range(len(BAD_PLAYERS)))
+def test_the_store_refuses_a_player_with_the_engines_words(store, catalog, bad):
+    """The TUI's edits (the store) and optimize (the engine) apply one check of a player's fields."""
+    from warclaw.engine import RosterError as EngineRosterError
+    from warclaw.engine.roster import player_from_mapping
+
+    with store.write() as s:
+        rosters.save_roster(s, "raid", {"players": [{"name": "Z", "builds": ["firebrand"]}]})
+    with pytest.raises(EngineRosterError) as engine:
+        player_from_mapping(bad, catalog, "W")
+    with pytest.raises(RosterError) as stored, store.write() as s:
+        rosters.add_player(s, "raid", bad)
+    with pytest.raises(RosterError) as saved, store.write() as s:
+        rosters.save_roster(s, "raid", {"players": [bad]})
+    said = str(engine.value).removeprefix("W")
+    assert str(stored.value) == f"roster 'raid': player{said}"
+    assert str(saved.value) == f"roster 'raid': players[0]{said}"
+
+
+def test_a_player_without_builds_yet_is_stored_but_not_planned(store, catalog):
+    """The one difference, on purpose: a player linked to a key waits for the daemon's builds."""
+    from warclaw.engine.roster import player_from_mapping
+
+    with store.write() as s:
+        rosters.save_roster(s, "raid", {"players": [{"name": "Keyed.1234", "builds": []}]})
+    with pytest.raises(Exception, match=r"W \(Keyed.1234\).builds: expected at least one build id"):
+        player_from_mapping({"name": "Keyed.1234", "builds": []}, catalog, "W")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from warclaw.common import MAX_PARTY, clean, name_problem
+from warclaw.common import ROSTER_KEYS, clean, player_problem
 from warclaw.engine.catalog import Catalog
 from warclaw.engine.errors import RosterError
-
-PLAYER_KEYS = {"name", "builds", "commander", "lock_party", "lock_build", "with", "present"}
 
 
 @dataclass(frozen=True)
@@ -68,19 +66,11 @@ def resolve_entry(catalog: Catalog, entry: str) -> list[str]:
 
 
 def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
-    if not isinstance(d, dict):
-        raise RosterError(f"{where}: expected a table with name and builds")
-    unknown = set(d) - PLAYER_KEYS
-    if unknown:
-        raise RosterError(f"{where}: unknown key {sorted(unknown)[0]!r}; expected: {', '.join(sorted(PLAYER_KEYS))}")
-    name = d.get("name")
-    problem = name_problem(name)
+    problem = player_problem(d, where)  # the fields (warclaw.common: the store checks with the same rules)
     if problem:
-        raise RosterError(f"{where}.name: {problem}")
+        raise RosterError(problem)
+    name, builds = d["name"], d["builds"]
     where = f"{where} ({name})"
-    builds = d.get("builds")
-    if not isinstance(builds, list) or not builds or not all(isinstance(b, str) for b in builds):
-        raise RosterError(f"{where}.builds: expected a non-empty list of build ids or spec names")
     allowed: dict[str, int] = {}
     for rank, entry in enumerate(builds):
         ids = resolve_entry(catalog, entry)
@@ -88,40 +78,21 @@ def player_from_mapping(d: Any, catalog: Catalog, where: str) -> Player:
             raise RosterError(f"{where}.builds: {clean(entry, 60)!r} is neither a catalog build id nor a spec name")
         for b in ids:
             allowed.setdefault(b, rank)
-    commander = d.get("commander", False)
-    if not isinstance(commander, bool):
-        raise RosterError(f"{where}.commander: expected true or false")
-    present = d.get("present", True)
-    if not isinstance(present, bool):
-        raise RosterError(f"{where}.present: expected true or false")
-    lock_party = d.get("lock_party")
-    if lock_party is not None and (isinstance(lock_party, bool) or not isinstance(lock_party, int)
-                                   or not 1 <= lock_party <= MAX_PARTY):
-        raise RosterError(f"{where}.lock_party: expected a party number from 1 to {MAX_PARTY}, got {clean(repr(lock_party), 40)}")
     lock_build = d.get("lock_build")
     locked: tuple[str, ...] = ()
     if lock_build is not None:
-        if not isinstance(lock_build, str):
-            raise RosterError(f"{where}.lock_build: expected a build id or spec name")
         locked = tuple(b for b in resolve_entry(catalog, lock_build) if b in allowed)
         if not locked:
             raise RosterError(f"{where}.lock_build: {clean(lock_build, 60)!r} is not one of the player's builds {builds}")
-    with_ = d.get("with", [])
-    if not isinstance(with_, list) or not all(isinstance(w, str) for w in with_):
-        raise RosterError(f"{where}.with: expected a list of player names")
-    for w in with_:
-        problem = name_problem(w)
-        if problem:
-            raise RosterError(f"{where}.with: player name {clean(w, 40)!r}: {problem}")
-    return Player(name=name, builds=tuple(builds), allowed=tuple(allowed.items()), commander=commander,
-                  lock_party=lock_party, lock_build=lock_build, locked_builds=locked, with_=tuple(with_),
-                  present=present)
+    return Player(name=name, builds=tuple(builds), allowed=tuple(allowed.items()), commander=d.get("commander", False),
+                  lock_party=d.get("lock_party"), lock_build=lock_build, locked_builds=locked,
+                  with_=tuple(d.get("with", [])), present=d.get("present", True))
 
 
 def roster_from_mapping(data: Any, catalog: Catalog, source: str = "roster") -> Roster:
     if not isinstance(data, dict):
         raise RosterError(f"{source}: expected a table with [[players]]")
-    unknown = set(data) - {"mode", "players", "name"}
+    unknown = set(data) - ROSTER_KEYS
     if unknown:
         raise RosterError(f"{source}: unknown key {sorted(unknown)[0]!r}; expected mode, players")
     mode = data.get("mode")

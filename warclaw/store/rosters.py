@@ -19,13 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from warclaw.common import MAX_PARTY, clean, name_problem
+from warclaw.common import ROSTER_KEYS, name_problem, player_problem
 from warclaw.errors import UserError
 from warclaw.store.limits import describe, max_length, too_long
 from warclaw.store.models import Roster, RosterPlayer, SavedPlan
 from warclaw.store.types import utcnow
-
-PLAYER_KEYS = {"name", "builds", "commander", "lock_party", "lock_build", "with"}
 
 
 class RosterError(UserError):
@@ -57,40 +55,13 @@ class PlayerRow:
 
 
 def _check_player(p: Any, where: str) -> dict[str, Any]:
-    if not isinstance(p, dict):
-        raise RosterError(f"{where}: must be a table of player fields")
-    unknown = set(p) - PLAYER_KEYS - {"present"}
-    if unknown:
-        raise RosterError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    name = p.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise RosterError(f"{where}.name: must be a non-empty string")
-    _check_length(name.strip(), RosterPlayer, "name", f"{where}.name")
-    problem = name_problem(name.strip())
+    """The engine's rules for a player's fields (:func:`warclaw.common.player_problem`, which
+    ``optimize`` applies too), except that builds may still be empty (a player linked to an API key
+    gets his from the daemon); then the database's column lengths."""
+    problem = player_problem(p, where, builds_required=False)
     if problem:
-        raise RosterError(f"{where}.name: {problem}")
-    builds = p.get("builds", [])
-    if not isinstance(builds, list) or not all(isinstance(b, str) and b for b in builds):
-        raise RosterError(f"{where}.builds: must be a list of build ids or spec names")
-    with_ = p.get("with", [])
-    if not isinstance(with_, list) or not all(isinstance(w, str) and w for w in with_):
-        raise RosterError(f"{where}.with: must be a list of player names")
-    for w in with_:
-        problem = name_problem(w)
-        if problem:
-            raise RosterError(f"{where}.with: player name {clean(w, 40)!r}: {problem}")
-    lock_party = p.get("lock_party")
-    if lock_party is not None and (
-        isinstance(lock_party, bool) or not isinstance(lock_party, int) or not 1 <= lock_party <= MAX_PARTY
-    ):
-        raise RosterError(f"{where}.lock_party: must be a party number from 1 to {MAX_PARTY}")
-    lock_build = p.get("lock_build")
-    if lock_build is not None and not isinstance(lock_build, str):
-        raise RosterError(f"{where}.lock_build: must be a build id or spec name")
-    _check_length(lock_build, RosterPlayer, "lock_build", f"{where}.lock_build")
-    for flag in ("commander", "present"):
-        if flag in p and not isinstance(p[flag], bool):
-            raise RosterError(f"{where}.{flag}: must be true or false")
+        raise RosterError(problem)
+    _check_length(p.get("lock_build"), RosterPlayer, "lock_build", f"{where} ({p['name']}).lock_build")
     return p
 
 
@@ -171,7 +142,7 @@ def save_roster(session: Session, name: str, data: dict[str, Any]) -> int:
     _check_roster_name(name)
     if not isinstance(data, dict):
         raise RosterError(f"roster {name!r}: must be a table with 'players'")
-    unknown = set(data) - {"mode", "players"}
+    unknown = set(data) - ROSTER_KEYS  # a file's own "name" is ignored, as optimize ignores it
     if unknown:
         raise RosterError(f"roster {name!r}: unknown key {sorted(unknown)[0]!r}")
     mode = data.get("mode")
