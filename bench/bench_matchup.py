@@ -13,7 +13,12 @@ of the 2025 week (points 13-41); its second half and the 2020 weeks are the chec
 
 from __future__ import annotations
 
+import copy
+import statistics
+import tempfile
 import time
+from datetime import timedelta
+from pathlib import Path
 
 from warclaw.common import parse_api_time
 from warclaw.gw2api.fake import recorded
@@ -68,6 +73,8 @@ def main() -> None:
           f" (an 80% band would hold ~{round(0.8 * 3 * len(after))})")
     print()
     _weeks_2020()
+    print()
+    query_speed()
 
 
 def _weeks_2020(samples: int = 500) -> None:
@@ -98,6 +105,67 @@ def _weeks_2020(samples: int = 500) -> None:
     for label, (won, count, err, flat_err) in rows.items():
         print(f"  {label:<22} ours better at {won}/{count} ({100 * won / count:.0f} %),"
               f" mean error ours {err / count:.1f} VP, flat {flat_err / count:.1f} VP")
+
+
+def _week_at(body: dict, finished: int, running_share: float) -> dict:
+    """The recorded week as the API showed it during skirmish ``finished + 1``: its skirmishes cut
+    there (the running one at ``running_share`` of its recorded score), VP as they stood."""
+    out = copy.deepcopy(body)
+    start = parse_api_time(out["start_time"])
+    sk = out["skirmishes"][:finished + 1]
+    sk[-1]["scores"] = {c: int(v * running_share) for c, v in sk[-1]["scores"].items()}
+    out["skirmishes"] = sk
+    schedule = r.rules().week_schedule("eu", start, finished)
+    out["victory_points"] = r.week_vp("eu", start, [(s["id"], s["scores"]) for s in sk[:finished]])
+    assert sum(out["victory_points"].values()) == sum(sum(v) for v in schedule)
+    return out
+
+
+def _median_ms(times: list[float]) -> str:
+    times = sorted(1000 * t for t in times)
+    return f"median {statistics.median(times):5.1f} ms, max {times[-1]:5.1f} ms"
+
+
+def query_speed(runs: int = 15) -> None:
+    """The TUI's current-matchup call (``queries.matchup`` through the sqlite3 reader, as the TUI
+    and ``warclaw matchup`` run it) on the recorded week ingested as the daemon would, at three
+    points of the week: nothing changed since the last call (the TUI's refresh), a new poll moved
+    the running skirmish's score, and the first call (``warclaw matchup``, or a skirmish just ended:
+    everything recomputed)."""
+    from warclaw.matchup import outlook
+    from warclaw.store import Store, queries
+    from warclaw.store.ingest import apply_match
+    from warclaw.store.reader import Reader
+
+    body = recorded.load(LIVE_2025)
+    start = parse_api_time(body["start_time"])
+    print("The TUI's current-matchup call (queries.matchup, sqlite3), recorded week ingested; 2000 samples")
+    print(f"  {'during skirmish':<16} {'first call / skirmish ended':>30} {'new poll (score moved)':>30} {'nothing changed':>30}")
+    with tempfile.TemporaryDirectory() as d:
+        for number in (1, 41, 83):
+            url = f"sqlite:///{Path(d) / f'week{number}.db'}"
+            now = start + timedelta(hours=2 * (number - 1), minutes=50)
+            with Store.open(url) as store, Reader.open(url) as reader:
+                with store.write() as s:
+                    pk = apply_match(s, _week_at(body, number - 1, 0.4), now).match_pk
+                first, polled, same = [], [], []
+                for _ in range(runs):
+                    outlook.clear_caches()
+                    t0 = time.perf_counter()
+                    queries.matchup(reader, pk, now)
+                    first.append(time.perf_counter() - t0)
+                for i in range(runs):
+                    with store.write() as s:  # the next poll: the running skirmish's score moved
+                        apply_match(s, _week_at(body, number - 1, 0.4 + 0.01 * (i + 1)), now)
+                    t0 = time.perf_counter()
+                    queries.matchup(reader, pk, now)
+                    polled.append(time.perf_counter() - t0)
+                for i in range(runs):
+                    t0 = time.perf_counter()
+                    queries.matchup(reader, pk, now + timedelta(seconds=i))  # the TUI's clock moves on
+                    same.append(time.perf_counter() - t0)
+            print(f"  {f'{number} of 84':<16} {_median_ms(first):>30} {_median_ms(polled):>30} {_median_ms(same):>30}")
+    print("  (before the caches and the block sampler: 40-90 ms for every call)")
 
 
 if __name__ == "__main__":

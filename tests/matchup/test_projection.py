@@ -123,3 +123,54 @@ def test_slots_shrink_toward_the_week_only_as_far_as_they_differ():
     even = projection.placement_chances(schedule, mixed, hours)
     assert all(abs(even[s][first] - even[0][first]) < 1e-9 for s in even)
     assert all(abs(sum(c) - 1) < 1e-9 for c in chances.values())
+
+
+def test_running_chances_follow_score_and_ppt():
+    level = projection.running_chances(projection.Running(scores=dict.fromkeys(COLORS, 1000),
+                                                          ppt=dict.fromkeys(COLORS, 200), ticks_left=12))
+    assert all(abs(c - 1 / 6) < 1e-6 for c in level)  # three equal teams: every order alike
+    lead = projection.running_chances(projection.Running(scores={"red": 3000, "blue": 1000, "green": 900},
+                                                         ppt={"red": 200, "blue": 200, "green": 200}, ticks_left=12))
+    assert abs(sum(lead) - 1) < 1e-9
+    assert sum(c for c, o in zip(lead, projection.ORDERS, strict=True) if o[0] == "red") > 0.999
+    # Blue leads green by 100 with 12 ticks (a spread of ~230) to go: likelier 2nd, far from sure.
+    blue_2nd = lead[projection.ORDERS.index(("red", "blue", "green"))]
+    assert 0.55 < blue_2nd < 0.8
+    over = projection.running_chances(projection.Running(scores={"red": 10, "blue": 20, "green": 30},
+                                                         ppt=dict.fromkeys(COLORS, 0), ticks_left=0))
+    assert over[projection.ORDERS.index(("green", "blue", "red"))] == 1.0  # no time left: the score stands
+
+
+def _outlook_args(share, red_bonus=0):
+    from datetime import timedelta
+
+    m = recorded.load(LIVE_2025)
+    start, end = parse_api_time(m["start_time"]), parse_api_time(m["end_time"])
+    sk = [(s["id"], s["scores"]) for s in m["skirmishes"][:41]]
+    sk[-1] = (41, {c: int(v * share) + (red_bonus if c == "red" else 0) for c, v in sk[-1][1].items()})
+    vp = r.week_vp("eu", start, sk[:40])
+    clock = start + timedelta(hours=80, minutes=50)
+    return ("2-1", start, end, clock, vp, sk, {"red": 150, "blue": 200, "green": 300})
+
+
+def test_outlook_is_kept_for_the_same_data_and_recomputed_for_new():
+    from datetime import timedelta
+
+    from warclaw.matchup import outlook
+
+    args = _outlook_args(0.5)
+    a = outlook.outlook(*args, samples=500)
+    a["teams"]["red"]["projection"]["p50"] = -1  # a caller's change does not reach the kept copy
+    b = outlook.outlook(*args, samples=500)
+    assert b["teams"]["red"]["projection"]["p50"] > 0
+    # A few seconds later, same data and the same 5-minute tick: the same answer.
+    later = (*args[:3], args[3] + timedelta(seconds=20), *args[4:])
+    assert outlook.outlook(*later, samples=500) == b
+    # Recomputed from nothing it is the same again (seeded), and new data gives a new answer.
+    outlook.clear_caches()
+    assert outlook.outlook(*args, samples=500) == b
+    # Red's running skirmish (night, 15/14/12) pulled far ahead: red's odds of winning it go to ~1.
+    moved = _outlook_args(0.5, red_bonus=20000)
+    c = outlook.outlook(*moved, samples=500)
+    assert c["skirmish"] == b["skirmish"]
+    assert c["teams"]["red"]["projection"]["p50"] > b["teams"]["red"]["projection"]["p50"]

@@ -6,9 +6,12 @@ One function for ``warclaw matchup --json`` and the TUI's Matchup screen, so bot
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from warclaw.matchup import need as need_mod
 from warclaw.matchup import projection
@@ -40,6 +43,12 @@ def running_number(start: datetime, end: datetime, clock: datetime, listed: Sequ
     return min(skirmish_count(start, end), max(skirmish_at(start, end, clock), max(listed, default=0)))
 
 
+# Recent results by their inputs: the TUI asks every refresh, the data changes once per poll.
+_MEMO: dict[tuple[object, ...], dict[str, object]] = {}
+_MEMO_SIZE = 16
+_MEMO_LOCK = threading.Lock()  # the TUI queries from worker threads
+
+
 def outlook(
     match_id: str,
     start: datetime,
@@ -56,14 +65,50 @@ def outlook(
 
     ``clock`` is the match's "now" (the API's clock for a replayed week); ``vp`` the awarded
     victory points; ``skirmishes`` the API's ``(number, scores)``, the running one included.
+
+    The clock matters only through the running skirmish's number and its 5-minute ticks left, so
+    the result is a function of those and the data: it is kept for the next call with the same
+    (the TUI refreshing without a new poll gets it back without recomputing; a fresh copy each time).
     """
+    shipped = table is None or table is rules()
     table = table or rules()
+    total = skirmish_count(start, end)
+    ended = clock >= end
+    number = total if ended else running_number(start, end, clock, [n for n, _ in skirmishes])
+    ticks_left = 0 if ended else max(0, math.ceil((skirmish_end(start, end, number) - clock) / TICK))
+    key = (match_id, start, end, number, ended, ticks_left, tuple(sorted(vp.items())),
+           tuple((n, tuple(sorted(s.items()))) for n, s in skirmishes), tuple(sorted(ppt.items())),
+           samples, tuple(team_ids))
+    with _MEMO_LOCK:
+        found = _MEMO.get(key) if shipped else None
+    if found is None:
+        found = _outlook(match_id, start, end, number, ended, ticks_left, vp, skirmishes, ppt, table, samples,
+                         team_ids)
+        if shipped:
+            with _MEMO_LOCK:
+                while len(_MEMO) >= _MEMO_SIZE:
+                    _MEMO.pop(next(iter(_MEMO)))
+                _MEMO[key] = found
+    return copy.deepcopy(found)
+
+
+def clear_caches() -> None:
+    """Forget every kept result (for benchmarks: the cost of a first call)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+    _needs.cache_clear()
+    projection.clear_cache()
+
+
+def _outlook(
+    match_id: str, start: datetime, end: datetime, number: int, ended: bool, ticks_left: int,
+    vp: Mapping[str, int], skirmishes: Sequence[tuple[int, Mapping[str, int]]], ppt: Mapping[str, int],
+    table: Rules, samples: int, team_ids: Sequence[int],
+) -> dict[str, object]:
     region = region_of(match_id, team_ids)
     total = skirmish_count(start, end)
     schedule = table.week_schedule(region, start, total)
     by_number = {n: s for n, s in skirmishes}
-    ended = clock >= end
-    number = total if ended else running_number(start, end, clock, list(by_number))
     finished = [(n, ranking(by_number[n])) for n in sorted(by_number) if n < number or ended]
     ends_at = skirmish_end(start, end, number)
     out: dict[str, object] = {
@@ -81,29 +126,31 @@ def outlook(
             chances = [0.0, 0.0, 0.0]
             chances[order.index(c)] = 1.0
             teams[c] = {"projection": {"p10": vp[c], "p50": vp[c], "p90": vp[c], "place_chances": chances},
-                        **_needs(c, vp, [], number)}
+                        **_needs(c, tuple(vp.items()), (), number)}
         out["teams"] = teams
         return out
     vp = _with_late_awards(vp, schedule, finished)
     current = by_number.get(number)
     running = None
     if current is not None:
-        ticks_left = max(0, math.ceil((ends_at - clock) / TICK))
         running = projection.Running(scores=current, ppt=ppt, ticks_left=ticks_left)
     hours = [skirmish_start(start, n).astimezone(UTC).hour for n in range(1, total + 1)]
     proj = projection.project(vp, schedule, finished, number, running, samples=samples,
                               seed=f"{match_id}:{_iso(start)}:{number}", hours=hours)
-    remaining = schedule[number - 1:]
+    remaining = tuple(schedule[number - 1:])
     for c in COLORS:
-        teams[c] = {"projection": proj[c].as_json(), **_needs(c, vp, remaining, number)}
+        teams[c] = {"projection": proj[c].as_json(), **_needs(c, tuple(vp.items()), remaining, number)}
     out["teams"] = teams
     return out
 
 
-def _needs(team: str, vp: Mapping[str, int], remaining: Sequence[tuple[int, int, int]], number: int) -> dict[str, object]:
+@lru_cache(maxsize=32)
+def _needs(team: str, vp_items: tuple[tuple[str, int], ...], remaining: tuple[tuple[int, int, int], ...],
+           number: int) -> dict[str, object]:
     """``need`` / ``need_not_third``: the fewest skirmish wins from the running one (``number``) on
     that make 1st / 1st-or-2nd certain (a tie on VP counts against the team), None if out of
-    reach; ``*_skirmishes`` name them."""
+    reach; ``*_skirmishes`` name them. Kept: they change only when VP are awarded."""
+    vp = dict(vp_items)
     out: dict[str, object] = {}
     for key, found in (("need", need_mod.wins_needed(team, vp, remaining)),
                        ("need_not_third", need_mod.wins_needed_not_third(team, vp, remaining))):

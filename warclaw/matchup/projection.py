@@ -125,18 +125,39 @@ def _pseudo_count(cells: Mapping[int, Sequence[int]]) -> float:
     return max(PRIOR, SHRINK_SCALE * (rate * (1 - rate) / between - 1))
 
 
-def _running_sampler(running: Running, rng: random.Random):  # type: ignore[no-untyped-def]
+# The running skirmish's order: the middle team's final score integrated over a grid of z values
+# (+-6 standard deviations, 121 points: the six chances add up to 1 within 1e-9).
+_GRID = [-6 + i / 10 for i in range(121)]
+_DENSITY = [math.exp(-z * z / 2) / math.sqrt(2 * math.pi) / 10 for z in _GRID]
+
+
+def running_chances(running: Running) -> list[float]:
+    """Chances of the six placements (``ORDERS``) of the running skirmish at its end.
+
+    Each team's score at the end is its score now plus its PPT for the ticks left, with normal
+    noise: war score per tick wanders with captures and lost objectives, by a third of the average
+    PPT (at least 10) per tick, growing with the square root of the ticks left.
+    """
     mean_ppt = sum(running.ppt.get(c, 0) for c in COLORS) / 3
-    # War score per tick wanders with captures and lost objectives; a third of the average PPT per
-    # tick (at least 10) is the spread, growing with the square root of the ticks left.
     spread = max(10.0, mean_ppt / 3) * math.sqrt(max(0, running.ticks_left))
-    expected = {c: running.scores.get(c, 0) + running.ppt.get(c, 0) * running.ticks_left for c in COLORS}
+    expected = [running.scores.get(c, 0) + running.ppt.get(c, 0) * running.ticks_left for c in COLORS]
+    if not spread:
+        order = tuple(sorted(COLORS, key=lambda c: -expected[COLORS.index(c)]))
+        return [1.0 if o == order else 0.0 for o in ORDERS]
 
-    def draw() -> tuple[str, ...]:
-        final = {c: expected[c] + rng.gauss(0.0, spread) for c in COLORS} if spread else expected
-        return tuple(sorted(COLORS, key=lambda c: -final[c]))
+    def above(x: float) -> float:  # P(N(0, 1) > x)
+        return 0.5 * math.erfc(x / math.sqrt(2))
 
-    return draw
+    out = []
+    for o in ORDERS:
+        first, middle, last = (expected[COLORS.index(c)] for c in o)
+        total = 0.0
+        for z, density in zip(_GRID, _DENSITY, strict=True):
+            y = middle + spread * z
+            total += density * above((y - first) / spread) * (1 - above((y - last) / spread))
+        out.append(total)
+    norm = sum(out)
+    return [x / norm for x in out]
 
 
 def project(
@@ -155,26 +176,30 @@ def project(
     the UTC hour each skirmish starts at (for the time slots; None: no slots)."""
     has_running = running is not None and first_open <= len(schedule)
     future, future_total, bits = _future(tuple(schedule), tuple((n, tuple(o)) for n, o in finished),
-                                   first_open + (1 if has_running else 0), tuple(hours) if hours else None,
-                                   samples, str(seed))
-    base = [vp.get(c, 0) for c in COLORS]
-    red, blue, green = [], [], []
-    for f in future:
-        r, b = f & ((1 << bits) - 1), f >> bits
-        red.append(base[0] + r)
-        blue.append(base[1] + b)
-        green.append(base[2] + future_total - r - b)
-    finals = [red, blue, green]
+                                         first_open + (1 if has_running else 0), tuple(hours) if hours else None,
+                                         samples, str(seed))
     if has_running and running is not None:
-        draw = _running_sampler(running, random.Random(f"{seed}:running"))
+        # The running skirmish, packed the same way: one draw per sample added to the future's sums.
         points = schedule[first_open - 1]
-        for i in range(samples):
-            for color, pts in zip(draw(), points, strict=True):
-                finals[COLORS.index(color)][i] += pts
+        packed = [points[o.index("red")] | points[o.index("blue")] << bits for o in ORDERS]
+        drawn = random.Random(f"{seed}:running").choices(packed, weights=running_chances(running), k=samples)
+        future = list(map(int.__add__, future, drawn))
+        future_total += sum(points)
+    mask = (1 << bits) - 1
+    base_r, base_b, base_g = (vp.get(c, 0) for c in COLORS)
+    red = [base_r + (f & mask) for f in future]
+    blue = [base_b + (f >> bits) for f in future]
+    top = base_r + base_b + base_g + future_total
+    green = [top - r - b for r, b in zip(red, blue, strict=True)]
+    finals = [red, blue, green]
     places = [[0, 0, 0] for _ in COLORS]
-    for totals in zip(red, blue, green, strict=True):
-        for place, i in enumerate(sorted(range(3), key=lambda i: -totals[i])):
-            places[i][place] += 1
+    for r, b, g in zip(red, blue, green, strict=True):
+        # 1st/2nd/3rd by VP; a tie goes to the team first in COLORS (as ``sorted`` would).
+        pr = (b > r) + (g > r)
+        pb = (r >= b) + (g > b)
+        places[0][pr] += 1
+        places[1][pb] += 1
+        places[2][3 - pr - pb] += 1
     out = {}
     for i, c in enumerate(COLORS):
         values = sorted(finals[i])
@@ -224,6 +249,11 @@ def _future(
             per_sample = drawn if times == 1 else list(map(sum, zip(*[iter(drawn)] * times, strict=True)))
             sums = list(map(int.__add__, sums, per_sample))
     return sums, total, bits
+
+
+def clear_cache() -> None:
+    """Forget the kept draws of future skirmishes (for benchmarks)."""
+    _future.cache_clear()
 
 
 def _block(single: Sequence[tuple[int, float]], size: int) -> tuple[list[int], list[float]]:
