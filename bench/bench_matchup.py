@@ -32,6 +32,12 @@ WEEKS_2020 = (("wvw/matches/gw2sharp_2020-12_matches_all.bulk.json", None),
                                                                            "na": "2020-12-19T02:00:00Z"}))
 FIRST_DAY = 12  # skirmishes in 24 hours
 HALF = 41  # the constants were chosen on points 13..HALF
+UNIFORM_BRIER = 2 / 3  # place chances of 1/3 each, whatever happens
+
+
+def _mean(values) -> float:  # type: ignore[no-untyped-def]
+    values = list(values)
+    return sum(values) / len(values)
 
 
 def _hours(start, count):  # type: ignore[no-untyped-def]
@@ -71,6 +77,9 @@ def main() -> None:
               f" mean error {sum(p.error for p in part) / len(part):.1f} VP (flat {sum(p.flat_error for p in part) / len(part):.1f})")
     print(f"final VP inside p10-p90: {sum(p.in_band for p in after)}/{3 * len(after)} team-points"
           f" (an 80% band would hold ~{round(0.8 * 3 * len(after))})")
+    first_day = [p for p in points if p.finished <= FIRST_DAY]
+    print(f"place chances against the final places (Brier, 0 = sure and right, {UNIFORM_BRIER:.3f} = 1/3 each):"
+          f" first day {_mean(p.brier for p in first_day):.3f}, after {_mean(p.brier for p in after):.3f}")
     print()
     _weeks_2020()
     print()
@@ -81,6 +90,7 @@ def _weeks_2020(samples: int = 500) -> None:
     """The check on data the constants never saw: every 2020-12 recording, points after day one."""
     rule_2025 = r.rules().victory_points[-1]
     rows = {"own rule (5/4/3)": [0, 0, 0.0, 0.0], "2025 schedule applied": [0, 0, 0.0, 0.0]}
+    brier: dict[str, list[float]] = {"first day": [], "after": []}
     weeks = 0
     t0 = time.perf_counter()
     for path, starts in WEEKS_2020:
@@ -93,8 +103,11 @@ def _weeks_2020(samples: int = 500) -> None:
             weeks += 1
             for label, schedule in (("own rule (5/4/3)", r.rules().week_schedule(region, start, len(finished))),
                                     ("2025 schedule applied", [rule_2025.at_hour(region, h) for h in hours])):
-                pts = projection.backtest(schedule, ranks, start=FIRST_DAY + 1, samples=samples,
-                                          seed=m["id"], hours=hours)
+                every = projection.backtest(schedule, ranks, start=1, samples=samples, seed=m["id"], hours=hours)
+                pts = [p for p in every if p.finished > FIRST_DAY]
+                if label.startswith("2025"):
+                    brier["first day"] += [p.brier for p in every if p.finished <= FIRST_DAY]
+                    brier["after"] += [p.brier for p in pts]
                 row = rows[label]
                 row[0] += sum(p.error < p.flat_error for p in pts)
                 row[1] += len(pts)
@@ -105,6 +118,9 @@ def _weeks_2020(samples: int = 500) -> None:
     for label, (won, count, err, flat_err) in rows.items():
         print(f"  {label:<22} ours better at {won}/{count} ({100 * won / count:.0f} %),"
               f" mean error ours {err / count:.1f} VP, flat {flat_err / count:.1f} VP")
+    print(f"  place chances against the places where each recording ends (Brier, 2025 schedule applied;"
+          f" {UNIFORM_BRIER:.3f} = 1/3 each): first day {_mean(brier['first day']):.3f},"
+          f" after {_mean(brier['after']):.3f}")
 
 
 def _week_at(body: dict, finished: int, running_share: float) -> dict:

@@ -275,6 +275,7 @@ class BacktestPoint:
     error: float  # the same for this projection's p50
     in_band: int  # teams whose final VP lies within p10..p90
     leader_chance: float  # chance given to the team that finished 1st
+    brier: float  # mean over the teams of the squared error of place_chances against the final places
 
 
 def backtest(
@@ -290,7 +291,8 @@ def backtest(
     for order, points in zip(rankings, sched, strict=True):
         for color, p in zip(order, points, strict=True):
             final[color] += p
-    winner = max(COLORS, key=lambda c: final[c])
+    places = sorted(COLORS, key=lambda c: -final[c])
+    winner = places[0]
     out = []
     vp = {c: 0 for c in COLORS}
     for k, (order, points) in enumerate(zip(rankings, sched, strict=True), start=1):
@@ -307,5 +309,6 @@ def backtest(
             error=sum(abs(proj[c].p50 - final[c]) for c in COLORS) / 3,
             in_band=sum(proj[c].p10 <= final[c] <= proj[c].p90 for c in COLORS),
             leader_chance=proj[winner].place_chances[0],
+            brier=sum((proj[c].place_chances[i] - (places.index(c) == i)) ** 2 for c in COLORS for i in range(3)) / 3,
         ))
     return out
