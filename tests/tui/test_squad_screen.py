@@ -11,7 +11,7 @@ from warclaw.tui.commands import commands
 from warclaw.tui.widgets import Choose
 
 from .conftest import TINY_PLAN
-from .helpers import cells, column, flat_members, members, settle, text
+from .helpers import cells, click_header, column, flat_members, members, settle, text
 
 
 async def optimize(app, pilot) -> None:
@@ -241,3 +241,24 @@ async def test_escape_takes_the_best_streamed_plan_when_the_solver_is_slow_to_st
         assert not app.state.solving and not returned.is_set()  # answered without the solver
         assert app.state.plan.plan is not None
         release.set()
+
+
+async def test_a_click_on_a_heat_map_column_orders_the_parties_by_it(saved_plan, make_app) -> None:
+    app = make_app(saved_plan, start_screen="squad")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        cov = app.state.plan.result.breakdown.coverage
+        cap = next(k for k in cov[1] if cov[2][k] < cov[1][k])  # party 2 is the weaker at it
+        await pilot.press("down")  # the cursor on party 2: it follows him
+        await pilot.press("h")
+        heat = app.screen.query_one("#heat")
+        label = next(c.label.plain for c in heat.columns.values() if c.key.value == cap)
+        await click_header(pilot, heat, label.strip())
+        assert [r[0].strip() for r in cells(app, "heat")] == ["2", "1"]
+        assert heat.columns[cap].label.plain.endswith("▲")
+        await pilot.press("h")  # the party grid in the same order, the cursor still on party 2
+        assert [r[0].strip() for r in cells(app, "parties")] == ["2", "1"] and app.screen.selected_party() == 2
+        assert members(app)[0] == [m["name"] for m in TINY_PLAN["parties"][1]["members"]]
+        await pilot.press("h")
+        await click_header(pilot, heat, label.strip())  # again: the strongest first
+        assert [r[0].strip() for r in cells(app, "heat")] == ["1", "2"] and heat.columns[cap].label.plain.endswith("▼")

@@ -26,7 +26,7 @@ from warclaw.engine.abbrev import CAP3
 from warclaw.engine.abbrev import build as short_build
 from warclaw.tui.messages import DiscordPosted
 from warclaw.tui.screens.planning import ABSENT, OPTIMIZE, PlanningScreen
-from warclaw.tui.widgets import Choose, Confirm, PathPrompt, TextView, coverage_style
+from warclaw.tui.widgets import Choose, ColumnSort, Confirm, PathPrompt, TextView, coverage_style
 
 if TYPE_CHECKING:
     from warclaw.engine.solver import SolveResult
@@ -74,6 +74,9 @@ class SquadScreen(PlanningScreen):
 
     def on_mount(self) -> None:
         self._caps: tuple[str, ...] = ()
+        # A click on a heat map column orders the parties by it, the weakest first (again: the
+        # strongest first); the party grid follows the same order.
+        self.heat_sort = ColumnSort()
         self._columns_for = 0
         self._cells: dict[tuple[int, int], str | None] = {}  # (row, column) -> player name (None: free place)
         self._party_of_row: list[int] = []
@@ -117,6 +120,23 @@ class SquadScreen(PlanningScreen):
         book = self.planner.book
         row = next((r for r in book.rows if r.name == name), None) if book and name else None
         return row.id if row else None
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table.id == "heat":
+            self.heat_sort.click(str(event.column_key.value))
+            self.refresh_view()
+
+    def party_order(self, pv) -> list[int]:
+        """The parties as the grid and the heat map list them: by number, or by the heat map's
+        sorted column (ties by number)."""
+        parties = sorted(pv.plan.parties())
+        cov = pv.result.breakdown.coverage if pv.result.breakdown else {}
+        col, rev = self.heat_sort.column, self.heat_sort.reverse
+        if col == "party":
+            return sorted(parties, reverse=rev)
+        if col and all(col in cov.get(g, {}) for g in parties):
+            return sorted(parties, key=lambda g: -cov[g][col] if rev else cov[g][col])
+        return parties
 
     def on_data_table_cell_highlighted(self, _event: DataTable.CellHighlighted) -> None:
         self._show_why()
@@ -407,6 +427,7 @@ class SquadScreen(PlanningScreen):
         size = catalog.mode(pv.result.mode).party_size if catalog and pv.result.mode in catalog.modes else 5
         size = max([size, *map(len, parties.values())])
         keep = (table.cursor_row, table.cursor_column)
+        kept_party = self._party_of_row[keep[0]] if 0 <= keep[0] < len(self._party_of_row) else None
         if size != self._columns_for:
             table.clear(columns=True)
             table.add_column(" P", key="party")
@@ -418,13 +439,14 @@ class SquadScreen(PlanningScreen):
         # Cells share the width left after the party column and the cell padding (2 each).
         width = self.size.width or 80
         if self.has_class("wide"):  # the heat map takes its columns' width beside the parties
-            width -= 4 + 4 * len(self._caps) + 4
+            width -= 4 + 4 * len(self._caps) + 4 + (2 if self.heat_sort.column else 0)  # + "▲"
         cell = max(8, (width - 4 - 2) // size - 1)  # one space before each cell (no cell padding)
         short = short_names(list(pv.plan.assignments))
         self._cells, self._party_of_row = {}, []
         commanders = {n for n, r in rows.items() if r.commander}
-        for row_i, (g, members) in enumerate(sorted(parties.items())):
-            members = sorted(members, key=lambda m: m[0] not in commanders)
+        order = self.party_order(pv)
+        for row_i, g in enumerate(order):
+            members = sorted(parties[g], key=lambda m: m[0] not in commanders)
             texts: list[Text] = []
             for col, (name, build) in enumerate(members, 1):
                 r = rows.get(name)
@@ -442,21 +464,20 @@ class SquadScreen(PlanningScreen):
                 self._cells[(row_i, col)] = None
             self._party_of_row.append(g)
             table.add_row(Text(f"{g:>3}", style="bold"), *texts, key=str(g))
-        if table.row_count:
-            table.move_cursor(row=min(keep[0], table.row_count - 1), column=max(1, min(keep[1], size)))
+        if table.row_count:  # the cursor stays on its party when the order changes
+            row = order.index(kept_party) if kept_party in order else min(keep[0], table.row_count - 1)
+            table.move_cursor(row=row, column=max(1, min(keep[1], size)))
 
     def _heat(self, pv) -> None:
         heat = self.query_one("#heat", DataTable)
-        heat.clear()
         cov = pv.result.breakdown.coverage if pv.result.breakdown else {}
         caps = tuple(next(iter(cov.values())).keys()) if cov else ()
-        if caps != self._caps:
-            heat.clear(columns=True)
-            heat.add_column(" P ", key="party")
-            for k in caps:
-                heat.add_column(f"{CAP3.get(k, k[:3]):>4}", key=k)
-            self._caps = caps
-        for g, c in sorted(cov.items()):
+        self.heat_sort.set_columns(heat, [("party", " P "), *((k, f"{CAP3.get(k, k[:3]):>4}") for k in caps)])
+        self._caps = caps
+        for g in self.party_order(pv):
+            if g not in cov:
+                continue
+            c = cov[g]
             heat.add_row(f" {g} ", *[Text(f"{round(c[k] * 100):>4}", style=coverage_style(c[k])) for k in caps],
                          key=str(g))
 
