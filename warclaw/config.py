@@ -19,6 +19,7 @@ import operator
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_type_hints
 
@@ -177,7 +178,12 @@ class AlertsConfig(_Section):
             self.webhooks[name] = url.strip()
 
 
-def _parse_alerts(data: dict) -> tuple[AlertsConfig | None, list[tuple[str | None, str]]]:
+# Checks a rule's named team (not ours/any/a colour): a problem, or None. The daemon passes one
+# that looks in its database, so a reload names an unknown team with the other bad keys.
+TeamCheck = Callable[[str], str | None]
+
+
+def _parse_alerts(data: dict, team_check: TeamCheck | None = None) -> tuple[AlertsConfig | None, list[tuple[str | None, str]]]:
     """``[alerts]`` with one problem per bad key, each rule checked on its own (``rules[2].team``)."""
     data = dict(data)
     rules_raw = data.pop("rules", [])
@@ -222,6 +228,10 @@ def _parse_alerts(data: dict) -> tuple[AlertsConfig | None, list[tuple[str | Non
         if isinstance(hook, str) and hook not in webhooks:
             known = ", ".join(sorted(webhooks)) or "none: add [alerts.webhooks]"
             problems.append((f"{where}.webhook", f"no webhook named {hook!r} (known: {known})"))
+        if rule is not None and team_check is not None and rule.team not in ALERT_TEAMS:
+            problem = team_check(rule.team)
+            if problem and f"{where}.team" not in reported:
+                problems.append((f"{where}.team", problem))
         if rule is not None:
             rules.append(rule)
     if problems or section is None:
@@ -364,7 +374,7 @@ def _convert(section: type[_S], data: dict) -> tuple[_S | None, list[tuple[str |
             return (None if problems else obj), problems
 
 
-def parse_config(data: dict, source: str = "<config>") -> Config:
+def parse_config(data: dict, source: str = "<config>", *, team_check: TeamCheck | None = None) -> Config:
     """Validate a parsed TOML document; raises ConfigError with one line per problem."""
     sections: dict[str, _Section] = {}
     problems: list[str] = []
@@ -375,7 +385,7 @@ def parse_config(data: dict, source: str = "<config>") -> Config:
         elif not isinstance(value, dict):
             problems.append(f"{source}: {name}: expected a table, got {_show(value)}")
         else:
-            obj, errs = _parse_alerts(value) if name == "alerts" else _convert(section, value)
+            obj, errs = _parse_alerts(value, team_check) if name == "alerts" else _convert(section, value)
             problems += [f"{source}: {name}.{key}: {p}" if key else f"{source}: {name}: {p}" for key, p in errs]
             if obj is not None:
                 sections[name] = obj
@@ -406,7 +416,7 @@ def find_config_path(explicit: str | None = None) -> Path | None:
     return path if path.exists() else None
 
 
-def load_config(explicit: str | None = None) -> Config:
+def load_config(explicit: str | None = None, *, team_check: TeamCheck | None = None) -> Config:
     path = find_config_path(explicit)
     if path is None:
         return Config()
@@ -422,4 +432,4 @@ def load_config(explicit: str | None = None) -> Config:
         data = parse_nested(tomllib.loads, raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, InputTooLarge) as e:
         raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
-    return parse_config(data, str(path))
+    return parse_config(data, str(path), team_check=team_check)

@@ -143,3 +143,17 @@ def test_every_message_names_its_outbox_ids():
             seen += [int(x.lstrip("#")) for x in marks]
         assert sum(len(e["title"]) + len(e.get("description", "")) + len(e["footer"]["text"]) for e in p["embeds"]) <= 6000
     assert seen == ids
+
+
+def test_a_team_check_reports_an_unknown_team_with_the_other_bad_keys():
+    known = {"Moogooloo", "11001"}
+    data = {"alerts": {"webhooks": {"raid": URL}, "digest_after": 11, "rules": [
+        {"name": "a", "events": ["capture"], "webhook": "raid", "team": "Moogooloo"},
+        {"name": "b", "events": ["capture"], "webhook": "raid", "team": "Mogoolo"},
+        {"name": "c", "events": ["capture"], "webhook": "raid", "team": "Blue"}]}}
+    with pytest.raises(ConfigError) as e:
+        parse_config(data, "c.toml", team_check=lambda t: None if t in known else f"no team named {t!r}")
+    assert e.value.problems == ["c.toml: alerts.digest_after: expected an integer <= 10, got 11",
+                                "c.toml: alerts.rules[1].team: no team named 'Mogoolo'"]
+    data["alerts"]["digest_after"] = 5
+    assert parse_config(data).alerts.rules[1].team == "Mogoolo"  # without a check (the TUI, the CLI): kept

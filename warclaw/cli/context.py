@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warclaw.config import Config, absolute_db_url, load_config, override
+from warclaw.config import Config, TeamCheck, absolute_db_url, load_config, override
 from warclaw.errors import UserError
 
 
@@ -15,6 +15,7 @@ class Context:
     config_path: str | None = None
     db: str | None = None
     api_base: str | None = None
+    team_check: TeamCheck | None = field(default=None, repr=False)  # the daemon's reload: rule teams too
     _config: Config | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -31,7 +32,7 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            cfg = load_config(self.config_path)
+            cfg = load_config(self.config_path, team_check=self.team_check)
             if self.db:
                 cfg.database.url = absolute_db_url(self.db, Path.cwd())
             if self.api_base:

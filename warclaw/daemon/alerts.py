@@ -105,35 +105,38 @@ def our_team_ids(session: Session, config: Config) -> list[int]:
     return sorted(team_ids(session, team)) if team else []
 
 
+def team_problem(session: Session, team: str) -> tuple[str | None, str | None]:
+    """What is wrong with a rule's named ``team``: (a problem, or a warning that it cannot be checked
+    yet), both None if it names a known team or world. Before the daemon has synced ``/v2/worlds``
+    (a new database) only team names can be checked: an unknown name is then only warned about."""
+    ids = team_ids(session, team)
+    if team.strip().isdigit():
+        known = set(session.scalars(select(Team.id))) | set(all_teams())
+        for tid, wid in session.execute(select(MatchTeam.team_id, MatchTeam.world_id)):
+            known |= {tid, wid}
+        ids &= known
+    if ids:
+        return None, None
+    if session.scalar(select(Team.id).where(Team.kind == "world").limit(1)) is None:
+        return None, (f"{team!r} is no team name; world names are checked once the daemon has synced /v2/worlds "
+                      "(until then the rule matches nothing unless it is a world)")
+    example = next(iter(sorted(all_teams().items())), (11001, "Moogooloo"))
+    return (f"no team or world named {team!r} (the shipped team list and the worlds synced); expected "
+            f"{', '.join(ALERT_TEAMS)}, or a team's name or id, e.g. {example[1]!r} or {example[0]}"), None
+
+
 def check_rule_teams(session: Session, config: Config) -> tuple[list[str], list[str]]:
-    """Rules whose ``team`` names no team or world known, one line each (at start and on reload):
-    (problems, unchecked). Before the daemon has synced ``/v2/worlds`` (a new database) only team
-    names can be checked; an unknown name is then *unchecked* (a warning), not refused."""
+    """Rules whose ``team`` names no team or world known, one line each (at start, once the
+    database is open): (problems, warnings that a name cannot be checked yet)."""
     problems: list[str] = []
     unchecked: list[str] = []
-    known_ids: set[int] | None = None
-    worlds_synced = session.scalar(select(Team.id).where(Team.kind == "world").limit(1)) is not None
     for i, rule in enumerate(config.alerts.rules):
         if rule.team in ALERT_TEAMS:
             continue
-        ids = team_ids(session, rule.team)
-        if rule.team.strip().isdigit():
-            if known_ids is None:
-                known_ids = set(session.scalars(select(Team.id))) | set(all_teams())
-                for tid, wid in session.execute(select(MatchTeam.team_id, MatchTeam.world_id)):
-                    known_ids |= {tid, wid}
-            ids &= known_ids
-        if ids:
-            continue
+        problem, warning = team_problem(session, rule.team)
         where = f"{config.source or '<config>'}: alerts.rules[{i}].team: "
-        if not worlds_synced:
-            unchecked.append(f"{where}{rule.team!r} is no team name; world names are checked once the daemon has "
-                             "synced /v2/worlds (until then the rule matches nothing unless it is a world)")
-            continue
-        example = next(iter(sorted(all_teams().items())), (11001, "Moogooloo"))
-        problems.append(f"{where}no team or world named {rule.team!r} (the shipped team list and the worlds "
-                        f"synced); expected {', '.join(ALERT_TEAMS)}, or a team's name or id, e.g. {example[1]!r} "
-                        f"or {example[0]}")
+        problems += [where + problem] if problem else []
+        unchecked += [where + warning] if warning else []
     return problems, unchecked
 
 

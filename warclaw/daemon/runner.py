@@ -17,10 +17,11 @@ import signal
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy.exc import SQLAlchemyError
 
 from warclaw.cli.context import Context
 from warclaw.config import ALERT_TEAMS, APP_NAME, Config, default_data_dir, find_config_path
-from warclaw.daemon.alerts import check_rule_teams
+from warclaw.daemon.alerts import check_rule_teams, team_problem
 from warclaw.daemon.dblock import DatabaseLock
 from warclaw.daemon.logs import SECRETS, setup_logging
 from warclaw.daemon.pidfile import AlreadyRunning, PidFile
@@ -103,6 +104,21 @@ def rule_team_problems(store: Store, cfg: Config) -> list[str]:
     for line in unchecked:
         log.warning("%s", line)
     return problems
+
+
+def _team_check(store: Store):
+    """For a reload: a rule's named team looked up in the database as the config is read."""
+    def check(team: str) -> str | None:
+        try:
+            with store.read() as s:
+                problem, warning = team_problem(s, team)
+        except SQLAlchemyError as e:  # not checkable now: the scan will match what it can
+            log.warning("alerts: rule team %r not checked: %s", team, describe_db_error(store.url, e))
+            return None
+        if warning:
+            log.warning("alerts: rule team %s", warning)
+        return problem
+    return check
 
 
 def _remember_secrets(cfg: Config) -> None:
@@ -241,17 +257,13 @@ async def _reload_loop(ctx: Context, svc, requested: asyncio.Event) -> None:
     while True:
         await requested.wait()
         requested.clear()
-        fresh = Context(config_path=ctx.config_path, db=ctx.db, api_base=ctx.api_base)
+        fresh = Context(config_path=ctx.config_path, db=ctx.db, api_base=ctx.api_base,
+                        team_check=_team_check(svc.store))
         try:
-            cfg = fresh.config
+            cfg = await asyncio.to_thread(getattr, fresh, "config")  # reads the database for rule teams
         except ConfigError as e:
             for problem in e.problems:  # one line per bad key, as at start
                 log.error("config reload failed, keeping the last good config: %s", problem)
-            continue
-        problems = await asyncio.to_thread(rule_team_problems, svc.store, cfg)
-        for problem in problems:
-            log.error("config reload failed, keeping the last good config: %s", problem)
-        if problems:
             continue
         try:
             svc.reconfigure(cfg)  # e.g. a malformed api.key is only caught when the client is built
