@@ -69,6 +69,10 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
+def _leave(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     import urllib.request  # here, not at the top: every command builds the parser that imports this module
 
@@ -95,6 +99,10 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     procs: list[subprocess.Popen] = []
     out = open(tmp / "processes.log", "w")  # noqa: SIM115 - closed in finally
     print(f"Warclaw demo in {tmp}")
+    # Closing the terminal (SIGHUP) or a kill (SIGTERM) leaves as q does: the finally below stops
+    # every helper. The daemon takes SIGHUP as "reload", so it would otherwise poll on, orphaned.
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, _leave)
     try:
         procs.append(subprocess.Popen([*me, "fakeapi", "--port", str(port), "--scenario", "replay", "--speed",
                                        str(args.speed)], env=env, stdout=out, stderr=subprocess.STDOUT))
