@@ -65,32 +65,46 @@ async def post_messages(url: str, messages: list[str], previous: list[str] | Non
     client = client or WebhookClient()
     out = PostResult([])
     previous = list(previous or [])
+    gone: list[str] = []  # previous messages deleted on the way
     try:
-        for i, text in enumerate(messages):
-            payload = {"content": text, "username": username, "allowed_mentions": {"parse": []}}
-            if i < len(previous):
-                try:
-                    await client.edit(url, previous[i], {"content": text, "allowed_mentions": {"parse": []}})
-                    out.message_ids.append(previous[i])
-                    out.edited += 1
-                    continue
-                except WebhookGone as e:
-                    if e.status != 404:
-                        raise
-                    out.notes.append(f"message {i + 1} was deleted in Discord: posted anew")
-            msg = await client.execute(url, payload)
-            out.message_ids.append(str(msg["id"]))
-            out.posted += 1
-        for mid in previous[len(messages):]:  # the plan needs fewer messages than last time
-            try:
-                await client.delete(url, mid)
-                out.deleted += 1
-            except WebhookGone:
-                pass  # already gone
+        await _post_all(client, url, messages, previous, out, gone, username)
+    except WebhookError as e:
+        # What is in the channel now: the messages done, then the old ones not reached (still there,
+        # with their old text). Kept on the error, so that the next post edits them instead of
+        # posting the done ones a second time.
+        left = [m for m in previous[len(out.message_ids):] if m not in gone]
+        e.message_ids = out.message_ids + left
+        raise
     finally:
         if own:
             await client.aclose()
     return out
+
+
+async def _post_all(client: WebhookClient, url: str, messages: list[str], previous: list[str], out: PostResult,
+                    gone: list[str], username: str) -> None:
+    for i, text in enumerate(messages):
+        payload = {"content": text, "username": username, "allowed_mentions": {"parse": []}}
+        if i < len(previous):
+            try:
+                await client.edit(url, previous[i], {"content": text, "allowed_mentions": {"parse": []}})
+                out.message_ids.append(previous[i])
+                out.edited += 1
+                continue
+            except WebhookGone as e:
+                if e.status != 404:
+                    raise
+                out.notes.append(f"message {i + 1} was deleted in Discord: posted anew")
+        msg = await client.execute(url, payload)
+        out.message_ids.append(str(msg["id"]))
+        out.posted += 1
+    for mid in previous[len(messages):]:  # the plan needs fewer messages than last time
+        try:
+            await client.delete(url, mid)
+            out.deleted += 1
+        except WebhookGone:
+            pass  # already gone
+        gone.append(mid)
 
 
 def _stored_ids(store: Store, plan_key: str, hook: str) -> list[str]:
@@ -125,7 +139,9 @@ def post_plan(result: SolveResult, commanders: set[str] | frozenset[str], url: s
     messages = plan_messages(result, commanders)
     try:
         out = asyncio.run(post_messages(url, messages, previous, client=client, username=username))
-    except WebhookError:
+    except WebhookError as e:
+        if store is not None and e.message_ids is not None and e.message_ids != previous:
+            _store_ids(store, plan_key, hook, e.message_ids)
         raise
     if store is not None:
         _store_ids(store, plan_key, hook, out.message_ids)

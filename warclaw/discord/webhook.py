@@ -31,6 +31,8 @@ class WebhookError(Exception):
     """A delivery failed; the message names the webhook masked. ``permanent``: retrying cannot help."""
 
     permanent = False
+    # Set by a multi-message post that failed part way: the message ids in the channel now.
+    message_ids: list[str] | None = None
 
     def __init__(self, url: str, problem: str, status: int | None = None):
         self.url_masked = mask_webhook_url(url)
