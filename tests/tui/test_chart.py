@@ -51,3 +51,11 @@ def test_value_ticks_fit_and_lie_in_the_range(low, span, most):
     step, ticks = value_ticks(low, low + span, most)
     assert 1 <= len(ticks) <= most
     assert all(low - 1e-6 * span <= t <= low + span * (1 + 1e-6) for t in ticks) or len(ticks) == 1
+
+
+def test_a_range_shorter_than_a_minute_still_labels_its_ends():
+    # The first seconds of data (the demo's first polls): no whole minute inside, still a time axis.
+    ticks = time_ticks(FRI_18 + timedelta(seconds=10), FRI_18 + timedelta(seconds=40), 6)
+    assert [label for _, label in ticks] == ["18:00:10", "18:00:40"]
+    one = time_ticks(FRI_18 + timedelta(seconds=5), FRI_18 + timedelta(seconds=20), 1)
+    assert [label for _, label in one] == ["18:00:05"]

@@ -55,6 +55,10 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int) -> list[tuple[dat
             label = f"{at:%a %H:%M}"
         previous_day = at.date()
         ticks.append((at, label))
+    if not ticks:
+        # A range shorter than the smallest step (the first minutes of data): its two ends, to
+        # the second, so the axis still says when.
+        ticks = [(start, f"{start:%H:%M:%S}")] + ([(end, f"{end:%H:%M:%S}")] if max_ticks > 1 and end > start else [])
     return ticks
 
 
