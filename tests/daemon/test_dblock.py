@@ -98,3 +98,97 @@ def test_the_default_pidfile_off_sqlite_is_named_for_its_database(tmp_path):
         paths.add(pidfile_path(cfg))
     assert len(paths) == 2  # one per database (the password is not part of its identity)
     assert not any("pw" in str(p) for p in paths)
+
+
+# --- the lock's session ended by the server while the daemon runs ---------------------------------
+
+def _admin(url: str):
+    import psycopg
+
+    from warclaw.store.reader import postgres_conninfo
+
+    return psycopg.connect(postgres_conninfo(url)[0], autocommit=True)
+
+
+def _terminate_lock_session(admin, pid: int) -> int:
+    """pg_terminate_backend on the daemon's lock connection (named for its pid); returns how many."""
+    return admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                         " WHERE application_name = %s", [f"warclaw daemon on {socket.gethostname()}, pid {pid}"]
+                         ).fetchone()[0]
+
+
+def _lock_holder_app(admin) -> str | None:
+    from warclaw.daemon.dblock import DAEMON_LOCK_KEY
+
+    row = admin.execute("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s", [DAEMON_LOCK_KEY]).fetchone()
+    return None if row is None else row[0]
+
+
+def _writes(admin) -> tuple:
+    """Everything the daemon writes all the time: heartbeats, the poll log, meta."""
+    return tuple(admin.execute(q).fetchall() for q in (
+        "SELECT component, pid, state, beat_at FROM heartbeats ORDER BY component",
+        "SELECT endpoint, last_attempt_at, total_failures FROM poll_log ORDER BY endpoint",
+        "SELECT key, value FROM meta ORDER BY key"))
+
+
+def test_a_daemon_whose_lock_session_is_ended_takes_it_again(pg_empty_url, api, tmp_path):
+    env = Env(tmp_path, api, pg_empty_url)
+    d = Daemon(env)
+    admin = _admin(pg_empty_url)
+    try:
+        d.wait_started()
+        name = f"warclaw daemon on {socket.gethostname()}, pid {d.proc.pid}"
+        wait_for(lambda: _lock_holder_app(admin) == name, timeout=30, what="the daemon's lock")
+        assert _terminate_lock_session(admin, d.proc.pid) == 1
+        # Nobody else took the database: the next check (or write) takes the lock again.
+        wait_for(lambda: _lock_holder_app(admin) == name, timeout=30, what="the lock taken again")
+        assert d.alive()
+        rc, out = d.terminate()
+        assert rc == 0, out
+        assert "the connection holding the database lock was lost: taking the lock again" in out
+        assert "Traceback" not in out
+    finally:
+        if d.alive():
+            d.kill()
+        admin.close()
+        env.close()
+
+
+def test_a_daemon_whose_lock_was_taken_meanwhile_stops_writing_at_once(pg_empty_url, api, tmp_path):
+    """The lock's session ends and another holder takes the lock before the daemon looks again
+    (here the test's own session, as a second daemon would, and then the write lock as its first
+    write would): the daemon's next check (every 2 s; the heartbeat is set to a minute) or write
+    refuses, not one write is made after that, and it exits (status 1) with one line."""
+    env = Env(tmp_path, api, pg_empty_url)
+    env.settings["daemon"]["heartbeat_seconds"] = 60.0
+    env.write_config()
+    d = Daemon(env)
+    admin, rival = _admin(pg_empty_url), _admin(pg_empty_url)
+    try:
+        from warclaw.daemon.dblock import DAEMON_LOCK_KEY
+        from warclaw.store.db import WRITE_LOCK_KEY
+
+        d.wait_started()
+        wait_for(lambda: _writes(admin)[1], timeout=30, what="the daemon's first poll")
+        assert _terminate_lock_session(admin, d.proc.pid) == 1
+        assert rival.execute("SELECT pg_try_advisory_lock(%s)", [DAEMON_LOCK_KEY]).fetchone()[0]
+        with rival.transaction():  # as the next daemon's first write: after any write in flight
+            rival.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+        before = _writes(admin)
+        out, _ = d.proc.communicate(timeout=30)  # well before its next heartbeat (60 s)
+        assert d.proc.returncode == 1, out
+        assert _writes(admin) == before  # not one write once the lock was gone, not even "stopped"
+        lost = [line for line in out.splitlines() if "lost the database lock" in line]
+        assert len(lost) == 1, out
+        assert lost[0].endswith(f"lost the database lock, stopping: a warclaw daemon is already running for"
+                                f" database {pg_empty_url}: a session from 127.0.0.1 (server pid"
+                                f" {rival.info.backend_pid})")
+        assert "Traceback" not in out and "database writes fail" not in out
+    finally:
+        if d.alive():
+            d.kill()
+        admin.close()
+        rival.close()
+        env.close()

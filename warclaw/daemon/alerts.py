@@ -44,7 +44,7 @@ from warclaw.discord.webhook import (
     WebhookUnavailable,
 )
 from warclaw.gw2api.teams import all_teams
-from warclaw.store.db import Store, describe_db_error
+from warclaw.store.db import Store, WriteRefused, describe_db_error
 from warclaw.store.ingest import insert_unless_exists
 from warclaw.store.models import AlertOutbox, Event, Guild, Match, MatchTeam, Objective, Team
 from warclaw.store.status import get_meta, set_meta
@@ -417,6 +417,8 @@ class AlertService:
     async def run(self) -> None:
         try:
             await self.recover()
+        except WriteRefused:
+            pass  # the database lock is gone: said once where it was found (daemon/dblock.py)
         except SQLAlchemyError as e:
             log.error("alerts: %s", describe_db_error(self.store.url, e))
         await asyncio.gather(self._scan_loop(), self._deliver_loop())
@@ -448,6 +450,8 @@ class AlertService:
                     await self.purge(utcnow())
                 while await self.scan_once() and not self.stop.is_set():
                     pass
+            except WriteRefused:
+                pass  # the database lock is gone: said once where it was found
             except SQLAlchemyError as e:
                 log.error("alerts: scan failed: %s", describe_db_error(self.store.url, e))
             await self._pause(self.config().alerts.scan_seconds)
@@ -458,6 +462,8 @@ class AlertService:
             wait = self.config().alerts.scan_seconds
             try:
                 wait = min(wait, await self.deliver_once())
+            except WriteRefused:
+                pass  # the database lock is gone: said once where it was found
             except SQLAlchemyError as e:
                 log.error("alerts: delivery bookkeeping failed: %s", describe_db_error(self.store.url, e))
             await self._pause(wait, self.wake)

@@ -22,12 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from warclaw.cli.context import Context
 from warclaw.config import ALERT_TEAMS, APP_NAME, Config, default_data_dir, find_config_path
 from warclaw.daemon.alerts import check_rule_teams, team_problem
-from warclaw.daemon.dblock import DatabaseLock
+from warclaw.daemon.dblock import CHECK_SECONDS, DatabaseLock
 from warclaw.daemon.logs import SECRETS, setup_logging
-from warclaw.daemon.pidfile import AlreadyRunning, PidFile
+from warclaw.daemon.pidfile import PidFile
 from warclaw.daemon.service import SyncService
 from warclaw.errors import ConfigError, UserError
-from warclaw.store.db import Store, StoreError, describe_db_error, safe_url, sqlite_path
+from warclaw.store.db import Store, StoreError, WriteRefused, describe_db_error, safe_url, sqlite_path
 from warclaw.store.status import set_meta
 from warclaw.store.types import utcnow
 
@@ -163,7 +163,7 @@ def serve(ctx: Context, *, to_stderr: bool, hold_pidfile: bool = True) -> int:
             signal.signal(signal.SIGINT, _note_early_signal)
             store.close()
         log.info("warclaw daemon stopped")
-        return 0
+        return 1 if dblock is not None and dblock.lost else 0  # lost: logged once, where it was found
     finally:
         if dblock:
             dblock.release()
@@ -225,6 +225,7 @@ async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) 
         asyncio.create_task(_watch_config(ctx, reload_requested, svc.stop)),
     ]
     if dblock is not None:
+        store.write_guard = dblock.guard  # no write without the lock (a lost session is found here)
         helpers.append(asyncio.create_task(_keep_lock(ctx, dblock, svc.stop)))
     try:
         await svc.run()
@@ -237,20 +238,21 @@ async def _main(ctx: Context, store: Store, dblock: DatabaseLock | None = None) 
 
 
 async def _keep_lock(ctx: Context, dblock: DatabaseLock, stop: asyncio.Event) -> None:
-    """Check the database lock at every heartbeat; stop if another daemon took the database."""
+    """Look at the database lock every few seconds between writes (each write checks it too:
+    ``store.write_guard``); the daemon stops once another daemon has the database."""
+    loop = asyncio.get_running_loop()
+    dblock.on_lost = lambda _why: loop.call_soon_threadsafe(stop.set)
     while not stop.is_set():
         try:
-            await asyncio.wait_for(stop.wait(), timeout=ctx.config.daemon.heartbeat_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=min(CHECK_SECONDS, ctx.config.daemon.heartbeat_seconds))
             return
         except TimeoutError:
             pass
         try:
-            await asyncio.to_thread(dblock.check)
-        except AlreadyRunning as e:
-            log.error("lost the database lock, stopping: %s", e)
-            stop.set()
-        except StoreError as e:
-            log.warning("cannot check the database lock (will retry): %s", e)
+            await asyncio.to_thread(dblock.check_or_refuse)
+        except WriteRefused as e:
+            if dblock.lost is None:
+                log.warning("%s (will retry)", e)
 
 
 async def _reload_loop(ctx: Context, svc, requested: asyncio.Event) -> None:

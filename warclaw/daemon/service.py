@@ -37,7 +37,7 @@ from warclaw.gw2api import (
     RetryPolicy,
 )
 from warclaw.gw2api.teams import all_teams
-from warclaw.store.db import Store, describe_db_error
+from warclaw.store.db import Store, WriteRefused, describe_db_error
 from warclaw.store.housekeeping import rollup_samples
 from warclaw.store.ingest import (
     apply_guild,
@@ -153,6 +153,8 @@ class SyncService:
     async def _alert_quietly(self, coro: Awaitable[Any]) -> None:
         try:
             await coro
+        except WriteRefused:
+            pass  # the database lock is gone: said once where it was found (daemon/dblock.py)
         except SQLAlchemyError as e:
             log.error("alerts: %s", describe_db_error(self.store.url, e))
 
@@ -233,8 +235,8 @@ class SyncService:
             except Exception as e:  # noqa: BLE001 - any failure of one poll must not stop the daemon
                 p.failures += 1
                 error = describe_error(e, self.store)
-                if isinstance(e, SQLAlchemyError):
-                    self.health.failed(error)
+                if isinstance(e, SQLAlchemyError) and not isinstance(e, WriteRefused):
+                    self.health.failed(error)  # a refused write says nothing of the database's health
                 if not isinstance(e, Gw2ApiError | SQLAlchemyError | NothingFetched):
                     log.exception("%s: unexpected error", p.name)
                 dt = int((time.perf_counter() - t0) * 1000)
@@ -263,6 +265,8 @@ class SyncService:
                 fn(s)
         try:
             await asyncio.to_thread(run)
+        except WriteRefused:
+            pass  # the database lock is gone: said once where it was found (daemon/dblock.py)
         except SQLAlchemyError as e:
             self.health.failed(describe_db_error(self.store.url, e))  # logged once per change of state
         # A bookkeeping write that works says little: on a nearly full disk a row updated in place

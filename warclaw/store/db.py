@@ -9,13 +9,13 @@ with ``BEGIN IMMEDIATE`` so that a writer waits for the lock up front instead of
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warclaw.store.errors import StoreError, describe_error
@@ -102,12 +102,22 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT
     return engine
 
 
+class WriteRefused(SQLAlchemyError):
+    """A write transaction the store's :attr:`Store.write_guard` refused before it wrote: nothing
+    was written (the daemon lost its PostgreSQL lock). A database error to every write path, so the
+    daemon's loops handle it as they handle a database that takes no writes."""
+
+
 class Store:
     """A database the daemon and the TUI share. Use :meth:`read` and :meth:`write` sessions."""
 
     def __init__(self, engine: Engine, url: str):
         self.engine = engine
         self.url = url
+        # Called in every write transaction once it holds the write lock, before anything is
+        # written; raises WriteRefused to refuse it (rolled back). The daemon's: "is the database
+        # lock still ours?" (daemon/dblock.py).
+        self.write_guard: Callable[[Session], None] | None = None
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.is_postgres = engine.dialect.name == "postgresql"
         self._read = sessionmaker(engine, expire_on_commit=False)
@@ -153,6 +163,8 @@ class Store:
         with self._write() as session, session.begin():
             if self.is_postgres:
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+            if self.write_guard is not None:
+                self.write_guard(session)  # with the write lock held: ordered with every other writer
             yield session
             if self.is_postgres:
                 session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))
