@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 from pgserver import both_engines
 
@@ -117,12 +118,13 @@ def _terminate_lock_session(admin, pid: int) -> int:
                          ).fetchone()[0]
 
 
-def _lock_holder_app(admin) -> str | None:
+def _lock_holder(admin) -> tuple[str, int] | None:
+    """(application name, server pid) of the session holding the daemons' lock."""
     from warclaw.daemon.dblock import DAEMON_LOCK_KEY
 
-    row = admin.execute("SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    row = admin.execute("SELECT a.application_name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                         " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s", [DAEMON_LOCK_KEY]).fetchone()
-    return None if row is None else row[0]
+    return None if row is None else (row[0], row[1])
 
 
 def _writes(admin) -> tuple:
@@ -140,10 +142,12 @@ def test_a_daemon_whose_lock_session_is_ended_takes_it_again(pg_empty_url, api, 
     try:
         d.wait_started()
         name = f"warclaw daemon on {socket.gethostname()}, pid {d.proc.pid}"
-        wait_for(lambda: _lock_holder_app(admin) == name, timeout=30, what="the daemon's lock")
+        wait_for(lambda: (_lock_holder(admin) or ("",))[0] == name, timeout=30, what="the daemon's lock")
+        _, first = _lock_holder(admin)
         assert _terminate_lock_session(admin, d.proc.pid) == 1
         # Nobody else took the database: the next check (or write) takes the lock again.
-        wait_for(lambda: _lock_holder_app(admin) == name, timeout=30, what="the lock taken again")
+        wait_for(lambda: (h := _lock_holder(admin)) is not None and h[0] == name and h[1] != first, timeout=30,
+                 what="the lock taken again on a new session")
         assert d.alive()
         rc, out = d.terminate()
         assert rc == 0, out
@@ -172,8 +176,16 @@ def test_a_daemon_whose_lock_was_taken_meanwhile_stops_writing_at_once(pg_empty_
 
         d.wait_started()
         wait_for(lambda: _writes(admin)[1], timeout=30, what="the daemon's first poll")
+        # The rival queues for the lock first, so it has it the moment the session ends (before
+        # the daemon can take it again: a waiter goes first).
+        waiting = threading.Thread(target=rival.execute, args=("SELECT pg_advisory_lock(%s)", [DAEMON_LOCK_KEY]))
+        waiting.start()
+        wait_for(lambda: admin.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                                       " AND objid = %s", [DAEMON_LOCK_KEY]).fetchone()[0] == 1,
+                 timeout=30, what="the rival waiting for the lock")
         assert _terminate_lock_session(admin, d.proc.pid) == 1
-        assert rival.execute("SELECT pg_try_advisory_lock(%s)", [DAEMON_LOCK_KEY]).fetchone()[0]
+        waiting.join(timeout=30)
+        assert not waiting.is_alive()
         with rival.transaction():  # as the next daemon's first write: after any write in flight
             rival.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
         before = _writes(admin)
