@@ -143,7 +143,16 @@ class ColumnSort:
             self.column, self.reverse = column, False
 
     def set_columns(self, table: DataTable, columns: Sequence[tuple[str, str]]) -> None:
-        """(Re)create ``table``'s columns, (key, title) each, the sorted one marked."""
+        """Empty ``table`` for new rows, its columns (key, title) each with the sorted one marked.
+
+        The columns are made again only when the marks change: a table whose columns are made anew
+        on every redraw shows them at their titles' width until Textual next measures the rows
+        (a snapshot or a glance can catch "Aeli" for Aelin.1234)."""
+        shown = (tuple(columns), self.column, self.reverse)
+        if getattr(table, "_warclaw_columns", None) == shown and len(table.columns) == len(columns):
+            table.clear()
+            return
+        table._warclaw_columns = shown  # type: ignore[attr-defined]
         table.clear(columns=True)
         for key, title in columns:
             label = Text(title)
