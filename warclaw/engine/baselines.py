@@ -239,8 +239,42 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
     def late() -> bool:
         return time.perf_counter() > deadline or (stop is not None and stop.is_set())
 
-    for _ in range(max_passes):
-        improved = False
+    def deep_step() -> bool:
+        """One exchange or join that also changes builds (the best found), applied."""
+        nonlocal squad, sq
+        joined = _join_rebuild(pb, a, sums, squad, pv, members, counts, cost, late)
+        if joined is not None:
+            i, bi, g, h, j, bj = joined
+            old_i, old_j = a.build[i], a.build[j]
+            sums[g] -= pb.build_vec[old_i]
+            sums[h] += pb.build_vec[bi] - pb.build_vec[old_j] + pb.build_vec[bj]
+            squad = squad + pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[old_i] - pb.build_squad[old_j]
+            counts[g] -= 1
+            counts[h] += 1
+            members[g].discard(i)
+            members[h].add(i)
+            a.party[i], a.build[i], a.build[j] = h, bi, bj
+        else:
+            found = _swap_rebuild(pb, a, sums, squad, pv, members, cost, late)
+            if found is None:
+                return False
+            i, j, bi, bj, g, h = found
+            sums[g] += pb.build_vec[bj] - pb.build_vec[a.build[i]]
+            sums[h] += pb.build_vec[bi] - pb.build_vec[a.build[j]]
+            squad = squad + pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[i]] - pb.build_squad[a.build[j]]
+            members[g].discard(i)
+            members[h].discard(j)
+            members[g].add(j)
+            members[h].add(i)
+            a.party[i], a.party[j], a.build[i], a.build[j] = h, g, bi, bj
+        pv[g], pv[h] = float(pb.party_values(sums[g])), float(pb.party_values(sums[h]))
+        sq = _squad_value(pb, squad)
+        return True
+
+    for pass_no in range(max_passes):
+        # Deep: the compound repairs first, before single moves settle into a poorer optimum (a
+        # healer moved into the leaver's party leaves his own without one).
+        improved = deep and pass_no == 0 and deep_step()
         for i in range(pb.n):
             if late():
                 return a
@@ -303,22 +337,45 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
                         members[h].add(i)
                         a.party[i], a.party[j], improved = h, g, True
                         break
-        if not improved:
-            found = _swap_rebuild(pb, a, sums, squad, pv, members, cost, late) if deep else None
-            if found is None:
-                break
-            i, j, bi, bj, g, h = found
-            sums[g] += pb.build_vec[bj] - pb.build_vec[a.build[i]]
-            sums[h] += pb.build_vec[bi] - pb.build_vec[a.build[j]]
-            squad += pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[i]] - pb.build_squad[a.build[j]]
-            pv[g], pv[h] = float(pb.party_values(sums[g])), float(pb.party_values(sums[h]))
-            sq = _squad_value(pb, squad)
-            members[g].discard(i)
-            members[h].discard(j)
-            members[g].add(j)
-            members[h].add(i)
-            a.party[i], a.party[j], a.build[i], a.build[j] = h, g, bi, bj
+        if not improved and not (deep and deep_step()):
+            break
     return a
+
+
+def _join_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float],
+                  members: list[set[int]], counts: list[int], cost, late) -> tuple[int, str, int, int, int, str] | None:
+    """The best move of a free player into a party with room, with any of his builds, together
+    with one free member there changing build (i, i's build, i's party, the party, j, j's build).
+
+    The other half of a leaver's repair: the party that lost its healer has room; its anchor
+    becomes the healer and a player from elsewhere comes in as the anchor."""
+    best, best_delta = None, 1e-9
+    sq0 = float(_squad_values(pb, squad))
+    for h in sorted((h for h in range(pb.parties) if counts[h] < pb.size), key=lambda h: pv[h]):
+        stay = sorted(members[h])
+        if not stay:
+            continue
+        for i in (i for i in pb.free if a.party[i] != h):
+            if late():
+                return best
+            g, bi0 = a.party[i], a.build[i]
+            rows = [(bi, j, bj) for bi in pb.options[i] for j in stay for bj in pb.options[j] if bj != a.build[j]]
+            if not rows:
+                continue
+            new_g = float(pb.party_values(sums[g] - pb.build_vec[bi0]))
+            add = np.array([pb.build_vec[bi] - pb.build_vec[a.build[j]] + pb.build_vec[bj] for bi, j, bj in rows])
+            new_h = pb.party_values(sums[h] + add)
+            dsq = np.array([pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[j]] for bi, j, bj in rows])
+            new_sq = _squad_values(pb, squad - pb.build_squad[bi0] + dsq)
+            extra = np.array([pb.pref[i][bi] - pb.pref[i][bi0] + pb.pref[j][bj] - pb.pref[j][a.build[j]]
+                              - cost(i, h, bi) + cost(i, g, bi0) - cost(j, h, bj) + cost(j, h, a.build[j])
+                              for bi, j, bj in rows])
+            delta = new_g + new_h - pv[g] - pv[h] + new_sq - sq0 + extra
+            k = int(np.argmax(delta))
+            if delta[k] > best_delta:
+                bi, j, bj = rows[k]
+                best, best_delta = (i, bi, g, h, j, bj), float(delta[k])
+    return best
 
 
 def _swap_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float],
@@ -331,10 +388,16 @@ def _swap_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, p
     find it (each half alone loses); all exchanges are priced at once per player pair of parties."""
     best, best_delta = None, 1e-9
     sq0 = float(_squad_values(pb, squad))
-    for g in range(pb.parties):
+    # The weakest parties first (the one a leaver broke): cut short by the time limit, the search
+    # has then looked where the repair is.
+    order = sorted(range(pb.parties), key=lambda g: pv[g])
+    rank = {g: k for k, g in enumerate(order)}
+    for g in order:
         for i in sorted(members[g]):
             bi0 = a.build[i]
-            for h in range(g + 1, pb.parties):
+            for h in order:
+                if rank[h] <= rank[g]:
+                    continue
                 if late():
                     return best
                 rows = [(j, bi, bj) for j in sorted(members[h]) for bi in pb.options[i] for bj in pb.options[j]

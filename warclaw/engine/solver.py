@@ -400,8 +400,8 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
     if start is not None:
         emit.offer(start, value(start))
         # One or two moves often repair what a leaver broke; found in milliseconds, before CP-SAT.
-        better = local_search(pb, start, previous=prev, change_penalty=penalty,
-                              budget=min(0.05, 0.2 * (deadline - time.perf_counter())), stop=stop)
+        better = local_search(pb, start, previous=prev, change_penalty=penalty, deep=True,
+                              budget=min(0.1, 0.3 * (deadline - time.perf_counter())), stop=stop)
         emit.offer(better, value(better))
     if pb.n > EXACT_MAX_PLAYERS:
         stats["model"] = "heuristic-replan"
@@ -418,9 +418,10 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         emit.bound = min(emit.bound, fresh[2].bound - forced)
         stats["lp_bound"] = round(fresh[2].bound, 6)
     if emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.02) and emit.best is not None:
-        # Not proven by the bound: the exchanges that also change builds (a lost healer).
+        # Not proven by the bound: the exchanges that also change builds (a lost healer). Most of
+        # a short limit goes here: CP-SAT finds little in the last tenth of a second.
         better = local_search(pb, emit.best, previous=prev, change_penalty=penalty, stop=stop, deep=True,
-                              budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
+                              budget=min(0.2, 0.6 * (deadline - time.perf_counter())))
         emit.offer(better, value(better))
     if fresh is not None and fresh[2].complete and emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.05):
         # When an edit needs the squad reshuffled (a new party to fill, a lost healer no single
