@@ -23,7 +23,9 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         # 22:00-24:00 UTC in EU: 31/24/17; the next prime time is skirmish 13, Saturday 18:00.
         assert "worth 31/24/17" in title and "next peak #13 Sat 18:00 (51/37/24)" in title
         teams = cells(app, "teams")
-        assert [r[0] for r in teams] == ["R Dragon's Watch", "G Moogooloo", "B Yohlon Haven"]
+        # 80 columns: what a commander decides on, uncut; long names end in an ellipsis
+        assert [r[0] for r in teams] == ["R Dragon's Wa…", "G Moogooloo", "B Yohlon Haven"]
+        assert len(teams[0]) == 7 and app.screen.query_one("#teams").virtual_size.width <= 80
         red = teams[0]
         assert red[1:3] == ["1,200", "10"]  # score, VP
         p10, p50, p90 = map(int, red[3].split("-"))  # final VP, from the Monte Carlo
@@ -32,7 +34,6 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         assert first > 50 and red[4].endswith("%")
         assert red[5].startswith("win ")  # 82 skirmishes to go: 1st is not certain yet
         assert red[6].startswith("win ") and int(red[6][4:]) < int(red[5][4:])  # out of 3rd: fewer wins
-        assert red[7:12] == ["303", "54", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
         held = cells(app, "held")
         assert held[0][:5] == ["Eternal Battlegrounds", "1", "2", "1", "0"]
         # The plot is mounted with the first history (plotext is not imported for the first frame).
@@ -49,6 +50,11 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         assert {"#ff6b6b", "#69db7c", "#74c0fc"} <= colours
         legend = text(app, "chart-legend")
         assert "War score, UTC" in legend and all(n in legend for n in ("Dragon's Watch", "Moogooloo", "Yohlon Haven"))
+        await pilot.resize_terminal(130, 40)  # wide: every column, whole names
+        await settle(app, pilot)
+        wide = cells(app, "teams")
+        assert [r[0] for r in wide] == ["R Dragon's Watch", "G Moogooloo", "B Yohlon Haven"]
+        assert wide[0][7:12] == ["303", "54", "3.00", "36", "12"]  # running skirmish score, PPT, K/D, kills, deaths
 
 
 async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_app) -> None:

@@ -15,6 +15,12 @@ from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_COLOR, TEAM_STYLE
 
+TEAM_COLUMNS = ("Team", "Score", "VP", "Final p10-50-90", "1st/2nd/3rd", "Need", "Not 3rd", "Skirm", "PPT", "K/D",
+                "Kills", "Deaths")
+NARROW_COLUMNS = 7   # Team .. Not 3rd
+NARROW_NAME = 14     # "R Ettin's Ba…"
+WIDE = 112           # terminal columns from which every team column fits
+
 
 class MatchupScreen(WarclawScreen):
     KEY = "matchup"
@@ -26,10 +32,30 @@ class MatchupScreen(WarclawScreen):
         yield DataTable(id="held", cursor_type="none")
         yield Vertical(id="chart")  # the plot is mounted with the first score history
 
+    def _team_columns(self) -> tuple[str, ...]:
+        """The teams table's columns for this width: below WIDE the skirmish score, PPT and
+        kills/deaths give way (they are in `warclaw matchup` and on a wider terminal) and long
+        team names end in an ellipsis, so what a commander decides on fits at 80 columns uncut."""
+        if (self.size.width or self.app.size.width) >= WIDE:
+            return TEAM_COLUMNS
+        return TEAM_COLUMNS[:NARROW_COLUMNS]
+
+    def _set_team_columns(self) -> None:
+        teams = self.query_one("#teams", DataTable)
+        columns = self._team_columns()
+        if tuple(str(c.label) for c in teams.columns.values()) != columns:
+            teams.clear(columns=True)
+            teams.add_columns(*columns)
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.query_one("#teams", DataTable).columns:
+            before = len(self.query_one("#teams", DataTable).columns)
+            self._set_team_columns()
+            if len(self.query_one("#teams", DataTable).columns) != before:
+                self.refresh_view()
+
     def on_mount(self) -> None:
-        self.query_one("#teams", DataTable).add_columns(
-            "Team", "Score", "VP", "Final p10-50-90", "1st/2nd/3rd", "Need", "Not 3rd", "Skirm", "PPT", "K/D", "Kills",
-            "Deaths")
+        self._set_team_columns()
         self.query_one("#held", DataTable).add_columns(
             "Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b", "0-PPT r/g/b/n")
 
@@ -64,19 +90,22 @@ class MatchupScreen(WarclawScreen):
             return
         title.update(self._title(view, self.wapp.data_now()))
         self._shown = (view,)
+        self._set_team_columns()
+        wide = len(teams.columns) == len(TEAM_COLUMNS)
         for team in view["teams"]:
             c = team["color"]
             kd = f"{team['kills'] / team['deaths']:.2f}" if team["deaths"] else "-"
-            name = Text(f"{c[0].upper()} {clean(team['name'] or team['team_id'])}"[:24], style=TEAM_STYLE.get(c, ""))
+            name = Text(f"{c[0].upper()} {clean(team['name'] or team['team_id'])}", style=TEAM_STYLE.get(c, ""))
+            name.truncate(24 if wide else NARROW_NAME, overflow="ellipsis")
             p = team["projection"]
             chances = "/".join(f"{round(100 * x)}" for x in p["place_chances"]) + "%"
             # fewest skirmish wins from now on that make 1st / 1st-or-2nd certain ("-": not even all of them)
             need, not_third = ("-" if n is None else ("in hand" if n == 0 else f"win {n}")
                                for n in (team["need"], team["need_not_third"]))
             skirm = "late" if team["skirmish_score"] is None else f"{team['skirmish_score']:,}"
-            teams.add_row(name, f"{team['score']:,}", str(team["victory_points"]),
-                          f"{p['p10']}-{p['p50']}-{p['p90']}", chances, need, not_third, skirm, str(team["ppt"]),
-                          kd, f"{team['kills']:,}", f"{team['deaths']:,}", key=c)
+            cells = [name, f"{team['score']:,}", str(team["victory_points"]), f"{p['p10']}-{p['p50']}-{p['p90']}",
+                     chances, need, not_third, skirm, str(team["ppt"]), kd, f"{team['kills']:,}", f"{team['deaths']:,}"]
+            teams.add_row(*cells[:len(teams.columns)], key=c)
         for m in view["maps"]:
             o, z = m["objectives"], m["others"]
             sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))
