@@ -109,8 +109,8 @@ async def test_events_screen_newest_first_and_filters(store, make_app) -> None:
         await pilot.press("3")
         rows = cells(app, "events")
         assert [r[1] for r in rows] == ["claim", "capture", "skirmish", "capture", "skirmish"]
-        assert "[VK] Vigil Keepers claimed Langor Tower (Blue)" in rows[0][3]
-        assert "Langor Tower (Blue) taken by Red from Green" in rows[1][3]
+        assert rows[0][3].startswith("[VK] Vigil Keepers claimed Langor Tow")  # cut at 80 columns: "…"
+        assert rows[1][3].startswith("Langor Tower (Blue) taken by Red from")
         await pilot.press("f")  # captures only
         assert column(app, "events", 1) == ["capture", "capture"]
         await pilot.press("m")  # captures on EBG only
@@ -215,3 +215,18 @@ async def test_a_replayed_week_counts_ages_from_its_own_clock(store, make_app) -
         await pilot.pause()
         ages = [r[0].split()[-1] for r in cells(app, "events")]
         assert ages[:2] == ["0s", "30s"]  # not "600d": counted from the newest timestamp of the data
+
+
+async def test_events_cut_at_80_columns_end_in_an_ellipsis_and_enter_shows_one_whole(store, make_app) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(60, 24)) as pilot:  # narrower than the claim line
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        first = cells(app, "events")[0][3]
+        assert first.endswith("…") and first.startswith("[VK] Vigil Keepers")
+        seen: list[str] = []
+        app.screen.notify = lambda message, **kw: seen.append(message)
+        await pilot.press("enter")  # the cursor is on the newest event
+        await pilot.pause()
+        assert seen == ["[VK] Vigil Keepers claimed Langor Tower (Blue)"]

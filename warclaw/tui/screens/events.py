@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 KIND_FILTERS = [None, "captured", "claimed", "upgraded", "skirmish_ended"]
 KIND_LABEL = {"captured": "capture", "claimed": "claim", "upgraded": "upgrade",
               "skirmish_ended": "skirmish", "match_reset": "reset"}
+WHEN_WIDTH = 14  # "14:46:31    2s"
 
 
 def describe(e: EventView) -> Text:
@@ -37,6 +38,11 @@ def describe(e: EventView) -> Text:
     elif e.kind == "claimed":
         t.append(guild_label(e.guild_name, e.guild_tag, failed=e.guild_fetched), style="bold")
         t.append(f" claimed {name}")
+    elif e.kind == "unclaimed":
+        t.append(name, style="bold")
+        t.append(" unclaimed")
+        if e.guild_name or e.guild_tag:
+            t.append(f" (was {guild_label(e.guild_name, e.guild_tag, failed=e.guild_fetched)})")
     elif e.kind == "upgraded":
         t.append(name, style="bold")
         t.append(f" reached tier {e.detail.get('tier', '?')}")
@@ -118,7 +124,21 @@ class EventsScreen(WarclawScreen):
         self.query_one("#events-title", Static).update(title)
         table = self.query_one("#events", DataTable)
         table.clear()
+        # What takes the width left and ends in an ellipsis when cut; Enter shows the event whole.
+        kind_w = max((len(KIND_LABEL.get(e.kind, e.kind)) for e in rows), default=4)
+        map_w = max((len(MAP_SHORT.get(e.map_type or "", e.map_type or "")) for e in rows), default=3)
+        room = max(20, (self.size.width or 80) - WHEN_WIDTH - max(4, kind_w) - max(3, map_w) - 2 * 4 - 2)
         for e in rows:
             ago = d.age_text((now - e.occurred_at).total_seconds())
+            what = describe(e)
+            what.truncate(room, overflow="ellipsis")
             table.add_row(f"{e.occurred_at:%H:%M:%S} {ago:>5}", KIND_LABEL.get(e.kind, e.kind),
-                          MAP_SHORT.get(e.map_type or "", e.map_type or ""), describe(e), key=str(e.id))
+                          MAP_SHORT.get(e.map_type or "", e.map_type or ""), what, key=str(e.id))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an event: its whole text (a long guild name cut in the table)."""
+        shown = {str(e.id): e for e in self.rows()}
+        e = shown.get(str(event.row_key.value))
+        if e is not None:
+            self.notify(describe(e).plain, title=f"{KIND_LABEL.get(e.kind, e.kind)} {e.occurred_at:%H:%M:%S}",
+                        markup=False, timeout=8)
