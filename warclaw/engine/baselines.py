@@ -211,7 +211,7 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
     With ``previous`` (player -> (party, build) of the last plan), a player whose party or build
     differs from it costs ``change_penalty``: a re-plan then finds the one or two moves that repair
     a party a leaver emptied, which a short CP-SAT run over the whole squad can miss. ``deep``: at
-    a local optimum, also exchange two players who both change build (see _swap_rebuild)."""
+    a local optimum, also the two-player moves that change builds (_join_rebuild, _swap_rebuild)."""
     deadline = time.perf_counter() + budget
     a = a.copy()
     prev = previous or {}
@@ -240,33 +240,28 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
         return time.perf_counter() > deadline or (stop is not None and stop.is_set())
 
     def deep_step() -> bool:
-        """One exchange or join that also changes builds (the best found), applied."""
+        """One join or exchange that also changes builds (the best found), applied."""
         nonlocal squad, sq
-        joined = _join_rebuild(pb, a, sums, squad, pv, members, counts, cost, late)
-        if joined is not None:
-            i, bi, g, h, j, bj = joined
-            old_i, old_j = a.build[i], a.build[j]
-            sums[g] -= pb.build_vec[old_i]
-            sums[h] += pb.build_vec[bi] - pb.build_vec[old_j] + pb.build_vec[bj]
-            squad = squad + pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[old_i] - pb.build_squad[old_j]
-            counts[g] -= 1
-            counts[h] += 1
-            members[g].discard(i)
-            members[h].add(i)
-            a.party[i], a.build[i], a.build[j] = h, bi, bj
-        else:
-            found = _swap_rebuild(pb, a, sums, squad, pv, members, cost, late)
-            if found is None:
-                return False
-            i, j, bi, bj, g, h = found
-            sums[g] += pb.build_vec[bj] - pb.build_vec[a.build[i]]
-            sums[h] += pb.build_vec[bi] - pb.build_vec[a.build[j]]
-            squad = squad + pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[i]] - pb.build_squad[a.build[j]]
-            members[g].discard(i)
-            members[h].discard(j)
-            members[g].add(j)
-            members[h].add(i)
-            a.party[i], a.party[j], a.build[i], a.build[j] = h, g, bi, bj
+        move = (_join_rebuild(pb, a, sums, squad, pv, members, counts, cost, late)
+                or _swap_rebuild(pb, a, sums, squad, pv, members, cost, late))
+        if move is None:
+            return False
+        i, bi, h, j, bj, gj = move
+        g, old_i, old_j = a.party[i], a.build[i], a.build[j]
+        sums[g] -= pb.build_vec[old_i]
+        sums[h] += pb.build_vec[bi] - pb.build_vec[old_j]
+        sums[gj] += pb.build_vec[bj]
+        squad = squad + pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[old_i] - pb.build_squad[old_j]
+        counts[g] -= 1
+        counts[h] += 1
+        if gj != h:  # an exchange: j took i's place
+            counts[h] -= 1
+            counts[gj] += 1
+        members[g].discard(i)
+        members[h].discard(j)
+        members[h].add(i)
+        members[gj].add(j)
+        a.party[i], a.build[i], a.party[j], a.build[j] = h, bi, gj, bj
         pv[g], pv[h] = float(pb.party_values(sums[g])), float(pb.party_values(sums[h]))
         sq = _squad_value(pb, squad)
         return True
@@ -342,15 +337,42 @@ def local_search(pb: Problem, a: Assign, max_passes: int = 20, budget: float = 0
     return a
 
 
+# A two-player move: (i, i's build, i's new party h, j (a member of h), j's build, j's new party:
+# h when he stays, i's old party in an exchange).
+PairMove = tuple[int, str, int, int, str, int]
+
+
+def _pair_gains(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float], cost,
+                i: int, h: int, rows: list[tuple[str, int, str]], exchange: bool) -> np.ndarray:
+    """The score change of each (i's build, j, j's build) when i moves into party h and j, of h,
+    changes build, staying in h or (``exchange``) taking i's place; priced at once."""
+    g, bi0 = a.party[i], a.build[i]
+    vi = np.array([pb.build_vec[bi] for bi, _, _ in rows])
+    vj = np.array([pb.build_vec[bj] for _, _, bj in rows])
+    out_j = np.array([pb.build_vec[a.build[j]] for _, j, _ in rows])
+    if exchange:
+        new_g = pb.party_values(sums[g] - pb.build_vec[bi0] + vj)
+        new_h = pb.party_values(sums[h] - out_j + vi)
+    else:
+        new_g = pb.party_values(sums[g] - pb.build_vec[bi0])
+        new_h = pb.party_values(sums[h] + vi - out_j + vj)
+    gj = g if exchange else h
+    dsq = np.array([pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[j]] for bi, j, bj in rows])
+    new_sq = _squad_values(pb, squad - pb.build_squad[bi0] + dsq)
+    extra = np.array([pb.pref[i][bi] - pb.pref[i][bi0] + pb.pref[j][bj] - pb.pref[j][a.build[j]]
+                      - cost(i, h, bi) + cost(i, g, bi0) - cost(j, gj, bj) + cost(j, h, a.build[j])
+                      for bi, j, bj in rows])
+    return new_g + new_h - pv[g] - pv[h] + new_sq - float(_squad_values(pb, squad)) + extra
+
+
 def _join_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float],
-                  members: list[set[int]], counts: list[int], cost, late) -> tuple[int, str, int, int, int, str] | None:
+                  members: list[set[int]], counts: list[int], cost, late) -> PairMove | None:
     """The best move of a free player into a party with room, with any of his builds, together
-    with one free member there changing build (i, i's build, i's party, the party, j, j's build).
+    with one free member there changing build, if it gains.
 
     The other half of a leaver's repair: the party that lost its healer has room; its anchor
     becomes the healer and a player from elsewhere comes in as the anchor."""
     best, best_delta = None, 1e-9
-    sq0 = float(_squad_values(pb, squad))
     for h in sorted((h for h in range(pb.parties) if counts[h] < pb.size), key=lambda h: pv[h]):
         stay = sorted(members[h])
         if not stay:
@@ -358,36 +380,26 @@ def _join_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, p
         for i in (i for i in pb.free if a.party[i] != h):
             if late():
                 return best
-            g, bi0 = a.party[i], a.build[i]
             rows = [(bi, j, bj) for bi in pb.options[i] for j in stay for bj in pb.options[j] if bj != a.build[j]]
             if not rows:
                 continue
-            new_g = float(pb.party_values(sums[g] - pb.build_vec[bi0]))
-            add = np.array([pb.build_vec[bi] - pb.build_vec[a.build[j]] + pb.build_vec[bj] for bi, j, bj in rows])
-            new_h = pb.party_values(sums[h] + add)
-            dsq = np.array([pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[j]] for bi, j, bj in rows])
-            new_sq = _squad_values(pb, squad - pb.build_squad[bi0] + dsq)
-            extra = np.array([pb.pref[i][bi] - pb.pref[i][bi0] + pb.pref[j][bj] - pb.pref[j][a.build[j]]
-                              - cost(i, h, bi) + cost(i, g, bi0) - cost(j, h, bj) + cost(j, h, a.build[j])
-                              for bi, j, bj in rows])
-            delta = new_g + new_h - pv[g] - pv[h] + new_sq - sq0 + extra
+            delta = _pair_gains(pb, a, sums, squad, pv, cost, i, h, rows, exchange=False)
             k = int(np.argmax(delta))
             if delta[k] > best_delta:
                 bi, j, bj = rows[k]
-                best, best_delta = (i, bi, g, h, j, bj), float(delta[k])
+                best, best_delta = (i, bi, h, j, bj, h), float(delta[k])
     return best
 
 
 def _swap_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float],
-                  members: list[set[int]], cost, late) -> tuple[int, int, str, str, int, int] | None:
+                  members: list[set[int]], cost, late) -> PairMove | None:
     """The best exchange of two free players of different parties, each taking any of his builds
-    in the other's party (i, j, i's build, j's build, i's party, j's party), if it gains.
+    in the other's party, if it gains.
 
     The repair after a leaver took a party's healer is often this: a player who can heal swaps in
     and changes build, someone of that party takes his place. Single moves and plain swaps do not
     find it (each half alone loses); all exchanges are priced at once per player pair of parties."""
     best, best_delta = None, 1e-9
-    sq0 = float(_squad_values(pb, squad))
     # The weakest parties first (the one a leaver broke): cut short by the time limit, the search
     # has then looked where the repair is.
     order = sorted(range(pb.parties), key=lambda g: pv[g])
@@ -400,26 +412,15 @@ def _swap_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, p
                     continue
                 if late():
                     return best
-                rows = [(j, bi, bj) for j in sorted(members[h]) for bi in pb.options[i] for bj in pb.options[j]
+                rows = [(bi, j, bj) for j in sorted(members[h]) for bi in pb.options[i] for bj in pb.options[j]
                         if not (bi == bi0 and bj == a.build[j])]
                 if not rows:
                     continue
-                vi = np.array([pb.build_vec[bi] for _, bi, _ in rows])
-                vj = np.array([pb.build_vec[bj] for _, _, bj in rows])
-                out_i, out_j = pb.build_vec[bi0], np.array([pb.build_vec[a.build[j]] for j, _, _ in rows])
-                new_g = pb.party_values(sums[g] - out_i + vj)
-                new_h = pb.party_values(sums[h] - out_j + vi)
-                dsq = (np.array([pb.build_squad[bi] + pb.build_squad[bj] - pb.build_squad[a.build[j]] for j, bi, bj in rows])
-                       - pb.build_squad[bi0])
-                new_sq = _squad_values(pb, squad + dsq)
-                extra = np.array([pb.pref[i][bi] - pb.pref[i][bi0] + pb.pref[j][bj] - pb.pref[j][a.build[j]]
-                                  - cost(i, h, bi) - cost(j, g, bj) + cost(i, g, bi0) + cost(j, h, a.build[j])
-                                  for j, bi, bj in rows])
-                delta = new_g + new_h - pv[g] - pv[h] + new_sq - sq0 + extra
+                delta = _pair_gains(pb, a, sums, squad, pv, cost, i, h, rows, exchange=True)
                 k = int(np.argmax(delta))
                 if delta[k] > best_delta:
-                    j, bi, bj = rows[k]
-                    best, best_delta = (i, j, bi, bj, g, h), float(delta[k])
+                    bi, j, bj = rows[k]
+                    best, best_delta = (i, bi, h, j, bj, g), float(delta[k])
     return best
 
 
