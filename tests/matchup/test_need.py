@@ -13,27 +13,12 @@ import pytest
 
 from warclaw.matchup import need
 
-COLORS = ("red", "blue", "green")
+from .brute import COLORS, holds_whatever_happens
 
 
 def _out_of_third(team, vp, remaining, wins):
-    """Brute force: is ``team`` strictly above some rival in every outcome where it wins exactly
-    the skirmishes in ``wins`` (any order of the rivals there, any order without it first elsewhere)?"""
-    rivals = [c for c in COLORS if c != team]
-    choices = []
-    for i in range(len(remaining)):
-        if i in wins:
-            choices.append([(team, *rivals), (team, *rivals[::-1])])
-        else:
-            choices.append([o for o in itertools.permutations(COLORS) if o[0] != team])
-    for outcome in itertools.product(*choices):
-        total = dict(vp)
-        for order, points in zip(outcome, remaining, strict=True):
-            for c, p in zip(order, points, strict=True):
-                total[c] += p
-        if not any(total[team] > total[c] for c in rivals):
-            return False
-    return True
+    """Brute force: out of 3rd for sure if ``team`` wins the slots in ``wins`` and nothing else?"""
+    return holds_whatever_happens(team, vp, remaining, wins, any)
 
 
 @pytest.mark.parametrize("seed", range(60))

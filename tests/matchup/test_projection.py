@@ -12,8 +12,9 @@ from warclaw.gw2api.fake import recorded
 from warclaw.matchup import need, projection
 from warclaw.matchup import rules as r
 
+from .brute import COLORS, holds_whatever_happens
+
 LIVE_2025 = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
-COLORS = ("red", "blue", "green")
 
 
 def _week(with_hours=False):
@@ -29,21 +30,7 @@ def _week(with_hours=False):
 
 def _certain(team, vp, remaining, wins):
     """Brute force: 1st for sure if ``team`` wins the slots in ``wins`` and nothing else?"""
-    rivals = [c for c in COLORS if c != team]
-    choices = []
-    for i in range(len(remaining)):
-        if i in wins:
-            choices.append([(team, *rivals), (team, *rivals[::-1])])
-        else:
-            choices.append([o for o in itertools.permutations(COLORS) if o[0] != team])
-    for outcome in itertools.product(*choices):
-        total = dict(vp)
-        for order, points in zip(outcome, remaining, strict=True):
-            for c, p in zip(order, points, strict=True):
-                total[c] += p
-        if not all(total[team] > total[c] for c in rivals):
-            return False
-    return True
+    return holds_whatever_happens(team, vp, remaining, wins, all)
 
 
 @pytest.mark.parametrize("seed", range(40))
