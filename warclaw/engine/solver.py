@@ -20,11 +20,11 @@ from scipy.optimize import linear_sum_assignment
 
 from warclaw.engine.baselines import Assign, complete, from_plan, greedy, local_search, objective, to_plan
 from warclaw.engine.catalog import Catalog, Mode
-from warclaw.engine.columns import Columns, TooManyColumns, enumerate_columns
+from warclaw.engine.columns import Columns, TooManyColumns, enumerate_columns, estimate
 from warclaw.engine.errors import InfeasibleRoster
 from warclaw.engine.ip import solve_ip
 from warclaw.engine.labeled import solve_labeled
-from warclaw.engine.master import layout, solve_lp
+from warclaw.engine.master import Layout, LPResult, layout, solve_lp
 from warclaw.engine.plan import Plan
 from warclaw.engine.problem import Problem, build_problem
 from warclaw.engine.roster import Roster
@@ -223,10 +223,7 @@ def _fresh(pb: Problem, emit: _Emitter, deadline: float, seed: int, stop: thread
         return _labeled_fallback(pb, emit, deadline, seed, stop, workers, stats)
     stats["columns"] = len(cols)
     stats["columns_seconds"] = round(time.perf_counter() - emit.t0, 3)
-    lay = layout(pb, cols)
-    seeds = locate(pb, cols, emit.best) if emit.best is not None else None
-    empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
-    lp = solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty, deadline=deadline)
+    lay, lp = _column_lp(pb, cols, emit.best, deadline)
     stats["lp_bound"] = round(lp.value, 6)
     stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if lp.complete and lp.artificial > 1e-6:
@@ -472,11 +469,9 @@ BOUND_SECONDS_PER_COLUMN = 1e-6
 
 
 def _fresh_bound(pb: Problem, deadline: float, stats: dict,
-                 incumbent: Assign | None = None) -> tuple[Columns, object, object] | None:
+                 incumbent: Assign | None = None) -> tuple[Columns, Layout, LPResult] | None:
     """The composition LP without the change penalty (its ``bound`` is valid even when stopped
     early), with its columns and layout, when it fits in the time left."""
-    from warclaw.engine.columns import estimate
-
     n_cols = estimate(pb)
     if n_cols > BOUND_COLUMNS or deadline - time.perf_counter() < n_cols * BOUND_SECONDS_PER_COLUMN:
         return None  # it would not finish in the time left: the limit is kept instead
@@ -486,12 +481,18 @@ def _fresh_bound(pb: Problem, deadline: float, stats: dict,
         return None
     if time.perf_counter() >= deadline:
         return None
-    lay = layout(pb, cols)
-    empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
-    seeds = locate(pb, cols, incumbent) if incumbent is not None else None
-    lp = solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty, deadline=deadline)
+    lay, lp = _column_lp(pb, cols, incumbent, deadline)
     stats["lp_complete"] = lp.complete
     return cols, lay, lp
+
+
+def _column_lp(pb: Problem, cols: Columns, incumbent: Assign | None, deadline: float) -> tuple[Layout, LPResult]:
+    """The layout and the composition LP, its generation started from the incumbent's columns and
+    the empty party."""
+    lay = layout(pb, cols)
+    seeds = locate(pb, cols, incumbent) if incumbent is not None else None
+    empty = [cols.blocks[0].start] if cols.blocks and cols.blocks[0].label is None and not cols.blocks[0].units else []
+    return lay, solve_lp(pb, cols, lay, [c for c, _ in (seeds or [])] + empty, deadline=deadline)
 
 
 def relabel(pb: Problem, a: Assign, prev: dict[int, tuple[int, str]]) -> Assign:
