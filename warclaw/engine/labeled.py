@@ -33,9 +33,8 @@ def cover_scales(pb: Problem) -> list[int]:
         values = [float(v[k]) for v in pb.build_vec.values()] + [float(pb.targets[k])]
         exact = [scale for scale in (1, 10, 100, 1000, 10_000)
                  if all(abs(v * scale - round(v * scale)) < 1e-9 for v in values)]
-        whole = [scale for scale in exact
-                 if abs(pb.weights[k] / pb.targets[k] * SCALE / scale % 1) < 1e-6
-                 or abs(pb.weights[k] / pb.targets[k] * SCALE / scale % 1 - 1) < 1e-6]
+        unit = pb.weights[k] / pb.targets[k] * SCALE  # score per 1.0 of coverage, in CP-SAT units
+        whole = [scale for scale in exact if abs(unit / scale - round(unit / scale)) < 1e-6]
         out.append((whole or exact or [COVER_SCALE])[0])
     return out
 
