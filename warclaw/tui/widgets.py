@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -135,6 +136,8 @@ class ColumnSort:
 
     column: str | None = None
     reverse: bool = False
+    # The columns and marks last made (each ColumnSort serves one table).
+    _shown: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def click(self, column: str) -> None:
         if column == self.column:
@@ -149,10 +152,10 @@ class ColumnSort:
         on every redraw shows them at their titles' width until Textual next measures the rows
         (a snapshot or a glance can catch "Aeli" for Aelin.1234)."""
         shown = (tuple(columns), self.column, self.reverse)
-        if getattr(table, "_warclaw_columns", None) == shown and len(table.columns) == len(columns):
+        if self._shown == shown and len(table.columns) == len(columns):
             table.clear()
             return
-        table._warclaw_columns = shown  # type: ignore[attr-defined]
+        self._shown = shown
         table.clear(columns=True)
         for key, title in columns:
             label = Text(title)
