@@ -45,20 +45,19 @@ class Columns:
     def __post_init__(self) -> None:
         # The same classes place by place, each row contiguous: what pricing reads.
         self.places = np.ascontiguousarray(self.slots.T)
+        # A random 64-bit weight per class (wrapping sums), 0 for the empty place's class C.
+        self._mix = np.random.default_rng(0).integers(1, 2**62, size=self.counts.shape[1] + 1, dtype=np.int64)
+        self._mix[-1] = 0
         self._keys: np.ndarray | None = None
 
     def find(self, start: int, stop: int, counts: np.ndarray) -> int | None:
         """The column in [start, stop) with these free-class counts, if any, by a 64-bit key per
         column made once (a random linear hash, wrapping; a match is checked exactly)."""
         if self._keys is None:
-            # Summed place by place (the empty place's class C adds 0): integer matrix products
-            # have no fast path in numpy, gathers do.
-            mix = np.random.default_rng(0).integers(1, 2**62, size=self.counts.shape[1] + 1, dtype=np.int64)
-            mix[-1] = 0
-            self._mix = mix
+            # Summed place by place: integer matrix products have no fast path in numpy, gathers do.
             self._keys = np.zeros(len(self.values), dtype=np.int64)
             for place in self.places:
-                self._keys += mix[place]
+                self._keys += self._mix[place]
         key = int((counts.astype(np.int64) * self._mix[:-1]).sum())
         for h in np.flatnonzero(self._keys[start:stop] == key).tolist():
             if (self.counts[start + h] == counts).all():
