@@ -56,7 +56,8 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     print(f"Recorded EU week 2-1 (2025-04-11), replayed: {len(points)} projections of {projection.SAMPLES} samples"
           f" in {elapsed:.1f} s ({1000 * elapsed / len(points):.0f} ms each)")
-    print("mean error per team in VP against the final; 'p10-p90' = teams whose final VP fell inside the band")
+    print("mean error per team in VP against the final; 'p10-p90' = teams whose final VP fell inside the band;"
+          " both projections are whole VP, so 'tie' is an exact tie (the same summed error)")
     print(f"{'after':>6} {'day':>4} {'flat':>7} {'ours':>7} {'better':>7} {'p10-p90':>8} {'1st chance of winner':>21}")
     for p in points:
         if p.finished <= FIRST_DAY and p.finished not in (1, 3, 6, 12):
@@ -89,7 +90,7 @@ def main() -> None:
 def _weeks_2020(samples: int = 500) -> None:
     """The check on data the constants never saw: every 2020-12 recording, points after day one."""
     rule_2025 = r.rules().victory_points[-1]
-    rows = {"own rule (5/4/3)": [0, 0, 0.0, 0.0], "2025 schedule applied": [0, 0, 0.0, 0.0]}
+    rows = {"own rule (5/4/3)": [0, 0, 0.0, 0.0, 0], "2025 schedule applied": [0, 0, 0.0, 0.0, 0]}
     brier: dict[str, list[float]] = {"first day": [], "after": []}
     weeks = 0
     t0 = time.perf_counter()
@@ -113,11 +114,13 @@ def _weeks_2020(samples: int = 500) -> None:
                 row[1] += len(pts)
                 row[2] += sum(p.error for p in pts)
                 row[3] += sum(p.flat_error for p in pts)
+                row[4] += sum(p.in_band for p in pts)
     print(f"The 2020-12 recordings ({weeks} weeks, each replayed to where it ends; {samples} samples,"
           f" {time.perf_counter() - t0:.1f} s): points after the first day")
-    for label, (won, count, err, flat_err) in rows.items():
+    for label, (won, count, err, flat_err, band) in rows.items():
         print(f"  {label:<22} ours better at {won}/{count} ({100 * won / count:.0f} %),"
-              f" mean error ours {err / count:.1f} VP, flat {flat_err / count:.1f} VP")
+              f" mean error ours {err / count:.1f} VP, flat {flat_err / count:.1f} VP;"
+              f" final VP inside p10-p90 {band}/{3 * count} ({100 * band / (3 * count):.0f} %)")
     print(f"  place chances against the places where each recording ends (Brier, 2025 schedule applied;"
           f" {UNIFORM_BRIER:.3f} = 1/3 each): first day {_mean(brier['first day']):.3f},"
           f" after {_mean(brier['after']):.3f}")
