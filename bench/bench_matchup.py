@@ -49,9 +49,9 @@ def main() -> None:
     start = parse_api_time(m["start_time"])
     finished = m["skirmishes"][:-1]
     schedule = r.rules().week_schedule("eu", start, len(finished))
-    ranks = [r.ranking(s["scores"]) for s in finished]
+    scores = [s["scores"] for s in finished]
     t0 = time.perf_counter()
-    points = projection.backtest(schedule, ranks, start=1, samples=projection.SAMPLES,
+    points = projection.backtest(schedule, scores, start=1, samples=projection.SAMPLES,
                                  hours=_hours(start, len(schedule)))
     elapsed = time.perf_counter() - t0
     print(f"Recorded EU week 2-1 (2025-04-11), replayed: {len(points)} projections of {projection.SAMPLES} samples"
@@ -99,12 +99,12 @@ def _weeks_2020(samples: int = 500) -> None:
             region = r.region_of(m["id"])
             start = parse_api_time(m["start_time"] if starts is None else starts[region])
             finished = m["skirmishes"][:-1]
-            ranks = [r.ranking(s["scores"]) for s in finished]
+            scores = [s["scores"] for s in finished]
             hours = _hours(start, len(finished))
             weeks += 1
             for label, schedule in (("own rule (5/4/3)", r.rules().week_schedule(region, start, len(finished))),
                                     ("2025 schedule applied", [rule_2025.at_hour(region, h) for h in hours])):
-                every = projection.backtest(schedule, ranks, start=1, samples=samples, seed=m["id"], hours=hours)
+                every = projection.backtest(schedule, scores, start=1, samples=samples, seed=m["id"], hours=hours)
                 pts = [p for p in every if p.finished > FIRST_DAY]
                 if label.startswith("2025"):
                     brier["first day"] += [p.brier for p in every if p.finished <= FIRST_DAY]

@@ -135,7 +135,8 @@ def _outlook(
     if current is not None:
         running = projection.Running(scores=current, ppt=ppt, ticks_left=ticks_left)
     hours = [skirmish_start(start, n).astimezone(UTC).hour for n in range(1, total + 1)]
-    proj = projection.project(vp, schedule, finished, number, running, samples=samples,
+    scored = [(n, by_number[n]) for n, _ in finished]
+    proj = projection.project(vp, schedule, scored, number, running, samples=samples,
                               seed=f"{match_id}:{_iso(start)}:{number}", hours=hours)
     remaining = tuple(schedule[number - 1:])
     for c in COLORS:

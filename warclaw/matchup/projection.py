@@ -1,21 +1,35 @@
 """Final victory points with odds: a seeded Monte Carlo over the skirmishes still to play.
 
 Each remaining skirmish is worth what the schedule says for its time of day, so what matters is
-who places where. The chance of each of the six placements of a future skirmish comes from the
-week so far (``placement_chances``): for each pair of teams, how often one placed above the other,
-prime-time skirmishes counting more than night ones, and per time slot of the UTC day (teams are
-stronger at some hours), shrunk toward the whole week's rate by as much as the slots really
-differ (empirical Bayes: the more the slots' rates spread beyond their sampling noise, the less
-shrinkage). The running skirmish is drawn from its own score and points per tick: each team's
-score at its end is its score now plus its PPT for the ticks left, with noise growing with the
-time left.
+who places where. The chance of each of the six placements of a future skirmish, per time slot of
+the UTC day (teams are stronger at some hours), is the even mix of two readings of the week so far:
 
-How the constants were chosen (``bench/bench_matchup.py`` prints the check): on a small grid
-(slot width 2/4/8 h or none, stake exponent 1-3, recency decay 1 or 0.99 per skirmish, shrinkage
-scale 0.5/1/2) the one with the most wins against the flat average, then the lowest error, on the
-first half of the recorded 2025 EU week (points 13-41); it was then checked on that week's second
-half and on the 18 recorded 2020-12 weeks (flat 5/4/3, and with the 2025 schedule applied to their
-placements).
+- by placements (``placement_chances``): for each pair of teams, how often one placed above the
+  other, prime-time skirmishes counting more than night ones, each slot's rate shrunk toward the
+  whole week's rate by as much as the slots really differ (empirical Bayes);
+- by scores (``score_chances``): each team's log war score, centred on the skirmish's mean, has a
+  mean per slot (shrunk the same way toward the team's week mean) and a noise per slot (night
+  scores swing twice as much as prime-time ones), and a future skirmish's order is that of three
+  normal draws. Margins tell what placements cannot (a narrow 2nd is not a safe one), but one odd
+  night moves them a lot; placements are robust to it and blind to margins. Neither alone beats
+  the other on the recorded weeks; their even mix beats both (``bench/bench_matchup.py``).
+
+The running skirmish is drawn from its own score and points per tick: each team's score at its
+end is its score now plus its PPT for the ticks left, with noise growing with the time left.
+
+How the constants were chosen (``bench/bench_matchup.py`` prints the check), on the first half of
+the recorded 2025 EU week (points 13-41) only: the setting with the most wins against the flat
+average there, then the lowest mean error; the week's second half and the 18 recorded 2020-12
+weeks (flat 5/4/3, and with the 2025 schedule applied to their placements) are the check.
+The placements' constants (slot width 2/4/8 h or none, stake exponent 1-3, recency decay 1 or
+0.99 per skirmish, shrinkage scale 0.5/1/2) were chosen so first. The scores' reading and the mix
+then on a grid of the mix's weight on placements (0, 1/4, 1/2, 3/4), the slot noise's weight
+toward the pooled noise (none, 1 or 3 skirmishes), a pseudo-count pulling the week means toward
+equal teams (0, 1, 3), a carry-over of the last skirmish's residual into the next ones (0 or 0.3
+per skirmish) and the scores' slot width (4 or 8 h): best was 1/2, 1, 0, 0.3, 4 h at 10.8 VP;
+without the carry-over 10.9 VP, within the seed-to-seed spread (0.1-0.2 VP) and 2.5x cheaper,
+so no carry-over. (A weight of 3/4 scored 11.0 VP on that half and would win all 69 points of
+the week, but loses on the 2020 weeks and on the week's second half by error: not chosen.)
 """
 
 from __future__ import annotations
@@ -27,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, permutations
 
-from warclaw.matchup.rules import VP
+from warclaw.matchup.rules import VP, ranking
 
 COLORS = ("red", "blue", "green")
 ORDERS = tuple(permutations(COLORS))  # the six placements, 1st to 3rd
@@ -35,6 +49,10 @@ PRIOR = 0.05  # pseudo-skirmishes in which each team placed above each other one
 VALUE_EXP = 3.0  # a finished skirmish counts by (its VP / the most a skirmish gives) ** VALUE_EXP
 SLOT_HOURS = 4  # time slots of the UTC day with their own placement chances (00-04, 04-08, ...)
 SHRINK_SCALE = 0.5  # the empirical-Bayes pseudo-count toward the week's rate, scaled
+SCORE_SD = 0.2  # prior noise of a team's centred log score in one skirmish (2020 weeks: 0.14-0.30)
+SCORE_SD_WEIGHT = 4  # skirmishes' worth of that prior in the week's pooled noise
+SLOT_NOISE_WEIGHT = 1  # skirmishes' worth of the pooled noise in a slot's own
+PLACEMENT_WEIGHT = 0.5  # the mix: placements' chances, the rest the scores'
 TICKS_PER_SKIRMISH = 24  # 5-minute ticks in 2 hours
 SAMPLES = 2000
 
@@ -141,8 +159,15 @@ def running_chances(running: Running) -> list[float]:
     mean_ppt = sum(running.ppt.get(c, 0) for c in COLORS) / 3
     spread = max(10.0, mean_ppt / 3) * math.sqrt(max(0, running.ticks_left))
     expected = [running.scores.get(c, 0) + running.ppt.get(c, 0) * running.ticks_left for c in COLORS]
+    return order_chances(expected, spread)
+
+
+def order_chances(means: Sequence[float], spread: float) -> list[float]:
+    """Chances of the six orders (``ORDERS``) of three normal draws with these means (in
+    ``COLORS`` order) and one standard deviation; no spread: the means' own order, ties to the
+    team first in ``COLORS``."""
     if not spread:
-        order = tuple(sorted(COLORS, key=lambda c: -expected[COLORS.index(c)]))
+        order = tuple(sorted(COLORS, key=lambda c: -means[COLORS.index(c)]))
         return [1.0 if o == order else 0.0 for o in ORDERS]
 
     def above(x: float) -> float:  # P(N(0, 1) > x)
@@ -150,7 +175,7 @@ def running_chances(running: Running) -> list[float]:
 
     out = []
     for o in ORDERS:
-        first, middle, last = (expected[COLORS.index(c)] for c in o)
+        first, middle, last = (means[COLORS.index(c)] for c in o)
         total = 0.0
         for z, density in zip(_GRID, _DENSITY, strict=True):
             y = middle + spread * z
@@ -160,22 +185,75 @@ def running_chances(running: Running) -> list[float]:
     return [x / norm for x in out]
 
 
+def score_chances(
+    schedule: Sequence[VP], finished: Sequence[tuple[int, Mapping[str, int]]], hours: Sequence[int] | None = None,
+) -> dict[int, list[float]]:
+    """Chances of the six placements (``ORDERS``) of a future skirmish per time slot, from the
+    finished skirmishes' war scores (``(number, scores)``).
+
+    A team's log score minus the skirmish's mean log score (so a busy prime time and a quiet night
+    are on one scale) is its slot's mean plus normal noise. A slot's means are shrunk toward the
+    team's week mean by as much as the slots really differ beyond the noise (method of moments,
+    as in ``placement_chances``); the noise is the slot's own, shrunk toward the week's pooled
+    one by ``SLOT_NOISE_WEIGHT`` skirmishes (that one toward ``SCORE_SD`` by ``SCORE_SD_WEIGHT``).
+    """
+    def slot(n: int) -> int:
+        return hours[n - 1] // SLOT_HOURS if hours else 0
+
+    cells: dict[int, list[list[float]]] = {}  # slot -> the centred log scores of its skirmishes
+    for n, scores in finished:
+        logs = [math.log(max(1, scores.get(c, 0))) for c in COLORS]
+        mean = sum(logs) / 3
+        cells.setdefault(slot(n), []).append([x - mean for x in logs])
+    count = sum(len(xs) for xs in cells.values())
+    week = [sum(x[i] for xs in cells.values() for x in xs) / count if count else 0.0 for i in range(3)]
+    means = {s: [sum(x[i] for x in xs) / len(xs) for i in range(3)] for s, xs in cells.items()}
+    # Squared residuals per slot (two free values per skirmish: the three add up to 0).
+    squares = {s: sum((x[i] - means[s][i]) ** 2 for x in xs for i in range(3)) for s, xs in cells.items()}
+    dof = 2 * (count - len(cells))
+    pooled = (sum(squares.values()) + 2 * SCORE_SD_WEIGHT * SCORE_SD ** 2) / (max(0, dof) + 2 * SCORE_SD_WEIGHT)
+    between = sum(len(xs) * (means[s][i] - week[i]) ** 2 - pooled for s, xs in cells.items() for i in range(3))
+    shrink = pooled / (between / (3 * count)) if count and between > 0 else math.inf  # pseudo-skirmishes
+    out = {}
+    for s in {slot(n) for n in range(1, len(schedule) + 1)}:
+        xs = cells.get(s, [])
+        if xs and not math.isinf(shrink):
+            mean = [(len(xs) * means[s][i] + shrink * week[i]) / (len(xs) + shrink) for i in range(3)]
+        else:
+            mean = week
+        noise = (squares.get(s, 0.0) + 2 * SLOT_NOISE_WEIGHT * pooled) / (2 * max(0, len(xs) - 1) + 2 * SLOT_NOISE_WEIGHT)
+        out[s] = order_chances(mean, math.sqrt(noise))
+    return out
+
+
+def future_chances(
+    schedule: Sequence[VP], finished: Sequence[tuple[int, Mapping[str, int]]], hours: Sequence[int] | None = None,
+) -> dict[int, list[float]]:
+    """The six placements' chances of a future skirmish per time slot: the mix of the placements'
+    reading and the scores' (the module's docstring says why both)."""
+    by_place = placement_chances(schedule, [(n, ranking(scores)) for n, scores in finished], hours)
+    by_score = score_chances(schedule, finished, hours)
+    return {s: [PLACEMENT_WEIGHT * a + (1 - PLACEMENT_WEIGHT) * b for a, b in zip(by_place[s], by_score[s], strict=True)]
+            for s in by_place}
+
+
 def project(
     vp: Mapping[str, int],
     schedule: Sequence[VP],
-    finished: Sequence[tuple[int, tuple[str, ...]]],
+    finished: Sequence[tuple[int, Mapping[str, int]]],
     first_open: int,
     running: Running | None = None,
     samples: int = SAMPLES,
     seed: int | str = 0,
     hours: Sequence[int] | None = None,
 ) -> dict[str, Projection]:
-    """Projected final VP per team from the awarded ``vp``. ``finished`` = (number, placement
-    1st to 3rd) of finished skirmishes; skirmishes ``first_open``..len(schedule) are still to come,
+    """Projected final VP per team from the awarded ``vp``. ``finished`` = (number, war scores)
+    of finished skirmishes; skirmishes ``first_open``..len(schedule) are still to come,
     ``first_open`` being ``running`` (drawn from its score and PPT) when that is given; ``hours``
     the UTC hour each skirmish starts at (for the time slots; None: no slots)."""
     has_running = running is not None and first_open <= len(schedule)
-    future, future_total, bits = _future(tuple(schedule), tuple((n, tuple(o)) for n, o in finished),
+    kept = tuple((n, tuple((c, scores.get(c, 0)) for c in COLORS)) for n, scores in finished)  # hashable
+    future, future_total, bits = _future(tuple(schedule), kept,
                                          first_open + (1 if has_running else 0), tuple(hours) if hours else None,
                                          samples, str(seed))
     if has_running and running is not None:
@@ -217,7 +295,7 @@ BLOCK = 4  # skirmishes of one class drawn at once from their exact joint distri
 
 @lru_cache(maxsize=8)
 def _future(
-    schedule: tuple[VP, ...], finished: tuple[tuple[int, tuple[str, ...]], ...], first: int,
+    schedule: tuple[VP, ...], finished: tuple[tuple[int, tuple[tuple[str, int], ...]], ...], first: int,
     hours: tuple[int, ...] | None, samples: int, seed: str,
 ) -> tuple[list[int], int, int]:
     """The skirmishes ``first``.. drawn ``samples`` times: per sample red's and blue's VP packed
@@ -230,7 +308,7 @@ def _future(
     """
     rng = random.Random(f"{seed}:future")
     bits = max(1, (len(schedule) * max(v[0] for v in schedule)).bit_length())
-    chances = placement_chances(schedule, finished, hours)
+    chances = future_chances(schedule, [(n, dict(scores)) for n, scores in finished], hours)
     classes: dict[tuple[VP, int], int] = {}
     for n in range(first, len(schedule) + 1):
         key = (schedule[n - 1], hours[n - 1] // SLOT_HOURS if hours else 0)
@@ -279,12 +357,14 @@ class BacktestPoint:
 
 
 def backtest(
-    schedule: Sequence[VP], rankings: Sequence[tuple[str, ...]], start: int = 1,
+    schedule: Sequence[VP], skirmishes: Sequence[Mapping[str, int]], start: int = 1,
     samples: int = SAMPLES, seed: int | str = 0, hours: Sequence[int] | None = None, stop: int | None = None,
 ) -> list[BacktestPoint]:
-    """Replay a week skirmish by skirmish: after each finished skirmish k (``start`` <= k <
-    len(rankings), up to ``stop``), project the final VP from skirmishes 1..k and compare with the
-    true final. ``hours``: the UTC hour each skirmish starts at."""
+    """Replay a week skirmish by skirmish (``skirmishes``: the war scores of each): after each
+    finished skirmish k (``start`` <= k < len(skirmishes), up to ``stop``), project the final VP
+    from skirmishes 1..k and compare with the true final. ``hours``: the UTC hour each skirmish
+    starts at."""
+    rankings = [ranking(scores) for scores in skirmishes]
     n = len(rankings)
     sched = list(schedule[:n])
     final = {c: 0 for c in COLORS}
@@ -300,7 +380,7 @@ def backtest(
             vp[color] += p
         if k < start or k >= n or (stop is not None and k > stop):
             continue
-        known = list(enumerate(rankings[:k], start=1))
+        known = list(enumerate(skirmishes[:k], start=1))
         proj = project(vp, sched, known, k + 1, samples=samples, seed=f"{seed}:{k}", hours=hours)
         old = flat(vp, k, n)
         out.append(BacktestPoint(
