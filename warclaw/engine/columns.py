@@ -6,7 +6,10 @@ interchangeable except for locked ones, so choosing *how many* of each compositi
 player×party variables whose symmetry stalls the naive model.
 
 Columns come in blocks: one block per (set of units, their member classes); every block pairs
-with each free multiset that fits the remaining places.
+with each free multiset that fits the remaining places. The free multisets of at most s places
+are a prefix of the list of all of them (sizes come in order), so a block's columns are the first
+``stop - start`` free multisets, in order: the per-column arrays (counts, slots) are that list
+repeated, and are made only when asked for; pricing and lookups work on the list itself.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from warclaw.engine.problem import Problem
 
 MAX_COLUMNS = 3_000_000
-# Array elements valued at once while enumerating (~64 MB of float64).
-VALUE_CHUNK = 8_000_000
+# Rows of summed party vectors valued at once: small enough for the temporaries to stay in the
+# cache (valued a few million rows at once, the same arithmetic ran ~5x slower), large enough
+# that the calls' overhead does not count.
+VALUE_ROWS = 4096
 
 
 @dataclass
@@ -33,34 +39,87 @@ class Block:
 
 
 @dataclass
+class Run:
+    """Consecutive blocks of one unit set: ``n`` blocks (one per configuration of the units'
+    classes) from block ``first``, each of the first ``length`` free multisets."""
+
+    first: int
+    n: int
+    length: int
+
+
+@dataclass
 class Columns:
-    counts: np.ndarray     # (ncol, C) int8: free players per class
-    values: np.ndarray     # (ncol,) party term of the score
-    block_of: np.ndarray   # (ncol,) block index
+    values: np.ndarray       # (ncol,) party term of the score
     blocks: list[Block]
-    # (ncol, party size): the class of each free place, C where empty. Pricing gathers one dual
-    # per place: exact float64 at a fraction of a dense counts x duals product.
-    slots: np.ndarray
+    runs: list[Run]          # the blocks, grouped by unit set, in column order
+    free_counts: np.ndarray  # (M, C) int8: free players per class of every free multiset
+    # (M, party size): the class of each free place, C where empty (places filled in order).
+    free_slots: np.ndarray
 
     def __post_init__(self) -> None:
-        # The same classes place by place, each row contiguous: what pricing reads.
-        self.places = np.ascontiguousarray(self.slots.T)
+        self._starts = np.array([b.start for b in self.blocks], dtype=np.int64)
         # A random 64-bit weight per class (wrapping sums), 0 for the empty place's class C.
-        self._mix = np.random.default_rng(0).integers(1, 2**62, size=self.counts.shape[1] + 1, dtype=np.int64)
+        self._mix = np.random.default_rng(0).integers(1, 2**62, size=self.free_counts.shape[1] + 1, dtype=np.int64)
         self._mix[-1] = 0
-        self._keys: np.ndarray | None = None
+
+    def parts(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(block, free multiset) of each of ``columns``, without the per-column arrays."""
+        block = np.searchsorted(self._starts, columns, side="right") - 1
+        return block, columns - self._starts[block]
+
+    @cached_property
+    def multiset(self) -> np.ndarray:
+        """(ncol,) the free multiset of each column (an index into free_counts)."""
+        return np.concatenate([np.tile(np.arange(r.length, dtype=np.int32), r.n) for r in self.runs]
+                              or [np.zeros(0, dtype=np.int32)])
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """(ncol, C) int8: free players per class."""
+        return self.free_counts[self.multiset]
+
+    @cached_property
+    def slots(self) -> np.ndarray:
+        """(ncol, party size): the class of each free place, C where empty."""
+        return self.free_slots[self.multiset]
+
+    @cached_property
+    def places(self) -> np.ndarray:
+        """The slots place by place, each row contiguous."""
+        return np.ascontiguousarray(self.slots.T)
+
+    @cached_property
+    def free_places(self) -> np.ndarray:
+        """The free multisets' slots place by place, each row contiguous: what pricing reads."""
+        return np.ascontiguousarray(self.free_slots.T)
+
+    @cached_property
+    def block_of(self) -> np.ndarray:
+        """(ncol,) block index."""
+        return np.repeat(np.arange(len(self.blocks)), [b.stop - b.start for b in self.blocks])
+
+    @cached_property
+    def _keys(self) -> np.ndarray:
+        # Summed place by place: integer matrix products have no fast path in numpy, gathers do.
+        keys = np.zeros(len(self.free_slots), dtype=np.int64)
+        for place in self.free_slots.T:
+            keys += self._mix[place]
+        return keys
 
     def find(self, start: int, stop: int, counts: np.ndarray) -> int | None:
-        """The column in [start, stop) with these free-class counts, if any, by a 64-bit key per
-        column made once (a random linear hash, wrapping; a match is checked exactly)."""
-        if self._keys is None:
-            # Summed place by place: integer matrix products have no fast path in numpy, gathers do.
-            self._keys = np.zeros(len(self.values), dtype=np.int64)
-            for place in self.places:
-                self._keys += self._mix[place]
+        """The column in [start, stop) (within one block) with these free-class counts, if any,
+        by a 64-bit key per free multiset made once (a random linear hash, wrapping; a match is
+        checked exactly)."""
+        if stop <= start:
+            return None
+        blk = self.blocks[int(np.searchsorted(self._starts, start, side="right")) - 1]
+        if stop > blk.stop:
+            raise ValueError(f"columns {start}..{stop} span more than block {blk.start}..{blk.stop}")
+        off = start - blk.start
         key = int((counts.astype(np.int64) * self._mix[:-1]).sum())
-        for h in np.flatnonzero(self._keys[start:stop] == key).tolist():
-            if (self.counts[start + h] == counts).all():
+        for h in np.flatnonzero(self._keys[off:off + stop - start] == key).tolist():
+            if (self.free_counts[off + h] == counts).all():
                 return start + h
         return None
 
@@ -72,44 +131,67 @@ class TooManyColumns(Exception):
     pass
 
 
-def free_multisets(avail: np.ndarray, max_size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Count matrices of all class multisets of each size 0..max_size within the availability,
-    and beside each the classes of its places in order (C pads the empty places)."""
+def free_multisets(avail: np.ndarray, max_size: int, vecs: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every class multiset of size 0..max_size within the availability, by size, then (within a
+    size) by the class added last: its counts (M, C) int8, the classes of its places in order
+    (M, max_size; C pads the empty places), its summed party vector given the classes' ``vecs``
+    (C, K) (added class by class as it is built: no product over all counts), and where each size
+    starts (max_size + 2 offsets; a size with no multiset is empty)."""
     c = len(avail)
-    out = [np.zeros((1, c), dtype=np.int8)]
-    slots = [np.full((1, max_size), c, dtype=np.int16)]
-    last_max = np.full(1, -1)  # highest class used in each row, so each multiset is built once
+    k_dim = vecs.shape[1] if vecs is not None else 0
+    ends = np.cumsum([0, *multiset_counts(avail, max_size)])
+    total = int(ends[-1])
+    counts = np.zeros((total, c), dtype=np.int8)
+    slots = np.full((total, max_size), c, dtype=np.int16)
+    sums = np.zeros((total, k_dim))
+    last = np.full(total, -1, dtype=np.int64)  # highest class in each row, so each multiset is built once
     for size in range(max_size):
-        prev, prev_slots = out[-1], slots[-1]
-        rows, srows, maxes = [], [], []
-        for k in range(c):
-            sel = (last_max <= k) & (prev[:, k] < avail[k])
-            if not sel.any():
+        p0, at = int(ends[size]), int(ends[size + 1])
+        # A size's rows come by the class added last, in order: those whose highest class is at
+        # most k are a prefix, and only the rows ending in k itself can have used all of class k.
+        upto = np.searchsorted(last[p0:at], np.arange(c), side="right")
+        for k in np.flatnonzero(avail > 0).tolist():
+            lo, hi = int(upto[k - 1]) if k else 0, int(upto[k])
+            if avail[k] > size:
+                take = np.arange(p0, p0 + hi)
+            else:
+                seg = np.flatnonzero(counts[p0 + lo:p0 + hi, k] < avail[k])
+                take = np.concatenate([np.arange(p0, p0 + lo), p0 + lo + seg])
+            n = len(take)
+            if not n:
                 continue
-            r = prev[sel].copy()
-            r[:, k] += 1
-            sr = prev_slots[sel].copy()
-            sr[:, size] = k
-            rows.append(r)
-            srows.append(sr)
-            maxes.append(np.full(len(r), k))
-        if not rows:
-            break
-        out.append(np.concatenate(rows))
-        slots.append(np.concatenate(srows))
-        last_max = np.concatenate(maxes)
-    return out, slots
+            dst = slice(at, at + n)
+            counts[dst] = counts[take]
+            counts[dst, k] += 1
+            slots[dst] = slots[take]
+            slots[dst, size] = k
+            if vecs is not None:
+                np.add(sums[take], vecs[k], out=sums[dst])
+            last[dst] = k
+            at += n
+        assert at == ends[size + 2], "multiset_counts and free_multisets disagree"
+    return counts, slots, sums, ends
+
+
+def multiset_counts(avail: np.ndarray, max_size: int) -> list[int]:
+    """How many multisets of each size 0..max_size free_multisets makes (counted, not built):
+    the coefficients of the product over classes of (1 + x + ... + x^avail)."""
+    by_size = [1] + [0] * max_size
+    for a in avail.tolist():
+        by_size = [sum(by_size[s - j] for j in range(min(a, s) + 1)) for s in range(max_size + 1)]
+    return by_size
 
 
 def estimate(pb: Problem) -> int:
     """The number of columns enumerate_columns would make (cheap: nothing is built)."""
-    ends = np.cumsum([len(m) for m in free_multisets(_avail(pb), pb.size)[0]])
+    ends = np.cumsum(multiset_counts(_avail(pb), pb.size))
     configs = [len(_configs(pb, g)) for g in range(len(pb.groups))]
     sizes = [len(grp.members) for grp in pb.groups]
     total = 0
     for lab, combo in _unit_sets(pb):
         groups = ([lab] if lab is not None else []) + list(combo)
-        free_max = min(pb.size - sum(sizes[g] for g in groups), len(ends) - 1)
+        free_max = pb.size - sum(sizes[g] for g in groups)
         total += int(np.prod([configs[g] for g in groups])) * int(ends[free_max])
     return total
 
@@ -147,52 +229,49 @@ def _configs(pb: Problem, g: int) -> list[tuple[int, ...]]:
 
 def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | None = None) -> Columns:
     """Every composition; TooManyColumns past ``limit`` columns or past ``deadline``."""
-    avail = _avail(pb)
-    by_size, slots_by_size = free_multisets(avail, pb.size)
-    # Multisets of at most s places are a prefix of all of them (sizes come in order).
-    everything = np.concatenate(by_size)
-    every_slot = np.concatenate(slots_by_size)
-    every_val = everything.astype(float) @ pb.class_vec if len(pb.class_vec) else np.zeros((len(everything), 0))
-    ends = np.cumsum([len(m) for m in by_size])
-    cum = [everything[:e] for e in ends]
-    cum_slots = [every_slot[:e] for e in ends]
-    cum_vals = [every_val[:e] for e in ends]
-    vecs = pb.class_vec
+    K = len(pb.caps)
+    free_counts, free_slots, free_vecs, ends = free_multisets(_avail(pb), pb.size, pb.class_vec.reshape(-1, K))
+    ends = ends[1:]
     sizes = [len(grp.members) for grp in pb.groups]
-    unit_sets = _unit_sets(pb)
     configs = {g: _configs(pb, g) for g in range(len(pb.groups))}
 
-    blocks: list[Block] = []
-    parts_counts, parts_values, parts_slots = [], [], []
+    plan: list[tuple[int | None, list[int], list[tuple], int]] = []  # (label, groups, configurations, length)
     total = 0
-    for lab, combo in unit_sets:
-        if deadline is not None and time.perf_counter() >= deadline:
-            raise TooManyColumns(f"{total} (out of time)")
+    for lab, combo in _unit_sets(pb):
         groups = ([lab] if lab is not None else []) + list(combo)
-        used = sum(sizes[g] for g in groups)
-        free_max = min(pb.size - used, len(cum) - 1)
-        counts, base_vals = cum[free_max], cum_vals[free_max]
+        length = int(ends[min(pb.size - sum(sizes[g] for g in groups), len(ends) - 1)])
         n_cfg = int(np.prod([len(configs[g]) for g in groups])) if groups else 1
-        if total + n_cfg * len(counts) > limit:  # counted before anything is built
-            raise TooManyColumns(total + n_cfg * len(counts))
-        cfgs = list(itertools.product(*(configs[g] for g in groups)))
-        # Each configuration's units add one fixed vector to every free multiset's: all of them
-        # are valued in a few array operations (chunked to bound the memory) instead of one call
-        # per configuration.
-        bases = np.array([vecs[[c for classes in cfg for c in classes]].sum(axis=0) if cfg else
-                          np.zeros(len(pb.caps)) for cfg in cfgs]).reshape(len(cfgs), len(pb.caps))
-        step = max(1, VALUE_CHUNK // max(1, len(counts) * max(1, len(pb.caps))))
-        for lo in range(0, len(cfgs), step):
-            if deadline is not None and time.perf_counter() >= deadline:
-                raise TooManyColumns(f"{total} (out of time)")
-            part = base_vals[None, :, :] + bases[lo:lo + step, None, :]
-            parts_values.append(pb.party_values(part).reshape(-1))
-        label = pb.groups[lab].label if lab is not None else None
-        for cfg in cfgs:
-            blocks.append(Block(label, tuple(zip(groups, cfg, strict=True)), total, total + len(counts)))
-            total += len(counts)
-        parts_counts.append(np.tile(counts, (len(cfgs), 1)))
-        parts_slots.append(np.tile(cum_slots[free_max], (len(cfgs), 1)))
-    block_of = np.repeat(np.arange(len(blocks)), [b.stop - b.start for b in blocks])
-    return Columns(np.concatenate(parts_counts), np.concatenate(parts_values), block_of, blocks,
-                   np.concatenate(parts_slots))
+        total += n_cfg * length
+        if total > limit:  # counted before anything is built
+            raise TooManyColumns(total)
+        plan.append((pb.groups[lab].label if lab is not None else None, groups,
+                     list(itertools.product(*(configs[g] for g in groups))), length))
+
+    values = np.empty(total)
+    blocks: list[Block] = []
+    runs: list[Run] = []
+    pos = 0
+    for label, groups, cfgs, length in plan:
+        if deadline is not None and time.perf_counter() >= deadline:
+            raise TooManyColumns(f"{pos} (out of time)")
+        runs.append(Run(len(blocks), len(cfgs), length))
+        blocks += [Block(label, tuple(zip(groups, cfg, strict=True)), pos + i * length, pos + (i + 1) * length)
+                   for i, cfg in enumerate(cfgs)]
+        # Each configuration's units add one fixed vector to every free multiset's: the sums are
+        # valued a cache-sized slice at a time, several configurations at once when they are short.
+        members = np.array([[c for classes in cfg for c in classes] for cfg in cfgs], dtype=np.intp).reshape(len(cfgs), -1)
+        bases = pb.class_vec.reshape(-1, K)[members].sum(axis=1)
+        if length >= VALUE_ROWS:
+            for i, base in enumerate(bases):
+                at = pos + i * length
+                for lo in range(0, length, VALUE_ROWS):
+                    hi = min(length, lo + VALUE_ROWS)
+                    values[at + lo:at + hi] = pb.party_values(free_vecs[lo:hi] + base)
+        else:
+            step = VALUE_ROWS // max(1, length)
+            for lo in range(0, len(cfgs), step):
+                part = free_vecs[None, :length, :] + bases[lo:lo + step, None, :]
+                values[pos + lo * length:pos + lo * length + part.shape[0] * length] = \
+                    pb.party_values(part.reshape(-1, K))
+        pos += len(cfgs) * length
+    return Columns(values, blocks, runs, free_counts, free_slots)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
+from highspy import _core as highs
 
 from warclaw.engine.columns import Columns
 from warclaw.engine.problem import SQUAD_SCALE, Problem
@@ -128,22 +128,23 @@ class Master:
     off_a: int
 
 
+def _y_entries(cols: Columns, lay: Layout, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, position in w, coefficient) of the columns ``w``: their class rows and their blocks' rows."""
+    block, multiset = cols.parts(w)
+    counts = cols.free_counts[multiset]
+    nz = np.nonzero(counts)
+    blocks = lay.block_matrix[block].tocoo()  # each column's block rows, at once
+    return (np.concatenate([lay.class_row0 + nz[1], blocks.col]), np.concatenate([nz[0], blocks.row]),
+            np.concatenate([-counts[nz].astype(float), blocks.data]))
+
+
 def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artificials: bool,
                  x_entries: tuple[list[int], list[int], list[float]] | None = None) -> Master:
     """``x_entries``: the players' part of the matrix (the same in every round), if already built."""
     S = len(pb.squad_caps)
     xr, xc, xv = x_entries or _x_entries(pb, lay)
     nx = len(lay.xvars)
-    yr, yc, yv = [], [], []
-    counts = cols.counts[w]
-    nz = np.nonzero(counts)
-    yr += list(lay.class_row0 + nz[1])
-    yc += list(nz[0])
-    yv += list(-counts[nz].astype(float))
-    blocks = lay.block_matrix[cols.block_of[w]].tocoo()  # each column's block rows, at once
-    yr += blocks.col.tolist()
-    yc += blocks.row.tolist()
-    yv += blocks.data.tolist()
+    yr, yc, yv = _y_entries(cols, lay, w)
     er, ec, ev = [], [], []
     for k in range(S):  # t_k, s_k, s'_k
         er += [lay.squad_row0 + k, lay.squad_row0 + S + k, lay.squad_row0 + k, lay.squad_row0 + S + k]
@@ -155,9 +156,10 @@ def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artific
     ny = len(w)
     off_x, off_e, off_a = ny, ny + nx, ny + nx + 3 * S
     n_art = 2 * len(art_rows)
-    rows = yr + xr + er + art_rows + art_rows
-    cidx = yc + [off_x + c for c in xc] + [off_e + c for c in ec] + [off_a + i for i in range(n_art)]
-    vals = yv + xv + ev + [1.0] * len(art_rows) + [-1.0] * len(art_rows)
+    rows = np.concatenate([yr, xr, er, art_rows, art_rows]).astype(np.int64)
+    cidx = np.concatenate([yc, off_x + np.asarray(xc, dtype=np.int64), off_e + np.asarray(ec, dtype=np.int64),
+                           off_a + np.arange(n_art)]).astype(np.int64)
+    vals = np.concatenate([yv, xv, ev, [1.0] * len(art_rows), [-1.0] * len(art_rows)])
     A = sp.csc_matrix((vals, (rows, cidx)), shape=(lay.n_rows, off_a + n_art))
     cost = np.concatenate([-cols.values[w], [-pb.pref[p][b] for p, b in lay.xvars], e_cost,
                            np.full(n_art, ARTIFICIAL_COST)])
@@ -172,6 +174,45 @@ def lagrangian_bound(pb: Problem, value: float, reduced: np.ndarray) -> float:
     return value + pb.parties * best + 1e-6 * (pb.n + pb.parties)
 
 
+class _HighsLP:
+    """The master LP in one HiGHS instance: columns are appended between solves and each solve
+    starts from the last basis (the appended columns enter nonbasic at 0), so a round costs the
+    few pivots the new columns bring, not a solve from scratch."""
+
+    def __init__(self, mst: Master, rhs: np.ndarray):
+        self.h = highs._Highs()  # the bare binding: highspy.Highs prints a banner on stdout
+        self.h.setOptionValue("output_flag", False)
+        # Presolve would rebuild the reduced model each round and lose the basis (3x slower).
+        self.h.setOptionValue("presolve", "off")
+        lp = highs.HighsLp()
+        lp.num_col_, lp.num_row_ = mst.A.shape[1], mst.A.shape[0]
+        lp.col_cost_ = mst.cost
+        lp.col_lower_ = np.zeros(mst.A.shape[1])
+        lp.col_upper_ = np.full(mst.A.shape[1], highs.kHighsInf)
+        lp.row_lower_ = lp.row_upper_ = rhs
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = mst.A.indptr, mst.A.indices, mst.A.data
+        self._check(self.h.passModel(lp), "passModel")
+
+    def _check(self, status: highs.HighsStatus, what: str) -> None:
+        if status == highs.HighsStatus.kError:
+            raise RuntimeError(f"LP failed: HiGHS {what} returned an error")
+
+    def add(self, A: sp.csc_matrix, cost: np.ndarray) -> None:
+        n = A.shape[1]
+        self._check(self.h.addCols(n, cost, np.zeros(n), np.full(n, highs.kHighsInf), A.nnz,
+                                   A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32), A.data), "addCols")
+
+    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """(min-sense objective, row duals, column values)."""
+        self._check(self.h.run(), "run")
+        status = self.h.getModelStatus()
+        if status != highs.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"LP failed: {self.h.modelStatusToString(status)}")
+        sol = self.h.getSolution()
+        return self.h.getInfo().objective_function_value, np.array(sol.row_dual), np.array(sol.col_value)
+
+
 def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
              batch: int = 1000, deadline: float | None = None) -> LPResult:
     """Column generation: solve over a working set, price every enumerated column, repeat.
@@ -180,14 +221,11 @@ def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_roun
     in_working = np.zeros(len(cols), dtype=bool)
     in_working[working] = True
     complete = False
-    x_entries = _x_entries(pb, lay)
+    w = np.array(working, dtype=np.int64)
+    mst = build_master(pb, cols, lay, w, artificials=True)
+    lp = _HighsLP(mst, lay.rhs)
     for _ in range(max_rounds):
-        w = np.array(working, dtype=np.int64)
-        mst = build_master(pb, cols, lay, w, artificials=True, x_entries=x_entries)
-        res = linprog(mst.cost, A_eq=mst.A, b_eq=lay.rhs, bounds=(0, None), method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"LP failed: {res.message}")
-        duals = res.eqlin.marginals
+        fun, duals, x = lp.solve()
         reduced = reduced_costs(cols, lay, duals)
         candidates = np.flatnonzero((reduced < -1e-7) & ~in_working)
         if len(candidates) == 0:
@@ -199,25 +237,36 @@ def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_roun
             candidates = candidates[np.argpartition(reduced[candidates], batch)[:batch]]
         best = np.sort(candidates)
         in_working[best] = True
-        working.extend(int(c) for c in best)
-    off_a, ny = mst.off_a, len(w)
-    artificial = float(res.x[off_a:].sum())
-    y = {int(w[i]): float(res.x[i]) for i in range(ny) if res.x[i] > 1e-9}
-    value = -float(res.fun)
+        working.extend(best.tolist())
+        yr, yc, yv = _y_entries(cols, lay, best)
+        lp.add(sp.csc_matrix((yv, (yr, yc)), shape=(lay.n_rows, len(best))), -cols.values[best])
+    # HiGHS's columns: the first working columns, the fixed part (x, squad, artificials), then the
+    # columns appended round by round (the rest of ``working``, in order).
+    ny0 = mst.off_x
+    y_pos = np.concatenate([np.arange(ny0), mst.A.shape[1] + np.arange(len(working) - ny0)])
+    yx = x[y_pos]
+    artificial = float(x[mst.off_a:mst.A.shape[1]].sum())
+    y = {working[i]: float(yx[i]) for i in np.flatnonzero(yx > 1e-9).tolist()}
+    value = -float(fun)
     return LPResult(value=value, duals=duals, reduced=reduced, artificial=artificial, y=y, working=working,
                     bound=lagrangian_bound(pb, value, reduced), complete=complete)
 
 
 def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
-    """Min-sense reduced cost of every enumerated column (≥ 0 at the LP optimum)."""
-    class_duals = np.append(duals[lay.class_row0:lay.class_row0 + cols.counts.shape[1]], 0.0)
+    """Min-sense reduced cost of every enumerated column (≥ 0 at the LP optimum): its class rows'
+    duals (a sum over its free places, made once per free multiset: every block repeats the same
+    multisets), less its block's rows' duals and its value."""
+    class_duals = np.append(duals[lay.class_row0:lay.class_row0 + cols.free_counts.shape[1]], 0.0)
+    free = np.zeros(len(cols.free_counts))
+    for place in cols.free_places:
+        free += class_duals[place]
     block_dual = lay.block_matrix @ duals
-    out = block_dual[cols.block_of]
-    out += cols.values
-    np.negative(out, out=out)
-    # One gather per place (a column-major copy of the slots): no (ncol, size) temporary.
-    for place in cols.places:
-        out += class_duals[place]
+    out = np.empty(len(cols))
+    for run in cols.runs:
+        at = cols.blocks[run.first].start
+        seg = out[at:at + run.n * run.length].reshape(run.n, run.length)
+        np.subtract(free[None, :run.length], block_dual[run.first:run.first + run.n, None], out=seg)
+        seg -= cols.values[at:at + run.n * run.length].reshape(run.n, run.length)
     return out
 
 
