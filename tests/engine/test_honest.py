@@ -134,3 +134,50 @@ def test_the_tui_planner_streams_and_returns_true_bounds(catalog):
     for r in [*streamed, res]:
         assert r.bound >= long.score - 1e-6
         assert r.status != "optimal" or r.score >= long.score - 1e-3
+
+
+@st.composite
+def replan_cases(draw):
+    """Rosters of 3-6 players in parties of 2 with a previous plan, and how far below the best
+    re-plan the incumbent given to the re-plan model is."""
+    data, previous, _limit = draw(cases())
+    n = len(data["players"])
+    if n < 3:
+        data["players"] += [{"name": f"Q{i}", "builds": [draw(st.sampled_from(BUILDS))]} for i in range(3 - n)]
+    if previous is None:
+        previous = Plan({p["name"]: Assignment(k // 2 + 1, p["builds"][0]) for k, p in enumerate(data["players"])})
+    return data, previous, draw(st.sampled_from([0.0, 0.5, 3.0, 20.0]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=replan_cases())
+def test_the_replan_model_bounds_every_replan_and_its_plan_is_what_it_says(duo, case):
+    """The composition re-plan model against brute force: its bound is never below the best
+    re-plan, whatever incumbent it was given, and a plan it reads off its LP is a plan worth at
+    least the LP's value (it counts a kept player as kept only in his previous party)."""
+    from warclaw.engine.replan import replan_bound
+    from warclaw.engine.solver import _fresh_bound, previous_positions
+
+    data, previous, short = case
+    mode = duo.mode("duo")
+    try:
+        pb = build_problem(roster_from_mapping(data, duo).present(), duo, mode)
+    except Exception:  # locks the roster cannot meet: nothing to bound
+        return
+    best = brute_force(pb, previous)
+    if best == float("-inf"):
+        return
+    prev, _fixed = previous_positions(pb, previous)
+    fresh = _fresh_bound(pb, float("inf"), {})
+    assert fresh is not None
+    cols, _lay, lp = fresh
+    rb = replan_bound(pb, cols, lp, prev, mode.change_penalty, best - short)
+    assert rb is not None
+    assert rb.bound >= best - 1e-6
+    if rb.plan is not None:
+        a = rb.plan
+        moved = sum(1 for i, (g, b) in prev.items() if (a.party[i], a.build[i]) != (g, b))
+        value = objective(pb, a) - mode.change_penalty * moved
+        assert value <= best + 1e-6
+        assert value >= rb.lp_value - 1e-6
+        assert all(a.party.count(g) <= pb.size for g in range(pb.parties))

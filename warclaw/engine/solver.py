@@ -3,7 +3,9 @@
 Without a previous plan: compositions (see columns.py) — the LP over every party composition,
 solved by column generation, gives a tight bound; reduced-cost filtering keeps only the
 compositions that can still appear in a better plan; CP-SAT over those proves optimality.
-With a previous plan: the labeled model with the change penalty, warm-started from that plan.
+With a previous plan: the previous plan kept and repaired, bounded by the composition re-plan
+model (replan.py) over the compositions the fresh LP leaves for a better plan; the labeled model
+with the change penalty only where that leaves a gap.
 Improving plans are streamed through ``on_plan`` from the first (greedy) one on.
 """
 
@@ -27,6 +29,7 @@ from warclaw.engine.labeled import solve_labeled
 from warclaw.engine.master import Layout, LPResult, layout, solve_lp
 from warclaw.engine.plan import Plan
 from warclaw.engine.problem import Problem, build_problem
+from warclaw.engine.replan import replan_bound
 from warclaw.engine.roster import Roster
 from warclaw.engine.score import ScoreBreakdown, score_plan
 
@@ -378,11 +381,12 @@ def forced_moves(pb: Problem, prev: dict[int, tuple[int, str]], fixed: dict[int,
 
 def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: int,
             stop: threading.Event | None, workers: int, stats: dict) -> tuple[str, float]:
-    """Keep what the previous plan can keep; the labeled model moves only who must move.
+    """Keep what the previous plan can keep; move only who must move.
 
-    The bound is the least of three valid ones: every term at its maximum, the composition LP
-    without the change penalty (a plan's score is its fresh score minus the penalty), each less
-    the penalty of the moves every plan must make; and CP-SAT's bound on the labeled model."""
+    The bound is the least of valid ones: every term at its maximum, the composition LP without
+    the change penalty (a plan's score is its fresh score minus the penalty), each less the
+    penalty of the moves every plan must make; the re-plan model's LP; CP-SAT's bound on the
+    labeled model."""
     stats["model"] = "labeled-replan"
     prev, fixed = previous_positions(pb, previous)
     penalty = pb.mode.change_penalty
@@ -411,9 +415,23 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
     # The bound first: when nobody needs to move (most edits), the kept plan meets it at once.
     fresh = _fresh_bound(pb, deadline, stats, emit.best)
     stats["lp_seconds"] = round(time.perf_counter() - emit.t0, 3)
+    # A bound on the score without the penalty: what caps the moves of a better plan below.
+    fresh_upper = trivial_bound(pb) if fresh is None else min(trivial_bound(pb), fresh[2].bound)
     if fresh is not None:
         emit.bound = min(emit.bound, fresh[2].bound - forced)
         stats["lp_bound"] = round(fresh[2].bound, 6)
+    if fresh is not None and fresh[2].complete and emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop):
+        # The composition re-plan model: each party priced against the previous party it matches,
+        # over the compositions the fresh LP's reduced costs leave for a better plan. Its LP is
+        # tight on every edit measured, so it usually proves the incumbent at once; when its
+        # optimum is a plan, that plan is the best re-plan.
+        rb = replan_bound(pb, fresh[0], fresh[2], prev, penalty, emit.value, deadline)
+        if rb is not None:
+            stats["replan_columns"] = rb.columns
+            stats["replan_seconds"] = round(time.perf_counter() - emit.t0, 3)
+            if rb.plan is not None:
+                emit.offer(rb.plan, value(rb.plan))
+            emit.bound = min(emit.bound, max(rb.bound, emit.value))
     if emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.02) and emit.best is not None:
         # Not proven by the bound: the exchanges that also change builds (a lost healer). Most of
         # a short limit goes here: CP-SAT finds little in the last tenth of a second.
@@ -438,13 +456,14 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
         stats["fresh_plan_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if emit.bound - emit.value <= PROOF_TOL or _late(deadline, stop, 0.01):
         return "feasible", emit.bound
-    # A plan that moves m players scores at most (its fresh score, at most U) - penalty * m; to
-    # beat the incumbent V it moves fewer than (U - V) / penalty. That cap makes the labeled model
+    # A plan that moves m players scores at most (its fresh score, at most U: fresh_upper, not the
+    # re-plan bound, which caps nothing) - penalty * m; to beat the incumbent V it moves fewer than
+    # (U - V) / penalty. That cap makes the labeled model
     # small (most players are fixed where they were), and a plan it leaves out is no better than V.
     floor_value = emit.value
     max_moved = None
     if penalty > 0 and emit.best is not None and np.isfinite(emit.bound):
-        max_moved = int(np.floor((emit.bound + forced - floor_value) / penalty + 1e-9))
+        max_moved = int(np.floor((fresh_upper - floor_value) / penalty + 1e-9))
         stats["max_moved"] = max_moved
     res = solve_labeled(pb, deadline - time.perf_counter(), seed, previous=prev, change_penalty=penalty,
                         hint=emit.best, on_solution=lambda a, v, b: emit.offer(a, value(a)), stop=stop, workers=workers,
