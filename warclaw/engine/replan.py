@@ -36,12 +36,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 
 from warclaw.engine.baselines import Assign
 from warclaw.engine.columns import Columns
-from warclaw.engine.master import LPResult
-from warclaw.engine.problem import Problem
+from warclaw.engine.ip import IPResult, run_cpsat
+from warclaw.engine.master import SCALE, LPResult, Master, _HighsLP, rounding_margin
+from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 # Slack on the reduced-cost filter for the LP solver's tolerances (score points).
 FILTER_EPS = 1e-6
@@ -132,7 +134,8 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
                 moved += 1
         return moved
 
-    parts = []  # (party, kept tuple, fresh column indices)
+    parts = []  # (party, kept tuple, their class counts, indices into zero)
+    prio = []   # per part: each column's fresh reduced cost plus penalty x its drops
     for g in range(P):
         if deadline is not None and time.perf_counter() >= deadline:
             return None
@@ -159,9 +162,11 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
                 idx = np.flatnonzero(mask)
                 if len(idx):
                     parts.append((g, kept, need, idx))
+                    prio.append(cost_base[idx] + penalty * d)
     if not parts:
         return ReplanBound(incumbent, 0, time.perf_counter() - t0)
     ncol = sum(len(idx) for _, _, _, idx in parts)
+    priority = np.concatenate(prio)
 
     # Variables: y (ncol), x (player, build), s (valid previous places), squad (t, s, s') per k.
     xvars = [(i, b) for i in range(pb.n) for b in pb.options[i]]
@@ -292,7 +297,7 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
     A_ub = sp.csr_matrix((uv, (ur, uc)), shape=(len(ub), nvar)).tocsc()
     model = ReplanModel(A_eq, rhs, A_ub, np.array(ub), cost, ncol, off_x, off_s, squad_row0, xvars, svars, parts,
                         z_counts, z_block, valid, -penalty * len(prev))
-    sol = _generate(A_eq, rhs, A_ub, model.b_ub, cost, ncol, col_party, P, deadline)
+    sol = _generate(A_eq, rhs, A_ub, model.b_ub, cost, ncol, col_party, priority, P, deadline)
     if sol is None:
         return None
     lp_value, x, complete, reduced = sol
@@ -310,7 +315,7 @@ DIRECT = 8000  # at most this many columns: one LP over all of them
 
 
 def _generate(A_eq: sp.csc_matrix, b_eq: np.ndarray, A_ub: sp.csc_matrix, b_ub: np.ndarray, cost: np.ndarray,
-              ncol: int, col_party: np.ndarray, parties: int,
+              ncol: int, col_party: np.ndarray, priority: np.ndarray, parties: int,
               deadline: float | None) -> tuple[float, np.ndarray, bool, np.ndarray] | None:
     """Column generation over the y columns (the other variables are always in): (a bound on the
     LP's maximum, the last solution over all variables, whether it is the LP's optimum, the y
@@ -328,40 +333,55 @@ def _generate(A_eq: sp.csc_matrix, b_eq: np.ndarray, A_ub: sp.csc_matrix, b_ub: 
             return None
         reduced = cost[:ncol] - A_eq[:, :ncol].T @ res.eqlin.marginals - A_ub[:, :ncol].T @ res.ineqlin.marginals
         return -float(res.fun), res.x, True, reduced
-    art = sp.hstack([sp.identity(n_eq, format="csc"), -sp.identity(n_eq, format="csc")], format="csc")
-    rest = np.arange(ncol, A_eq.shape[1])
-    start = []
+    # One HiGHS instance grown round by round (master._HighsLP): the ≤ rows become equalities with
+    # a slack each, every row gets two artificials, and the y columns enter as they price in.
+    n_ub = A_ub.shape[0]
+    A_all = sp.vstack([A_eq, A_ub], format="csc")
+    rhs = np.concatenate([b_eq, b_ub])
+    n_rows = n_eq + n_ub
+    fixed = sp.hstack([A_all[:, ncol:],
+                       sp.vstack([sp.csc_matrix((n_eq, n_ub)), sp.identity(n_ub, format="csc")], format="csc"),
+                       sp.identity(n_rows, format="csc"), -sp.identity(n_rows, format="csc")], format="csc")
+    fixed_cost = np.concatenate([cost[ncol:], np.zeros(n_ub), np.full(2 * n_rows, ARTIFICIAL_COST)])
+    order = np.lexsort((np.arange(ncol), priority, col_party))
+    first = []
     for g in range(parties):
-        mine = np.flatnonzero(col_party == g)
-        start.append(mine[np.argsort(cost[mine], kind="stable")[:START_PER_PARTY]])
-    working = np.unique(np.concatenate(start)) if start else np.zeros(0, dtype=np.int64)
+        mine = order[col_party[order] == g]
+        first.append(mine[:START_PER_PARTY])
+    working = np.unique(np.concatenate(first)) if first else np.zeros(0, dtype=np.int64)
     in_working = np.zeros(ncol, dtype=bool)
     in_working[working] = True
-    A_eq_y, A_ub_y = A_eq[:, :ncol], A_ub[:, :ncol]
+    A_y = A_all[:, :ncol]
+    A_yT = A_y.T.tocsr()
+    lp = _HighsLP(Master(sp.hstack([A_y[:, working], fixed], format="csc"),
+                         np.concatenate([cost[working], fixed_cost]), working, 0, 0, 0), rhs)
+    y_order = list(working.tolist())  # HiGHS's y columns: the first ones, then the appended ones
+    n_first = len(working)
+    n_fixed = fixed.shape[1]
     while True:
-        keep = np.concatenate([working, rest])
-        Ae = sp.hstack([A_eq[:, keep], art], format="csc")
-        Au = sp.hstack([A_ub[:, keep], sp.csc_matrix((A_ub.shape[0], 2 * n_eq))], format="csc")
-        c = np.concatenate([cost[keep], np.full(2 * n_eq, ARTIFICIAL_COST)])
-        res = linprog(c, A_ub=Au, b_ub=b_ub, A_eq=Ae, b_eq=b_eq, bounds=(0, None), method="highs")
-        if res.status != 0:
+        try:
+            fun, duals, sol = lp.solve()
+        except RuntimeError:
             return None
-        duals_eq, duals_ub = res.eqlin.marginals, res.ineqlin.marginals
-        reduced = cost[:ncol] - A_eq_y.T @ duals_eq - A_ub_y.T @ duals_ub
-        x = np.zeros(A_eq.shape[1])
-        x[keep] = res.x[:len(keep)]
+        reduced = cost[:ncol] - A_yT @ duals
         candidates = np.flatnonzero((reduced < -1e-7) & ~in_working)
-        if len(candidates) == 0:
-            return -float(res.fun), x, True, reduced
-        if deadline is not None and time.perf_counter() >= deadline:
+        if len(candidates) == 0 or (deadline is not None and time.perf_counter() >= deadline):
+            x = np.zeros(A_eq.shape[1])
+            ys = np.concatenate([sol[:n_first], sol[n_first + n_fixed:]])
+            x[np.array(y_order, dtype=np.int64)] = ys
+            x[ncol:] = sol[n_first:n_first + A_eq.shape[1] - ncol]
+            if len(candidates) == 0:
+                return -float(fun), x, True, reduced
             # The Lagrangian bound at these duals: one column per party, each at its best profit.
             best = np.zeros(parties)
             np.maximum.at(best, col_party, -reduced)
-            return -float(res.fun) + float(best.sum()), x, False, reduced
+            return -float(fun) + float(best.sum()), x, False, reduced
         if len(candidates) > BATCH:
             candidates = candidates[np.argpartition(reduced[candidates], BATCH)[:BATCH]]
+        candidates = np.sort(candidates)
         in_working[candidates] = True
-        working = np.sort(np.concatenate([working, candidates]))
+        y_order.extend(candidates.tolist())
+        lp.add(A_y[:, candidates], cost[candidates])
 
 
 def _whole_plan(pb: Problem, cols: Columns, sol: np.ndarray, model: ReplanModel) -> Assign | None:
@@ -401,3 +421,61 @@ def _whole_plan(pb: Problem, cols: Columns, sol: np.ndarray, model: ReplanModel)
         return None
     return Assign(party, build)
 
+
+
+def solve_replan_ip(pb: Problem, cols: Columns, rb: ReplanBound, incumbent: float, penalty: float,
+                    time_limit: float, seed: int, on_solution=None, stop=None, workers: int = 2,
+                    params: dict | None = None, face: bool = False) -> IPResult | None:
+    """The re-plan model in whole numbers on CP-SAT, over the columns whose reduced cost at the
+    LP's optimum leaves room to beat ``incumbent`` (no other is in a better plan). Its bound, with
+    the rounding of its coefficients, bounds every plan better than the incumbent.
+
+    ``face``: only the columns on the LP's optimal face (reduced cost 0): a few hundred, where the
+    best plan usually is; found there, it narrows the room of the full model (whose columns and
+    time grow fast with it). Its bound then bounds nothing."""
+    model = rb.model
+    if model is None or rb.reduced is None or not np.isfinite(rb.lp_value):
+        return None
+    built_from = time.perf_counter()
+    room = FILTER_EPS if face else rb.lp_value - incumbent + FILTER_EPS
+    ys = np.flatnonzero(rb.reduced <= room)
+    n_other = model.A_eq.shape[1] - model.ncol - 3 * len(pb.squad_caps)  # x and s
+    var_cols = np.concatenate([ys, model.ncol + np.arange(n_other)])
+    m = cp_model.CpModel()
+    v = [m.new_bool_var(f"v{k}") for k in range(len(var_cols))]
+    A_eq = model.A_eq[:, var_cols].tocsr()
+    A_ub = model.A_ub[:, var_cols].tocsr()
+
+    def rows(A: sp.csr_matrix, upto: int):
+        for r in range(upto):
+            lo, hi = A.indptr[r], A.indptr[r + 1]
+            yield r, [(v[int(c)], int(round(a))) for c, a in zip(A.indices[lo:hi], A.data[lo:hi], strict=True)]
+
+    for r, terms in rows(A_eq, model.squad_row0):
+        m.add(sum(a * var for var, a in terms) == int(round(model.b_eq[r])))
+    for r, terms in rows(A_ub, A_ub.shape[0]):
+        m.add(sum(a * var for var, a in terms) <= int(round(model.b_ub[r])))
+    obj = [int(round(-model.cost[c] * SCALE)) * v[k] for k, c in enumerate(var_cols.tolist()) if model.cost[c]]
+    S = len(pb.squad_caps)
+    for k in range(S):
+        r = model.squad_row0 + k
+        lo, hi = A_eq.indptr[r], A_eq.indptr[r + 1]
+        cap = int(round(pb.squad_cap[k] * SQUAD_SCALE))
+        t = m.new_int_var(0, cap, f"t{k}")
+        m.add(t <= sum(int(round(a * SQUAD_SCALE)) * v[int(c)]
+                       for c, a in zip(A_eq.indices[lo:hi], A_eq.data[lo:hi], strict=True)))
+        obj.append(int(round(pb.squad_coef[k] * SCALE / SQUAD_SCALE)) * t)
+    margin = rounding_margin(pb, None, len(model.valid), penalty) + pb.n * 0.5 / SCALE
+    m.maximize(sum(obj))
+
+    def read(src) -> Assign:
+        sol = np.zeros(model.A_eq.shape[1])
+        for k, c in enumerate(var_cols.tolist()):
+            sol[c] = src.value(v[k])
+        return _whole_plan(pb, cols, sol, model)
+
+    res = run_cpsat(m, read, time_limit=time_limit, built_from=built_from, seed=seed, workers=workers,
+                    on_solution=on_solution, stop=stop, params=params)
+    res.objective += model.offset
+    res.bound += model.offset + margin
+    return res

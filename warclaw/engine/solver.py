@@ -29,7 +29,7 @@ from warclaw.engine.labeled import solve_labeled
 from warclaw.engine.master import Layout, LPResult, layout, solve_lp
 from warclaw.engine.plan import Plan
 from warclaw.engine.problem import Problem, build_problem
-from warclaw.engine.replan import replan_bound
+from warclaw.engine.replan import replan_bound, solve_replan_ip
 from warclaw.engine.roster import Roster
 from warclaw.engine.score import ScoreBreakdown, score_plan
 
@@ -432,6 +432,27 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
             if rb.plan is not None:
                 emit.offer(rb.plan, value(rb.plan))
             emit.bound = min(emit.bound, max(rb.bound, emit.value))
+            if emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.02):
+                # A gap left (the LP's optimum is not a plan, or a better plan was not found):
+                # the same model in whole numbers, over the columns its reduced costs leave.
+                face = solve_replan_ip(pb, fresh[0], rb, emit.value, penalty, deadline - time.perf_counter(), seed,
+                                       stop=stop, workers=workers, face=True,
+                                       params={"max_deterministic_time": ZERO_BUDGET})
+                if face is not None and face.assign is not None:
+                    emit.offer(face.assign, value(face.assign))
+                floor = emit.value
+                ip = solve_replan_ip(pb, fresh[0], rb, floor, penalty, deadline - time.perf_counter(), seed,
+                                     on_solution=lambda a, _v, _b: a is not None and emit.offer(a, value(a)),
+                                     stop=stop, workers=workers)
+                if ip is not None:
+                    stats["replan_ip"] = ip.status
+                    if ip.assign is not None:
+                        emit.offer(ip.assign, value(ip.assign))
+                    if ip.status == "infeasible":
+                        emit.bound = min(emit.bound, floor)  # no plan beats the incumbent
+                    elif ip.status in ("optimal", "feasible"):
+                        emit.bound = min(emit.bound, max(ip.bound, floor))
+                stats["replan_ip_seconds"] = round(time.perf_counter() - emit.t0, 3)
     if emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.02) and emit.best is not None:
         # Not proven by the bound: the exchanges that also change builds (a lost healer). Most of
         # a short limit goes here: CP-SAT finds little in the last tenth of a second.
