@@ -45,6 +45,8 @@ ROSTERS = {
     "roster-15-duos-locks": lambda: generate_roster(15, 3, duos=2, locks=3),
     "roster-18-units": lambda: _with_units(generate_roster(18, 5, duos=1)),
     "signup-14-units": lambda: _with_units(generate_signup(14, 2)),
+    "roaming-13": lambda: generate_roster(13, 8, duos=1, locks=2, mode="roaming"),
+    "havoc-signup-12": lambda: generate_signup(12, 9, mode="havoc"),
 }
 
 
@@ -179,3 +181,27 @@ def test_lp_stopped_early_keeps_a_valid_bound(catalog):
     early = solve_lp(pb, cols, lay, _start(pb, cols), batch=5, deadline=0.0)
     assert not early.complete
     assert early.bound >= full.value - 1e-9
+
+
+def test_a_mode_without_party_terms():
+    """No boon targets and no slots: every value is 0, and the LP still prices the squad terms."""
+    import copy
+
+    from warclaw.engine import catalog_from_mapping
+    from warclaw.files import shipped_catalog_mapping
+
+    data = copy.deepcopy(shipped_catalog_mapping())
+    data["modes"]["zerg"].update(party_targets={}, party_weights={}, party_slots=[])
+    catalog = catalog_from_mapping(data)
+    pb = _problem(catalog, generate_roster(12, 1, duos=1))
+    assert len(pb.caps) == 0
+    cols = enumerate_columns(pb)
+    blocks, counts, values, _ = reference_columns(pb)
+    assert [(b.label, b.units, b.start, b.stop) for b in cols.blocks] == blocks
+    assert np.array_equal(cols.counts, counts)
+    assert not cols.values.any() and len(cols) == len(values)
+    lay = layout(pb, cols)
+    lp = solve_lp(pb, cols, lay, _start(pb, cols))
+    full = build_master(pb, cols, lay, np.arange(len(cols)), artificials=True)
+    ref = linprog(full.cost, A_eq=full.A, b_eq=lay.rhs, bounds=(0, None), method="highs")
+    assert lp.complete and lp.value == pytest.approx(-ref.fun, abs=1e-9)

@@ -131,20 +131,20 @@ class TooManyColumns(Exception):
     pass
 
 
-def free_multisets(avail: np.ndarray, max_size: int, vecs: np.ndarray | None = None
+def free_multisets(avail: np.ndarray, max_size: int, coding: _Coding | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every class multiset of size 0..max_size within the availability, by size, then (within a
     size) by the class added last: its counts (M, C) int8, the classes of its places in order
-    (M, max_size; C pads the empty places), its summed party vector given the classes' ``vecs``
-    (C, K) (added class by class as it is built: no product over all counts), and where each size
-    starts (max_size + 2 offsets; a size with no multiset is empty)."""
+    (M, max_size; C pads the empty places), its codes (M, groups) given a ``coding``, and where
+    each size starts (max_size + 2 offsets; a size with no multiset is empty)."""
     c = len(avail)
-    k_dim = vecs.shape[1] if vecs is not None else 0
     ends = np.cumsum([0, *multiset_counts(avail, max_size)])
     total = int(ends[-1])
     counts = np.zeros((total, c), dtype=np.int8)
     slots = np.full((total, max_size), c, dtype=np.int16)
-    sums = np.zeros((total, k_dim))
+    codes = np.zeros((total, len(coding.offsets) if coding else 0), dtype=np.intp)
+    if coding:
+        codes[0] = coding.offsets  # the empty multiset: every sum 0
     last = np.full(total, -1, dtype=np.int64)  # highest class in each row, so each multiset is built once
     for size in range(max_size):
         p0, at = int(ends[size]), int(ends[size + 1])
@@ -154,11 +154,12 @@ def free_multisets(avail: np.ndarray, max_size: int, vecs: np.ndarray | None = N
         for k in np.flatnonzero(avail > 0).tolist():
             lo, hi = int(upto[k - 1]) if k else 0, int(upto[k])
             if avail[k] > size:
-                take = np.arange(p0, p0 + hi)
+                take: slice | np.ndarray = slice(p0, p0 + hi)
+                n = hi
             else:
                 seg = np.flatnonzero(counts[p0 + lo:p0 + hi, k] < avail[k])
                 take = np.concatenate([np.arange(p0, p0 + lo), p0 + lo + seg])
-            n = len(take)
+                n = len(take)
             if not n:
                 continue
             dst = slice(at, at + n)
@@ -166,12 +167,110 @@ def free_multisets(avail: np.ndarray, max_size: int, vecs: np.ndarray | None = N
             counts[dst, k] += 1
             slots[dst] = slots[take]
             slots[dst, size] = k
-            if vecs is not None:
-                np.add(sums[take], vecs[k], out=sums[dst])
+            if coding:
+                np.take(coding.trans[k], codes[take], out=codes[dst])
             last[dst] = k
             at += n
         assert at == ends[size + 2], "multiset_counts and free_multisets disagree"
-    return counts, slots, sums, ends
+    return counts, slots, codes, ends
+
+
+# Capabilities are coded together while their joint code has at most this many values (a
+# block's value table then stays in the cache).
+GROUP_CODES = 4096
+
+
+@dataclass
+class _Coding:
+    """The free multisets' summed party vectors, coded. Per capability: the distinct sums a free
+    multiset can reach, each made as the multisets are (class by class, in order) and clipped at
+    the target (past it the capability is full whatever units add, so the value is the same).
+    Capabilities are grouped; one code per group stands for its capabilities' sums (the groups'
+    codes are numbered one after another, from ``offsets``), and ``trans[class, code]`` is the
+    code after adding a class. A party's value is then a sum over groups of one small table's
+    entries (made per unit configuration with Problem.party_values)."""
+
+    groups: list[list[int]]            # capabilities of each group
+    sums: list[list[np.ndarray]]       # per group, per capability: the sum of each code
+    codes: list[list[np.ndarray]]      # per group, per capability: its code within each of the group's codes
+    offsets: np.ndarray                # per group: its first code
+    trans: np.ndarray                  # (C, codes)
+
+    def per_capability(self, pb: Problem, bases: np.ndarray) -> list[list[np.ndarray]]:
+        """Per group and capability, the term w·min(1, (base + sum)/t) of each code, for each base
+        (n, K): (n, codes). Valued by Problem.party_values on vectors zero but there."""
+        K = len(pb.caps)
+        entries = [(k, s) for caps, sums in zip(self.groups, self.sums, strict=True) for k, s in zip(caps, sums, strict=True)]
+        vec = np.zeros((len(bases), sum(len(s) for _, s in entries), K))
+        at = 0
+        for k, s in entries:
+            vec[:, at:at + len(s), k] = bases[:, k, None] + s[None, :]
+            at += len(s)
+        terms = pb.party_values(vec)
+        out, at = [], 0
+        for sums in self.sums:
+            out.append([])
+            for s in sums:
+                out[-1].append(terms[:, at:at + len(s)])
+                at += len(s)
+        return out
+
+    def table(self, terms: list[list[np.ndarray]], i: int) -> np.ndarray:
+        """The summed terms of every code (all groups') for base ``i``."""
+        parts = []
+        for codes, group_terms in zip(self.codes, terms, strict=True):
+            part = group_terms[0][i][codes[0]]
+            for c, t in zip(codes[1:], group_terms[1:], strict=True):
+                part = part + t[i][c]
+            parts.append(part)
+        return np.concatenate(parts)
+
+    def decode(self, codes: np.ndarray, n: int, K: int) -> np.ndarray:
+        """(n, K) the clipped summed party vectors of the first n free multisets."""
+        out = np.zeros((n, K))
+        for g, caps in enumerate(self.groups):
+            own = codes[:n, g] - self.offsets[g]
+            for k, s, c in zip(caps, self.sums[g], self.codes[g], strict=True):
+                out[:, k] = s[c[own]]
+        return out
+
+
+def _coding(pb: Problem, avail: np.ndarray) -> _Coding:
+    C, K = len(pb.class_vec), len(pb.caps)
+    used = np.flatnonzero(avail > 0)
+    cap_sums, cap_trans = [], []
+    for k in range(K):
+        v, t = pb.class_vec[:, k], pb.targets[k]
+        sums = np.zeros(1)
+        expand = np.zeros(1)  # the sums reached at the last level: the next level adds a class to them
+        inner = [0.0]         # the sums reached below the top level: their successors must be exact
+        for _ in range(pb.size):
+            expand = np.unique(np.minimum(expand[:, None] + v[None, used], t))
+            inner += sums.tolist()
+            sums = np.union1d(sums, expand)
+        nxt = np.minimum(sums[:, None] + v[None, :], t)
+        trans = np.minimum(np.searchsorted(sums, nxt), len(sums) - 1)
+        below = np.isin(sums, inner)
+        assert (sums[trans[below][:, used]] == nxt[below][:, used]).all(), "a sum's successor is not coded"
+        cap_sums.append(sums)
+        cap_trans.append(trans)
+    groups: list[list[int]] = []
+    for k in range(K):
+        if groups and np.prod([len(cap_sums[j]) for j in groups[-1]]) * len(cap_sums[k]) <= GROUP_CODES:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    sums, codes, trans, offsets = [], [], [], [0]
+    for caps in groups:
+        shape = tuple(len(cap_sums[k]) for k in caps)
+        each = np.unravel_index(np.arange(int(np.prod(shape))), shape)
+        strides = [int(np.prod(shape[i + 1:])) for i in range(len(shape))]
+        sums.append([cap_sums[k] for k in caps])
+        codes.append(list(each))
+        trans.append(offsets[-1] + sum(cap_trans[k][c] * st for k, c, st in zip(caps, each, strides, strict=True)))
+        offsets.append(offsets[-1] + len(each[0]))
+    return _Coding(groups, sums, codes, np.array(offsets[:-1], dtype=np.intp),
+                   np.ascontiguousarray(np.concatenate(trans).T) if trans else np.zeros((C, 0), dtype=np.intp))
 
 
 def multiset_counts(avail: np.ndarray, max_size: int) -> list[int]:
@@ -230,48 +329,56 @@ def _configs(pb: Problem, g: int) -> list[tuple[int, ...]]:
 def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | None = None) -> Columns:
     """Every composition; TooManyColumns past ``limit`` columns or past ``deadline``."""
     K = len(pb.caps)
-    free_counts, free_slots, free_vecs, ends = free_multisets(_avail(pb), pb.size, pb.class_vec.reshape(-1, K))
+    avail = _avail(pb)
+    coding = _coding(pb, avail)
+    free_counts, free_slots, codes, ends = free_multisets(avail, pb.size, coding)
     ends = ends[1:]
     sizes = [len(grp.members) for grp in pb.groups]
-    configs = {g: _configs(pb, g) for g in range(len(pb.groups))}
+    units = {g: [(g, cfg) for cfg in _configs(pb, g)] for g in range(len(pb.groups))}
 
-    plan: list[tuple[int | None, list[int], list[tuple], int]] = []  # (label, groups, configurations, length)
+    plan: list[tuple[int | None, list[tuple], int]] = []  # (label, the units of each block, length)
     total = 0
     for lab, combo in _unit_sets(pb):
         groups = ([lab] if lab is not None else []) + list(combo)
         length = int(ends[min(pb.size - sum(sizes[g] for g in groups), len(ends) - 1)])
-        n_cfg = int(np.prod([len(configs[g]) for g in groups])) if groups else 1
+        n_cfg = int(np.prod([len(units[g]) for g in groups])) if groups else 1
         total += n_cfg * length
         if total > limit:  # counted before anything is built
             raise TooManyColumns(total)
-        plan.append((pb.groups[lab].label if lab is not None else None, groups,
-                     list(itertools.product(*(configs[g] for g in groups))), length))
+        plan.append((pb.groups[lab].label if lab is not None else None,
+                     list(itertools.product(*(units[g] for g in groups))), length))
 
+    # A long block is valued from per-code tables (a few gathers per column); a short one
+    # directly, from its sums, several blocks at once.
+    table_size = coding.trans.shape[1] + K * sum(len(s) for sums in coding.sums for s in sums)
+    long_from = 2 * table_size // K if K else total + 1
+    direct = coding.decode(codes, max([n for _, _, n in plan if n < long_from], default=0), K)
+    by_group = np.ascontiguousarray(codes[:max([n for _, _, n in plan if n >= long_from], default=0)].T)
     values = np.empty(total)
     blocks: list[Block] = []
     runs: list[Run] = []
     pos = 0
-    for label, groups, cfgs, length in plan:
+    for label, block_units, length in plan:
         if deadline is not None and time.perf_counter() >= deadline:
             raise TooManyColumns(f"{pos} (out of time)")
-        runs.append(Run(len(blocks), len(cfgs), length))
-        blocks += [Block(label, tuple(zip(groups, cfg, strict=True)), pos + i * length, pos + (i + 1) * length)
-                   for i, cfg in enumerate(cfgs)]
-        # Each configuration's units add one fixed vector to every free multiset's: the sums are
-        # valued a cache-sized slice at a time, several configurations at once when they are short.
-        members = np.array([[c for classes in cfg for c in classes] for cfg in cfgs], dtype=np.intp).reshape(len(cfgs), -1)
-        bases = pb.class_vec.reshape(-1, K)[members].sum(axis=1)
-        if length >= VALUE_ROWS:
-            for i, base in enumerate(bases):
-                at = pos + i * length
-                for lo in range(0, length, VALUE_ROWS):
-                    hi = min(length, lo + VALUE_ROWS)
-                    values[at + lo:at + hi] = pb.party_values(free_vecs[lo:hi] + base)
+        runs.append(Run(len(blocks), len(block_units), length))
+        blocks += [Block(label, u, pos + i * length, pos + (i + 1) * length) for i, u in enumerate(block_units)]
+        # Each configuration's units add one fixed vector to every free multiset's.
+        members = np.array([[c for _, classes in u for c in classes] for u in block_units],
+                           dtype=np.intp).reshape(len(block_units), -1)
+        bases = pb.class_vec[members].sum(axis=1)
+        if length >= long_from:
+            terms = coding.per_capability(pb, bases)
+            for i in range(len(bases)):
+                table, out = coding.table(terms, i), values[pos + i * length:pos + (i + 1) * length]
+                np.take(table, by_group[0, :length], out=out)
+                for g in range(1, len(by_group)):
+                    out += table[by_group[g, :length]]
         else:
-            step = VALUE_ROWS // max(1, length)
-            for lo in range(0, len(cfgs), step):
-                part = free_vecs[None, :length, :] + bases[lo:lo + step, None, :]
+            step = max(1, VALUE_ROWS // max(1, length))
+            for lo in range(0, len(bases), step):
+                part = direct[None, :length, :] + bases[lo:lo + step, None, :]
                 values[pos + lo * length:pos + lo * length + part.shape[0] * length] = \
-                    pb.party_values(part.reshape(-1, K))
-        pos += len(cfgs) * length
+                    pb.party_values(part.reshape(part.shape[0] * length, K))
+        pos += len(block_units) * length
     return Columns(values, blocks, runs, free_counts, free_slots)
