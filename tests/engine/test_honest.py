@@ -155,7 +155,7 @@ def test_the_replan_model_bounds_every_replan_and_its_plan_is_what_it_says(duo, 
     """The composition re-plan model against brute force: its bound is never below the best
     re-plan, whatever incumbent it was given, and a plan it reads off its LP is a plan worth at
     least the LP's value (it counts a kept player as kept only in his previous party)."""
-    from warclaw.engine.replan import replan_bound
+    from warclaw.engine.replan import replan_bound, solve_replan_ip
     from warclaw.engine.solver import _fresh_bound, previous_positions
 
     data, previous, short = case
@@ -181,3 +181,12 @@ def test_the_replan_model_bounds_every_replan_and_its_plan_is_what_it_says(duo, 
         assert value <= best + 1e-6
         assert value >= rb.lp_value - 1e-6
         assert all(a.party.count(g) <= pb.size for g in range(pb.parties))
+    # The same model in whole numbers, over the columns that can beat the incumbent: it finds the
+    # best re-plan when that is better, and its bound bounds it.
+    ip = solve_replan_ip(pb, cols, rb, best - short - 1e-6, mode.change_penalty, 10.0, 0)
+    if ip is not None and short > 0:
+        assert ip.status == "optimal"
+        a = ip.assign
+        moved = sum(1 for i, (g, b) in prev.items() if (a.party[i], a.build[i]) != (g, b))
+        assert objective(pb, a) - mode.change_penalty * moved == pytest.approx(best, abs=1e-6)
+        assert ip.bound >= best - 1e-6
