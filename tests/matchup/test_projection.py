@@ -70,6 +70,23 @@ def test_the_projection_is_seeded_and_its_chances_add_up():
     assert a["green"].place_chances[0] > 0.9
 
 
+def test_place_chances_count_that_the_rates_are_barely_known_early(monkeypatch):
+    schedule, scores = _week()
+    start = parse_api_time("2025-04-11T18:00:00Z")
+    hours = [r.skirmish_start(start, n).hour for n in range(1, len(schedule) + 1)]
+    # After one skirmish (green won it by 2.5x) the samples alone make green the sure winner.
+    one = list(enumerate(scores[:1], start=1))
+    vp = r.week_vp("eu", start, one)
+    weighed = projection.project(vp, schedule, one, 2, samples=1000, seed="x", hours=hours)
+    monkeypatch.setattr(projection, "PLACE_PRIOR", 0)
+    alone = projection.project(vp, schedule, one, 2, samples=1000, seed="x", hours=hours)
+    assert alone["green"].place_chances[0] > 0.9
+    # Weighed 1 skirmish against 2 of a week with unknown rates: favourite, far from sure.
+    assert 0.4 < weighed["green"].place_chances[0] < alone["green"].place_chances[0] - 0.2
+    assert all(abs(sum(p.place_chances) - 1) < 0.01 for p in weighed.values())
+    assert [(p.p10, p.p50, p.p90) for p in weighed.values()] == [(p.p10, p.p50, p.p90) for p in alone.values()]
+
+
 def test_the_running_skirmish_counts_its_score_and_ppt():
     schedule = [(51, 37, 24)] * 2
     running = projection.Running(scores={"red": 9000, "blue": 100, "green": 100},

@@ -53,6 +53,8 @@ SCORE_SD = 0.2  # prior noise of a team's centred log score in one skirmish (202
 SCORE_SD_WEIGHT = 4  # skirmishes' worth of that prior in the week's pooled noise
 SLOT_NOISE_WEIGHT = 1  # skirmishes' worth of the pooled noise in a slot's own
 PLACEMENT_WEIGHT = 0.5  # the mix: placements' chances, the rest the scores'
+PLACE_PRIOR = 2  # finished skirmishes' worth of "rates unknown" in the place chances (see ``project``)
+PRIOR_SHARE = 4  # that week drawn with 1/PRIOR_SHARE of the samples
 TICKS_PER_SKIRMISH = 24  # 5-minute ticks in 2 hours
 SAMPLES = 2000
 
@@ -166,6 +168,8 @@ def order_chances(means: Sequence[float], spread: float) -> list[float]:
     """Chances of the six orders (``ORDERS``) of three normal draws with these means (in
     ``COLORS`` order) and one standard deviation; no spread: the means' own order, ties to the
     team first in ``COLORS``."""
+    if max(means) == min(means):
+        return [1 / 6] * 6
     if not spread:
         order = tuple(sorted(COLORS, key=lambda c: -means[COLORS.index(c)]))
         return [1.0 if o == order else 0.0 for o in ORDERS]
@@ -250,34 +254,29 @@ def project(
     """Projected final VP per team from the awarded ``vp``. ``finished`` = (number, war scores)
     of finished skirmishes; skirmishes ``first_open``..len(schedule) are still to come,
     ``first_open`` being ``running`` (drawn from its score and PPT) when that is given; ``hours``
-    the UTC hour each skirmish starts at (for the time slots; None: no slots)."""
-    has_running = running is not None and first_open <= len(schedule)
+    the UTC hour each skirmish starts at (for the time slots; None: no slots).
+
+    The place chances also count that the week's rates are known only as well as the finished
+    skirmishes tell them: they are the samples' weighed by the finished skirmishes against
+    ``PLACE_PRIOR`` skirmishes' worth of a week whose rates are not known at all (every order
+    alike from now on; the VP and the running skirmish's score stay what they are, so a decided
+    place stays sure). Without it the first day's place chances on the 2020 weeks were worse than
+    1/3 each. The band and p50 are the samples' own (with that weight they were worse).
+    """
+    first = first_open + (1 if running is not None and first_open <= len(schedule) else 0)
+    slots = tuple(hours) if hours else None
     kept = tuple((n, tuple((c, scores.get(c, 0)) for c in COLORS)) for n, scores in finished)  # hashable
-    future, future_total, bits = _future(tuple(schedule), kept,
-                                         first_open + (1 if has_running else 0), tuple(hours) if hours else None,
-                                         samples, str(seed))
-    if has_running and running is not None:
-        # The running skirmish, packed the same way: one draw per sample added to the future's sums.
-        points = schedule[first_open - 1]
-        packed = [points[o.index("red")] | points[o.index("blue")] << bits for o in ORDERS]
-        drawn = random.Random(f"{seed}:running").choices(packed, weights=running_chances(running), k=samples)
-        future = list(map(int.__add__, future, drawn))
-        future_total += sum(points)
-    mask = (1 << bits) - 1
-    base_r, base_b, base_g = (vp.get(c, 0) for c in COLORS)
-    red = [base_r + (f & mask) for f in future]
-    blue = [base_b + (f >> bits) for f in future]
-    top = base_r + base_b + base_g + future_total
-    green = [top - r - b for r, b in zip(red, blue, strict=True)]
-    finals = [red, blue, green]
-    places = [[0, 0, 0] for _ in COLORS]
-    for r, b, g in zip(red, blue, green, strict=True):
-        # 1st/2nd/3rd by VP; a tie goes to the team first in COLORS (as ``sorted`` would).
-        pr = (b > r) + (g > r)
-        pb = (r >= b) + (g > b)
-        places[0][pr] += 1
-        places[1][pb] += 1
-        places[2][3 - pr - pb] += 1
+    finals = _finals(vp, schedule, _future(tuple(schedule), kept, first, slots, samples, str(seed)),
+                     running, first_open, f"{seed}:running")
+    places = _place_counts(finals)
+    shares = [[n / samples for n in counts] for counts in places]
+    if finished and first <= len(schedule):
+        weight = len(finished) / (len(finished) + PLACE_PRIOR)
+        few = max(1, samples // PRIOR_SHARE)
+        unknown = _place_counts(_finals(vp, schedule, _future(tuple(schedule), (), first, None, few, f"{seed}:prior"),
+                                        running, first_open, f"{seed}:running:prior"))
+        shares = [[weight * p + (1 - weight) * n / few for p, n in zip(mine, theirs, strict=True)]
+                  for mine, theirs in zip(shares, unknown, strict=True)]
     out = {}
     for i, c in enumerate(COLORS):
         values = sorted(finals[i])
@@ -285,9 +284,44 @@ def project(
             p10=values[int(0.1 * (samples - 1))],
             p50=values[int(0.5 * (samples - 1))],
             p90=values[int(0.9 * (samples - 1))],
-            place_chances=tuple(round(n / samples, 3) for n in places[i]),  # type: ignore[arg-type]
+            place_chances=tuple(round(p, 3) for p in shares[i]),  # type: ignore[arg-type]
         )
     return out
+
+
+def _finals(
+    vp: Mapping[str, int], schedule: Sequence[VP], drawn_future: tuple[list[int], int, int],
+    running: Running | None, first_open: int, seed: str,
+) -> list[list[int]]:
+    """Each team's final VP per sample: the awarded ``vp``, the future's packed draws and (if
+    given) the running skirmish, drawn once per sample from its score and PPT."""
+    future, future_total, bits = drawn_future
+    if running is not None and first_open <= len(schedule):
+        # The running skirmish, packed the same way: one draw per sample added to the future's sums.
+        points = schedule[first_open - 1]
+        packed = [points[o.index("red")] | points[o.index("blue")] << bits for o in ORDERS]
+        drawn = random.Random(seed).choices(packed, weights=running_chances(running), k=len(future))
+        future = list(map(int.__add__, future, drawn))
+        future_total += sum(points)
+    mask = (1 << bits) - 1
+    base_r, base_b, base_g = (vp.get(c, 0) for c in COLORS)
+    red = [base_r + (f & mask) for f in future]
+    blue = [base_b + (f >> bits) for f in future]
+    top = base_r + base_b + base_g + future_total
+    return [red, blue, [top - r - b for r, b in zip(red, blue, strict=True)]]
+
+
+def _place_counts(finals: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Per team, the samples in which it finishes 1st, 2nd, 3rd by VP; a tie goes to the team
+    first in COLORS (as ``sorted`` would)."""
+    places = [[0, 0, 0] for _ in COLORS]
+    for r, b, g in zip(*finals, strict=True):
+        pr = (b > r) + (g > r)
+        pb = (r >= b) + (g > b)
+        places[0][pr] += 1
+        places[1][pb] += 1
+        places[2][3 - pr - pb] += 1
+    return places
 
 
 BLOCK = 4  # skirmishes of one class drawn at once from their exact joint distribution
