@@ -6,7 +6,8 @@ skirmish (issue 13): after each finished skirmish k, both project the final VP f
 and with the 2025 schedule applied to their placements.
 
 How the model's constants were chosen is in ``warclaw/matchup/projection.py``: on the first half
-of the 2025 week (points 13-41); its second half and the 2020 weeks are the check.
+of the 2025 week (points 13-41); its second half and the 2020 weeks are the check. The model mixes
+two readings of the week (placements, war scores); each alone is printed too, to show why.
 
     python -m bench matchup
 """
@@ -19,11 +20,13 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 from warclaw.common import parse_api_time
 from warclaw.gw2api.fake import recorded
 from warclaw.matchup import projection
 from warclaw.matchup import rules as r
+from warclaw.matchup.rules import VP
 
 LIVE_2025 = "wvw/matches/tyria_2025-04-18_match_2-1.single.json"
 WEEKS_2020 = (("wvw/matches/gw2sharp_2020-12_matches_all.bulk.json", None),
@@ -84,38 +87,47 @@ def main() -> None:
     print()
     _weeks_2020()
     print()
+    _readings_alone(schedule, scores, _hours(start, len(schedule)))
+    print()
     query_speed()
 
 
-def _weeks_2020(samples: int = 500) -> None:
-    """The check on data the constants never saw: every 2020-12 recording, points after day one."""
+def _recorded_2020() -> list[tuple[str, list[VP], list[VP], list[dict[str, int]], list[int]]]:
+    """Every 2020-12 recording: id, its own schedule (flat 5/4/3), the 2025 schedule applied to
+    its hours, the finished skirmishes' scores and the hour each starts at."""
     rule_2025 = r.rules().victory_points[-1]
-    rows = {"own rule (5/4/3)": [0, 0, 0.0, 0.0, 0], "2025 schedule applied": [0, 0, 0.0, 0.0, 0]}
-    brier: dict[str, list[float]] = {"first day": [], "after": []}
-    weeks = 0
-    t0 = time.perf_counter()
+    out = []
     for path, starts in WEEKS_2020:
         for m in recorded.load(path):
             region = r.region_of(m["id"])
             start = parse_api_time(m["start_time"] if starts is None else starts[region])
             finished = m["skirmishes"][:-1]
-            scores = [s["scores"] for s in finished]
             hours = _hours(start, len(finished))
-            weeks += 1
-            for label, schedule in (("own rule (5/4/3)", r.rules().week_schedule(region, start, len(finished))),
-                                    ("2025 schedule applied", [rule_2025.at_hour(region, h) for h in hours])):
-                every = projection.backtest(schedule, scores, start=1, samples=samples, seed=m["id"], hours=hours)
-                pts = [p for p in every if p.finished > FIRST_DAY]
-                if label.startswith("2025"):
-                    brier["first day"] += [p.brier for p in every if p.finished <= FIRST_DAY]
-                    brier["after"] += [p.brier for p in pts]
-                row = rows[label]
-                row[0] += sum(p.error < p.flat_error for p in pts)
-                row[1] += len(pts)
-                row[2] += sum(p.error for p in pts)
-                row[3] += sum(p.flat_error for p in pts)
-                row[4] += sum(p.in_band for p in pts)
-    print(f"The 2020-12 recordings ({weeks} weeks, each replayed to where it ends; {samples} samples,"
+            out.append((m["id"], r.rules().week_schedule(region, start, len(finished)),
+                        [rule_2025.at_hour(region, h) for h in hours], [s["scores"] for s in finished], hours))
+    return out
+
+
+def _weeks_2020(samples: int = 500) -> None:
+    """The check on data the constants never saw: every 2020-12 recording, points after day one."""
+    rows = {"own rule (5/4/3)": [0, 0, 0.0, 0.0, 0], "2025 schedule applied": [0, 0, 0.0, 0.0, 0]}
+    brier: dict[str, list[float]] = {"first day": [], "after": []}
+    weeks = _recorded_2020()
+    t0 = time.perf_counter()
+    for match_id, own, applied, scores, hours in weeks:
+        for label, schedule in (("own rule (5/4/3)", own), ("2025 schedule applied", applied)):
+            every = projection.backtest(schedule, scores, start=1, samples=samples, seed=match_id, hours=hours)
+            pts = [p for p in every if p.finished > FIRST_DAY]
+            if label.startswith("2025"):
+                brier["first day"] += [p.brier for p in every if p.finished <= FIRST_DAY]
+                brier["after"] += [p.brier for p in pts]
+            row = rows[label]
+            row[0] += sum(p.error < p.flat_error for p in pts)
+            row[1] += len(pts)
+            row[2] += sum(p.error for p in pts)
+            row[3] += sum(p.flat_error for p in pts)
+            row[4] += sum(p.in_band for p in pts)
+    print(f"The 2020-12 recordings ({len(weeks)} weeks, each replayed to where it ends; {samples} samples,"
           f" {time.perf_counter() - t0:.1f} s): points after the first day")
     for label, (won, count, err, flat_err, band) in rows.items():
         print(f"  {label:<22} ours better at {won}/{count} ({100 * won / count:.0f} %),"
@@ -124,6 +136,27 @@ def _weeks_2020(samples: int = 500) -> None:
     print(f"  place chances against the places where each recording ends (Brier, 2025 schedule applied;"
           f" {UNIFORM_BRIER:.3f} = 1/3 each): first day {_mean(brier['first day']):.3f},"
           f" after {_mean(brier['after']):.3f}")
+
+
+def _readings_alone(schedule, scores, hours) -> None:  # type: ignore[no-untyped-def]
+    """Why the mix: each of the model's two readings alone on the 2025 week (and the 2020 weeks
+    with the 2025 schedule applied), against the flat average, points after the first day."""
+    weeks = _recorded_2020()
+    print("Each reading of the week alone (placements' weight 1 or 0; the model mixes them 1/2-1/2), after the first day:")
+    for label, weight in (("placements alone", 1.0), ("scores alone", 0.0), ("the mix", projection.PLACEMENT_WEIGHT)):
+        with mock.patch.object(projection, "PLACEMENT_WEIGHT", weight):
+            projection.clear_cache()
+            after = [p for p in projection.backtest(schedule, scores, samples=projection.SAMPLES, hours=hours)
+                     if p.finished > FIRST_DAY]
+            half = [p for p in after if p.finished <= HALF]
+            old = [p for match_id, _, applied, week, week_hours in weeks
+                   for p in projection.backtest(applied, week, samples=500, seed=match_id, hours=week_hours)
+                   if p.finished > FIRST_DAY]
+        print(f"  {label:<17} 2025: better at {sum(p.error < p.flat_error for p in after)}/{len(after)},"
+              f" {_mean(p.error for p in after):.1f} VP (first half {_mean(p.error for p in half):.1f});"
+              f" 2020 (2025 schedule): better at {sum(p.error < p.flat_error for p in old)}/{len(old)},"
+              f" {_mean(p.error for p in old):.1f} VP")
+    projection.clear_cache()
 
 
 def _week_at(body: dict, finished: int, running_share: float) -> dict:
