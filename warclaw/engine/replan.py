@@ -47,6 +47,9 @@ from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 # Slack on the reduced-cost filter for the LP solver's tolerances (score points).
 FILTER_EPS = 1e-6
+# Columns above which the re-plan LP, and the whole-number model, are not built.
+MAX_COLUMNS = 400_000
+IP_MAX_COLUMNS = 20_000
 
 
 @dataclass
@@ -166,6 +169,8 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
     if not parts:
         return ReplanBound(incumbent, 0, time.perf_counter() - t0)
     ncol = sum(len(idx) for _, _, _, idx in parts)
+    if ncol > MAX_COLUMNS:
+        return None  # seconds of LP: the caller has other ways to a bound
     priority = np.concatenate(prio)
 
     # Variables: y (ncol), x (player, build), s (valid previous places), squad (t, s, s') per k.
@@ -439,6 +444,8 @@ def solve_replan_ip(pb: Problem, cols: Columns, rb: ReplanBound, incumbent: floa
     built_from = time.perf_counter()
     room = FILTER_EPS if face else rb.lp_value - incumbent + FILTER_EPS
     ys = np.flatnonzero(rb.reduced <= room)
+    if len(ys) > IP_MAX_COLUMNS:
+        return None
     n_other = model.A_eq.shape[1] - model.ncol - 3 * len(pb.squad_caps)  # x and s
     var_cols = np.concatenate([ys, model.ncol + np.arange(n_other)])
     m = cp_model.CpModel()
@@ -451,7 +458,10 @@ def solve_replan_ip(pb: Problem, cols: Columns, rb: ReplanBound, incumbent: floa
             lo, hi = A.indptr[r], A.indptr[r + 1]
             yield r, [(v[int(c)], int(round(a))) for c, a in zip(A.indices[lo:hi], A.data[lo:hi], strict=True)]
 
+    deadline = built_from + time_limit
     for r, terms in rows(A_eq, model.squad_row0):
+        if r % 256 == 0 and time.perf_counter() >= deadline:
+            return None
         m.add(sum(a * var for var, a in terms) == int(round(model.b_eq[r])))
     for r, terms in rows(A_ub, A_ub.shape[0]):
         m.add(sum(a * var for var, a in terms) <= int(round(model.b_ub[r])))

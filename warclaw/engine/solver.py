@@ -59,6 +59,14 @@ MAX_PLAYERS = 200
 # Above this many players the exact models are not built (their building alone would overrun any
 # time limit); the heuristics run to the deadline and the bound is every term at its maximum.
 EXACT_MAX_PLAYERS = 200
+# Seconds of local search on a re-plan's first plan before the exact models.
+START_SEARCH = 0.02
+# The re-plan model is built when a better plan could move at most this many players (beyond it,
+# its columns run to hundreds of thousands: the repairs come first).
+REPLAN_MAX_MOVES = 6
+# Seconds the re-plan model wants left when it comes after the repairs (its first LP is not
+# interrupted; a poor incumbent's model has ~100,000 columns, ~0.2 s).
+LATE_MODEL = 0.15
 # Seconds kept back from the limit for scoring and explaining the plan at the end.
 RESERVE = 0.02
 
@@ -400,9 +408,12 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
 
     if start is not None:
         emit.offer(start, value(start))
-        # One or two moves often repair what a leaver broke; found in milliseconds, before CP-SAT.
+        # One or two moves often repair what a leaver broke; found in milliseconds. Kept short
+        # where the exact models run: the re-plan model finds the best plan itself, and the
+        # proof waits on this.
+        budget = START_SEARCH if pb.n <= EXACT_MAX_PLAYERS else 0.1
         better = local_search(pb, start, previous=prev, change_penalty=penalty, deep=True,
-                              budget=min(0.1, 0.3 * (deadline - time.perf_counter())), stop=stop)
+                              budget=min(budget, 0.3 * (deadline - time.perf_counter())), stop=stop)
         emit.offer(better, value(better))
     if pb.n > EXACT_MAX_PLAYERS:
         stats["model"] = "heuristic-replan"
@@ -420,7 +431,20 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
     if fresh is not None:
         emit.bound = min(emit.bound, fresh[2].bound - forced)
         stats["lp_bound"] = round(fresh[2].bound, 6)
-    if fresh is not None and fresh[2].complete and emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop):
+    tried = False
+
+    def model_fits() -> bool:
+        """The re-plan model is worth building: a gap, and few enough moves could close it (its
+        columns grow fast with the moves a better plan may make: a poor incumbent first gets
+        the repairs below)."""
+        return (not tried and fresh is not None and fresh[2].complete and penalty > 0
+                and emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop)
+                and (fresh[2].value - emit.value) / penalty <= REPLAN_MAX_MOVES)
+
+    def replan_model() -> None:
+        nonlocal tried
+        tried = True
+        assert fresh is not None
         # The composition re-plan model: each party priced against the previous party it matches,
         # over the compositions the fresh LP's reduced costs leave for a better plan. Its LP is
         # tight on every edit measured, so it usually proves the incumbent at once; when its
@@ -453,6 +477,9 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
                     elif ip.status in ("optimal", "feasible"):
                         emit.bound = min(emit.bound, max(ip.bound, floor))
                 stats["replan_ip_seconds"] = round(time.perf_counter() - emit.t0, 3)
+
+    if model_fits():
+        replan_model()
     if emit.bound - emit.value > PROOF_TOL and not _late(deadline, stop, 0.02) and emit.best is not None:
         # Not proven by the bound: the exchanges that also change builds (a lost healer). Most of
         # a short limit goes here: CP-SAT finds little in the last tenth of a second.
@@ -475,6 +502,8 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
                                       budget=min(0.15, 0.4 * (deadline - time.perf_counter())))
                 emit.offer(better, value(better))
         stats["fresh_plan_seconds"] = round(time.perf_counter() - emit.t0, 3)
+    if model_fits() and not _late(deadline, stop, LATE_MODEL):
+        replan_model()
     if emit.bound - emit.value <= PROOF_TOL or _late(deadline, stop, 0.01):
         return "feasible", emit.bound
     # A plan that moves m players scores at most (its fresh score, at most U: fresh_upper, not the
@@ -502,10 +531,10 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
 
 
 # Columns above which a re-plan does not enumerate compositions for its bound (seconds of work),
-# and the time left it wants per column to start (enumeration and LP take ~0.5 us a column on an
-# idle 2-core machine; twice that leaves room for a loaded one).
+# and the time left it wants per column to start (enumeration and LP take ~0.15 us a column at
+# load 2 on this 2-core machine; the margin is for a busier one; both stop at the deadline anyway).
 BOUND_COLUMNS = 1_500_000
-BOUND_SECONDS_PER_COLUMN = 1e-6
+BOUND_SECONDS_PER_COLUMN = 0.25e-6
 
 
 def _fresh_bound(pb: Problem, deadline: float, stats: dict,
