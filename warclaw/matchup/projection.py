@@ -178,17 +178,16 @@ def order_chances(means: Sequence[float], spread: float) -> list[float]:
         order = tuple(sorted(COLORS, key=lambda c: -means[COLORS.index(c)]))
         return [1.0 if o == order else 0.0 for o in ORDERS]
 
-    def above(x: float) -> float:  # P(N(0, 1) > x)
-        return 0.5 * math.erfc(x / math.sqrt(2))
-
+    # The middle team's final score y = its mean + spread * z over the grid; for each middle team
+    # and each other team, P(that team's draw > y) on the grid (6 lists, shared by the 6 orders).
+    root2 = math.sqrt(2)
+    over = {(m, f): [0.5 * math.erfc((z + (means[m] - means[f]) / spread) / root2) for z in _GRID]
+            for m in range(3) for f in range(3) if f != m}
     out = []
     for o in ORDERS:
-        first, middle, last = (means[COLORS.index(c)] for c in o)
-        total = 0.0
-        for z, density in zip(_GRID, _DENSITY, strict=True):
-            y = middle + spread * z
-            total += density * above((y - first) / spread) * (1 - above((y - last) / spread))
-        out.append(total)
+        first, middle, last = (COLORS.index(c) for c in o)
+        out.append(sum(d * a * (1 - b) for d, a, b in zip(_DENSITY, over[(middle, first)], over[(middle, last)],
+                                                          strict=True)))
     norm = sum(out)
     return [x / norm for x in out]
 
