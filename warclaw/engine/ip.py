@@ -48,16 +48,25 @@ def decode(pb: Problem, cols: Columns, chosen: list[tuple[int, int]], builds: li
                 party[m] = number - 1
         need.append((number - 1, cols.counts[col].astype(int).copy()))
     order = sorted(pb.free, key=lambda i: (not pb.players[i].commander, pb.players[i].name))
-    for i in order:
+    if not fill_places(pb, order, builds, need, party):
+        raise RuntimeError("columns and builds disagree")  # the model forbids this
+    return Assign(party, list(builds))
+
+
+def fill_places(pb: Problem, players: list[int], builds: list[str], places: list[tuple[int, np.ndarray]],
+                party: list[int]) -> bool:
+    """Seat each of ``players`` in the first party with a free place of its build's class
+    (``places``: (party, places left per class), used up as they fill); False if one finds none."""
+    for i in players:
         c = pb.class_of[builds[i]]
-        for g, counts in need:
+        for g, counts in places:
             if counts[c] > 0:
                 counts[c] -= 1
                 party[i] = g
                 break
         else:
-            raise RuntimeError("columns and builds disagree")  # the model forbids this
-    return Assign(party, list(builds))
+            return False
+    return True
 
 
 class _Stream(cp_model.CpSolverSolutionCallback):

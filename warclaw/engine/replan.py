@@ -41,8 +41,8 @@ from scipy.optimize import linprog
 
 from warclaw.engine.baselines import Assign
 from warclaw.engine.columns import Columns
-from warclaw.engine.ip import IPResult, run_cpsat
-from warclaw.engine.master import SCALE, LPResult, Master, _HighsLP, rounding_margin
+from warclaw.engine.ip import IPResult, fill_places, run_cpsat
+from warclaw.engine.master import ARTIFICIAL_COST, SCALE, LPResult, Master, _HighsLP, rounding_margin
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 # Slack on the reduced-cost filter for the LP solver's tolerances (score points).
@@ -313,9 +313,8 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
                        lp_value + model.offset if complete else float("-inf"), reduced if complete else None)
 
 
-ARTIFICIAL_COST = 1e5
 START_PER_PARTY = 40  # columns per party in the first round (the cheapest by reduced cost and moves)
-BATCH = 2000
+BATCH = 2000  # columns added per round of generation
 DIRECT = 8000  # at most this many columns: one LP over all of them
 
 
@@ -412,17 +411,10 @@ def _whole_plan(pb: Problem, cols: Columns, sol: np.ndarray, model: ReplanModel)
                 for m in pb.groups[j].members:
                     party[m] = g
         start += len(idx)
-    free = set(pb.free)
-    for i in sorted(free, key=lambda i: (not pb.players[i].commander, i)):
-        if party[i] >= 0:
-            continue
-        c = pb.class_of[build[i]]
-        for g, counts in places:
-            if counts[c] > 0:
-                counts[c] -= 1
-                party[i] = g
-                break
-    if min(party) < 0 or "" in build:
+    if "" in build:
+        return None
+    seat = sorted((i for i in pb.free if party[i] < 0), key=lambda i: (not pb.players[i].commander, i))
+    if not fill_places(pb, seat, build, places, party) or min(party) < 0:
         return None
     return Assign(party, build)
 
