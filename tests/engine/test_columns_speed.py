@@ -127,6 +127,20 @@ def test_reduced_costs_are_c_minus_a_transpose_y(catalog, name):
     pb = _problem(catalog, ROSTERS[name]())
     cols = enumerate_columns(pb)
     lay = layout(pb, cols)
+    # Each block's rows: the parties row when interchangeable, then per unit its group row and
+    # its members' link rows for their classes.
+    expected_rows = []
+    for blk in cols.blocks:
+        rows = [] if blk.label is not None else [(lay.parties_row, 1.0)]
+        for j, classes in blk.units:
+            rows += [(lay.group_row0 + j, 1.0)] + [(lay.link_rows[(j, i, c)], -1.0) for i, c in enumerate(classes)]
+        expected_rows.append(rows)
+    assert lay.block_rows == expected_rows
+    dense = np.zeros((len(cols.blocks), lay.n_rows))
+    for b, rows in enumerate(expected_rows):
+        for r, a in rows:
+            dense[b, r] += a
+    assert np.array_equal(lay.block_matrix.toarray(), dense)
     mst = build_master(pb, cols, lay, np.arange(len(cols)), artificials=False)
     A = mst.A[:, :len(cols)].tocsc()
     rng = np.random.default_rng(1)

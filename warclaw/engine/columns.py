@@ -46,6 +46,9 @@ class Run:
     first: int
     n: int
     length: int
+    label: int | None        # the blocks' party number, if locked
+    groups: list[int]        # the units (group indices), in the blocks' order
+    classes: np.ndarray      # (n, members): each block's member classes, unit by unit
 
 
 @dataclass
@@ -68,21 +71,29 @@ class Columns:
         block = np.searchsorted(self._starts, columns, side="right") - 1
         return block, columns - self._starts[block]
 
+    def _per_column(self, free: np.ndarray) -> np.ndarray:
+        """Rows of the free multisets repeated as the columns take them (block copies: a gather
+        of 30-byte rows is several times slower)."""
+        out = np.empty((len(self), *free.shape[1:]), dtype=free.dtype)
+        for run in self.runs:
+            at = self.blocks[run.first].start
+            out[at:at + run.n * run.length].reshape(run.n, run.length, *free.shape[1:])[:] = free[None, :run.length]
+        return out
+
     @cached_property
     def multiset(self) -> np.ndarray:
         """(ncol,) the free multiset of each column (an index into free_counts)."""
-        return np.concatenate([np.tile(np.arange(r.length, dtype=np.int32), r.n) for r in self.runs]
-                              or [np.zeros(0, dtype=np.int32)])
+        return self._per_column(np.arange(len(self.free_counts)))
 
     @cached_property
     def counts(self) -> np.ndarray:
         """(ncol, C) int8: free players per class."""
-        return self.free_counts[self.multiset]
+        return self._per_column(self.free_counts)
 
     @cached_property
     def slots(self) -> np.ndarray:
         """(ncol, party size): the class of each free place, C where empty."""
-        return self.free_slots[self.multiset]
+        return self._per_column(self.free_slots)
 
     @cached_property
     def places(self) -> np.ndarray:
@@ -91,8 +102,9 @@ class Columns:
 
     @cached_property
     def free_places(self) -> np.ndarray:
-        """The free multisets' slots place by place, each row contiguous: what pricing reads."""
-        return np.ascontiguousarray(self.free_slots.T)
+        """The free multisets' slots place by place, each row contiguous, as gather indices (numpy
+        converts narrower ones on every gather): what pricing reads."""
+        return np.ascontiguousarray(self.free_slots.T, dtype=np.intp)
 
     @cached_property
     def block_of(self) -> np.ndarray:
@@ -336,7 +348,7 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | N
     sizes = [len(grp.members) for grp in pb.groups]
     units = {g: [(g, cfg) for cfg in _configs(pb, g)] for g in range(len(pb.groups))}
 
-    plan: list[tuple[int | None, list[tuple], int]] = []  # (label, the units of each block, length)
+    plan: list[tuple[int | None, list[int], list[tuple], int]] = []  # (label, groups, the units of each block, length)
     total = 0
     for lab, combo in _unit_sets(pb):
         groups = ([lab] if lab is not None else []) + list(combo)
@@ -345,27 +357,27 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | N
         total += n_cfg * length
         if total > limit:  # counted before anything is built
             raise TooManyColumns(total)
-        plan.append((pb.groups[lab].label if lab is not None else None,
+        plan.append((pb.groups[lab].label if lab is not None else None, groups,
                      list(itertools.product(*(units[g] for g in groups))), length))
 
     # A long block is valued from per-code tables (a few gathers per column); a short one
     # directly, from its sums, several blocks at once.
     table_size = coding.trans.shape[1] + K * sum(len(s) for sums in coding.sums for s in sums)
     long_from = 2 * table_size // K if K else total + 1
-    direct = coding.decode(codes, max([n for _, _, n in plan if n < long_from], default=0), K)
-    by_group = np.ascontiguousarray(codes[:max([n for _, _, n in plan if n >= long_from], default=0)].T)
+    direct = coding.decode(codes, max([n for *_, n in plan if n < long_from], default=0), K)
+    by_group = np.ascontiguousarray(codes[:max([n for *_, n in plan if n >= long_from], default=0)].T)
     values = np.empty(total)
     blocks: list[Block] = []
     runs: list[Run] = []
     pos = 0
-    for label, block_units, length in plan:
+    for label, groups, block_units, length in plan:
         if deadline is not None and time.perf_counter() >= deadline:
             raise TooManyColumns(f"{pos} (out of time)")
-        runs.append(Run(len(blocks), len(block_units), length))
-        blocks += [Block(label, u, pos + i * length, pos + (i + 1) * length) for i, u in enumerate(block_units)]
-        # Each configuration's units add one fixed vector to every free multiset's.
         members = np.array([[c for _, classes in u for c in classes] for u in block_units],
                            dtype=np.intp).reshape(len(block_units), -1)
+        runs.append(Run(len(blocks), len(block_units), length, label, groups, members))
+        blocks += [Block(label, u, pos + i * length, pos + (i + 1) * length) for i, u in enumerate(block_units)]
+        # Each configuration's units add one fixed vector to every free multiset's.
         bases = pb.class_vec[members].sum(axis=1)
         if length >= long_from:
             terms = coding.per_capability(pb, bases)

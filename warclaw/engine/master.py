@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 from highspy import _core as highs
 
-from warclaw.engine.columns import Columns
+from warclaw.engine.columns import Block, Columns
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 ARTIFICIAL_COST = 1e5
@@ -33,13 +34,26 @@ class Layout:
     xvars: list[tuple[int, str]]          # (player, build)
     n_rows: int
     class_row0: int
-    block_rows: list[list[tuple[int, float]]]  # block -> [(row, coef)]
     link_rows: dict[tuple[int, int, int], int]  # (group, member idx, class) -> row
     group_row0: int
     parties_row: int
     squad_row0: int
     rhs: np.ndarray
     block_matrix: sp.csr_matrix  # block x row coefficients, for pricing
+    blocks: list[Block]
+
+    @cached_property
+    def block_rows(self) -> list[list[tuple[int, float]]]:
+        """Block -> [(row, coef)]: the parties row (an interchangeable party), then each unit's
+        group row and its members' link rows (the CP-SAT model's order; made when it asks)."""
+        out = []
+        for blk in self.blocks:
+            rows: list[tuple[int, float]] = [] if blk.label is not None else [(self.parties_row, 1.0)]
+            for j, classes in blk.units:
+                rows.append((self.group_row0 + j, 1.0))
+                rows += [(self.link_rows[(j, i, c)], -1.0) for i, c in enumerate(classes)]
+            out.append(rows)
+        return out
 
 
 def layout(pb: Problem, cols: Columns) -> Layout:
@@ -51,10 +65,13 @@ def layout(pb: Problem, cols: Columns) -> Layout:
     group_row0 = row
     row += J
     link_rows = {}
+    link_of = []  # per group, per member: the link row of each class (-1 where it has none)
     for j, g in enumerate(pb.groups):
+        link_of.append([])
         for i, m in enumerate(g.members):
+            link_of[-1].append(np.full(C, -1, dtype=np.int64))
             for c in pb.player_classes(m):
-                link_rows[(j, i, c)] = row
+                link_rows[(j, i, c)] = link_of[-1][-1][c] = row
                 row += 1
     parties_row = row
     row += 1
@@ -66,18 +83,29 @@ def layout(pb: Problem, cols: Columns) -> Layout:
     labels = {g.label for g in pb.groups if g.label is not None}
     rhs[parties_row] = pb.parties - len(labels)
     rhs[squad_row0 + S:squad_row0 + 2 * S] = pb.squad_cap
-    block_rows = []
-    for blk in cols.blocks:
-        rows: list[tuple[int, float]] = [] if blk.label is not None else [(parties_row, 1.0)]
-        for j, classes in blk.units:
-            rows.append((group_row0 + j, 1.0))
-            for i, c in enumerate(classes):
-                rows.append((link_rows[(j, i, c)], -1.0))
-        block_rows.append(rows)
-    bm = sp.csr_matrix(([a for rows in block_rows for _, a in rows],
-                        ([b for b, rows in enumerate(block_rows) for _ in rows], [r for rows in block_rows for r, _ in rows])),
-                       shape=(len(block_rows), row))
-    return Layout(xvars, row, class_row0, block_rows, link_rows, group_row0, parties_row, squad_row0, rhs, bm)
+    # The block matrix a run (the blocks of one unit set) at a time, from its member classes.
+    b_idx, r_idx, coef = [], [], []
+    for run in cols.runs:
+        blocks = np.arange(run.first, run.first + run.n)
+        if run.label is None:
+            b_idx.append(blocks)
+            r_idx.append(np.full(run.n, parties_row))
+            coef.append(np.ones(run.n))
+        at = 0
+        for j in run.groups:
+            b_idx.append(blocks)
+            r_idx.append(np.full(run.n, group_row0 + j))
+            coef.append(np.ones(run.n))
+            for i in range(len(pb.groups[j].members)):
+                b_idx.append(blocks)
+                r_idx.append(link_of[j][i][run.classes[:, at]])
+                coef.append(-np.ones(run.n))
+                at += 1
+    bm = sp.csr_matrix((np.concatenate(coef or [np.zeros(0)]),
+                        (np.concatenate(b_idx or [np.zeros(0, dtype=np.int64)]),
+                         np.concatenate(r_idx or [np.zeros(0, dtype=np.int64)]))),
+                       shape=(len(cols.blocks), row))
+    return Layout(xvars, row, class_row0, link_rows, group_row0, parties_row, squad_row0, rhs, bm, cols.blocks)
 
 
 def _x_entries(pb: Problem, lay: Layout) -> tuple[list[int], list[int], list[float]]:
@@ -214,7 +242,7 @@ class _HighsLP:
 
 
 def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_rounds: int = 200,
-             batch: int = 1000, deadline: float | None = None) -> LPResult:
+             batch: int = 500, deadline: float | None = None) -> LPResult:
     """Column generation: solve over a working set, price every enumerated column, repeat.
     Past ``deadline`` it stops after the round it is in; ``bound`` stays valid."""
     working = sorted(set(start))
@@ -259,7 +287,7 @@ def reduced_costs(cols: Columns, lay: Layout, duals: np.ndarray) -> np.ndarray:
     class_duals = np.append(duals[lay.class_row0:lay.class_row0 + cols.free_counts.shape[1]], 0.0)
     free = np.zeros(len(cols.free_counts))
     for place in cols.free_places:
-        free += class_duals[place]
+        free += np.take(class_duals, place)
     block_dual = lay.block_matrix @ duals
     out = np.empty(len(cols))
     for run in cols.runs:
