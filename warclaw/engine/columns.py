@@ -208,34 +208,30 @@ class _Coding:
     offsets: np.ndarray                # per group: its first code
     trans: np.ndarray                  # (C, codes)
 
-    def per_capability(self, pb: Problem, bases: np.ndarray) -> list[list[np.ndarray]]:
-        """Per group and capability, the term w·min(1, (base + sum)/t) of each code, for each base
-        (n, K): (n, codes). Valued by Problem.party_values on vectors zero but there."""
+    def tables(self, pb: Problem, bases: np.ndarray) -> np.ndarray:
+        """(n, codes): for each base (n, K), every code's value: per group, the sum over its
+        capabilities of w·min(1, (base + sum)/t), each term valued by Problem.party_values on a
+        vector zero but there."""
         K = len(pb.caps)
-        entries = [(k, s) for caps, sums in zip(self.groups, self.sums, strict=True) for k, s in zip(caps, sums, strict=True)]
-        vec = np.zeros((len(bases), sum(len(s) for _, s in entries), K))
+        each = [(k, s) for caps, sums in zip(self.groups, self.sums, strict=True) for k, s in zip(caps, sums, strict=True)]
+        vec = np.zeros((len(bases), sum(len(s) for _, s in each), K))
         at = 0
-        for k, s in entries:
+        for k, s in each:
             vec[:, at:at + len(s), k] = bases[:, k, None] + s[None, :]
             at += len(s)
         terms = pb.party_values(vec)
-        out, at = [], 0
-        for sums in self.sums:
-            out.append([])
-            for s in sums:
-                out[-1].append(terms[:, at:at + len(s)])
+        out = np.empty((len(bases), self.trans.shape[1]))
+        at = 0
+        for g, codes in enumerate(self.codes):
+            part = out[:, self.offsets[g]:self.offsets[g] + len(codes[0])]
+            for i, (c, s) in enumerate(zip(codes, self.sums[g], strict=True)):
+                term = terms[:, at:at + len(s)]
                 at += len(s)
+                if i:
+                    part += term[:, c]
+                else:
+                    part[:] = term[:, c]
         return out
-
-    def table(self, terms: list[list[np.ndarray]], i: int) -> np.ndarray:
-        """The summed terms of every code (all groups') for base ``i``."""
-        parts = []
-        for codes, group_terms in zip(self.codes, terms, strict=True):
-            part = group_terms[0][i][codes[0]]
-            for c, t in zip(codes[1:], group_terms[1:], strict=True):
-                part = part + t[i][c]
-            parts.append(part)
-        return np.concatenate(parts)
 
     def decode(self, codes: np.ndarray, n: int, K: int) -> np.ndarray:
         """(n, K) the clipped summed party vectors of the first n free multisets."""
@@ -380,9 +376,9 @@ def enumerate_columns(pb: Problem, limit: int = MAX_COLUMNS, deadline: float | N
         # Each configuration's units add one fixed vector to every free multiset's.
         bases = pb.class_vec[members].sum(axis=1)
         if length >= long_from:
-            terms = coding.per_capability(pb, bases)
-            for i in range(len(bases)):
-                table, out = coding.table(terms, i), values[pos + i * length:pos + (i + 1) * length]
+            tables = coding.tables(pb, bases)
+            for i, table in enumerate(tables):
+                out = values[pos + i * length:pos + (i + 1) * length]
                 np.take(table, by_group[0, :length], out=out)
                 for g in range(1, len(by_group)):
                     out += table[by_group[g, :length]]
