@@ -33,7 +33,7 @@ so no carry-over. (A weight of 3/4 scored 11.0 VP on that half and would win all
 the week, but loses on the 2020 weeks and on the week's second half by error: not chosen.)
 ``PLACE_PRIOR`` (the place chances' weighing, see ``project``; it leaves the p50 and band alone)
 was chosen on the 2025 week's first day by the Brier score of the place chances against the
-final places, grid 0/1/2/4/8/16 (2: 0.139, none: 0.186); the 2020 weeks are its check.
+final places, grid 0/1/2/4/8/16 (2: 0.139, none: 0.190); the 2020 weeks are its check.
 """
 
 from __future__ import annotations
