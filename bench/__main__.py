@@ -4,7 +4,7 @@ same run; nothing here asserts a timing)."""
 import importlib
 import sys
 
-MODULES = ["bench.bench_engine", "bench.bench_client", "bench.bench_store", "bench.bench_tui", "bench.bench_matchup"]
+MODULES = ["bench.bench_engine", "bench.bench_columns", "bench.bench_client", "bench.bench_store", "bench.bench_tui", "bench.bench_matchup"]
 
 
 def main() -> int:
