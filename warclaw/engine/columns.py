@@ -248,37 +248,42 @@ def _coding(pb: Problem, avail: np.ndarray) -> _Coding:
     used = np.flatnonzero(avail > 0)
     cap_sums, cap_trans = [], []
     for k in range(K):
-        v, t = pb.class_vec[:, k], pb.targets[k]
-        sums = np.zeros(1)
-        expand = np.zeros(1)  # the sums reached at the last level: the next level adds a class to them
-        inner = [0.0]         # the sums reached below the top level: their successors must be exact
+        v, t = pb.class_vec[:, k], float(pb.targets[k])
+        step = set(v[used].tolist())
+        # Level by level (a few dozen floats: Python sets beat array calls here); the same
+        # additions, in the same order, as the multisets' own: x + amount, then the clip.
+        level, reached, inner = {0.0}, {0.0}, set()
         for _ in range(pb.size):
-            expand = np.unique(np.minimum(expand[:, None] + v[None, used], t))
-            inner += sums.tolist()
-            sums = np.union1d(sums, expand)
+            inner |= level  # below the top level: these sums' successors must be coded exactly
+            level = {min(x + a, t) for x in level for a in step}
+            reached |= level
+        sums = np.array(sorted(reached))
         nxt = np.minimum(sums[:, None] + v[None, :], t)
         trans = np.minimum(np.searchsorted(sums, nxt), len(sums) - 1)
-        below = np.isin(sums, inner)
+        below = np.isin(sums, list(inner))
         assert (sums[trans[below][:, used]] == nxt[below][:, used]).all(), "a sum's successor is not coded"
         cap_sums.append(sums)
-        cap_trans.append(trans)
+        cap_trans.append(np.ascontiguousarray(trans.T))  # (C, codes): the joint tables are built by class
     groups: list[list[int]] = []
     for k in range(K):
         if groups and np.prod([len(cap_sums[j]) for j in groups[-1]]) * len(cap_sums[k]) <= GROUP_CODES:
             groups[-1].append(k)
         else:
             groups.append([k])
-    sums, codes, trans, offsets = [], [], [], [0]
-    for caps in groups:
-        shape = tuple(len(cap_sums[k]) for k in caps)
-        each = np.unravel_index(np.arange(int(np.prod(shape))), shape)
-        strides = [int(np.prod(shape[i + 1:])) for i in range(len(shape))]
+    shapes = [tuple(len(cap_sums[k]) for k in caps) for caps in groups]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+    joint = np.empty((C, int(offsets[-1])), dtype=np.intp)
+    sums, codes = [], []
+    for g, (caps, shape) in enumerate(zip(groups, shapes, strict=True)):
+        each = np.unravel_index(np.arange(sizes[g]), shape)
+        out = joint[:, offsets[g]:offsets[g + 1]]
+        out[:] = offsets[g]
+        for i, (k, c) in enumerate(zip(caps, each, strict=True)):
+            out += cap_trans[k][:, c] * int(np.prod(shape[i + 1:]))
         sums.append([cap_sums[k] for k in caps])
         codes.append(list(each))
-        trans.append(offsets[-1] + sum(cap_trans[k][c] * st for k, c, st in zip(caps, each, strides, strict=True)))
-        offsets.append(offsets[-1] + len(each[0]))
-    return _Coding(groups, sums, codes, np.array(offsets[:-1], dtype=np.intp),
-                   np.ascontiguousarray(np.concatenate(trans).T) if trans else np.zeros((C, 0), dtype=np.intp))
+    return _Coding(groups, sums, codes, offsets[:-1], joint)
 
 
 def multiset_counts(avail: np.ndarray, max_size: int) -> list[int]:
