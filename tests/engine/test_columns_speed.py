@@ -219,3 +219,39 @@ def test_a_mode_without_party_terms():
     full = build_master(pb, cols, lay, np.arange(len(cols)), artificials=True)
     ref = linprog(full.cost, A_eq=full.A, b_eq=lay.rhs, bounds=(0, None), method="highs")
     assert lp.complete and lp.value == pytest.approx(-ref.fun, abs=1e-9)
+
+
+def test_find_searches_one_block(catalog):
+    pb = _problem(catalog, ROSTERS["signup-12"]())
+    cols = enumerate_columns(pb)
+    first, second = cols.blocks[0], cols.blocks[1]
+    assert cols.find(second.start, second.stop, cols.free_counts[0]) == second.start
+    assert cols.find(first.start, first.start, cols.free_counts[0]) is None
+    with pytest.raises(ValueError, match="span"):
+        cols.find(first.start, second.stop, cols.free_counts[0])
+
+
+def test_lps_in_threads_agree(catalog):
+    """The TUI solves in worker threads: HiGHS instances running at once give the same LPs."""
+    import threading
+
+    problems = [_problem(catalog, ROSTERS[name]()) for name in ("signup-12", "roster-15-duos-locks")]
+    setups = []
+    for pb in problems:
+        cols = enumerate_columns(pb)
+        lay = layout(pb, cols)
+        setups.append((pb, cols, lay, solve_lp(pb, cols, lay, _start(pb, cols)).value))
+    seen: list[tuple[int, float]] = []
+
+    def run(i: int) -> None:
+        pb, cols, lay, _ = setups[i % 2]
+        for _ in range(3):
+            seen.append((i % 2, solve_lp(pb, cols, lay, _start(pb, cols)).value))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 12
+    assert all(v == setups[k][3] for k, v in seen)
