@@ -113,9 +113,9 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
     C = len(pb.class_vec)
 
     zero = np.flatnonzero(lp.reduced <= gap)
-    z_block = cols.block_of[zero]
+    z_block, z_free = cols.parts(zero)  # without the per-column arrays (tens of MB)
     z_rc = lp.reduced[zero]
-    z_counts = cols.counts[zero].astype(np.int16)
+    z_counts = cols.free_counts[z_free].astype(np.int16)
     z_by_class = np.ascontiguousarray(z_counts.T)
     labels = {g.label - 1 for g in pb.groups if g.label is not None}
 

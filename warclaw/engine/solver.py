@@ -117,7 +117,7 @@ def locate(pb: Problem, cols: Columns, a: Assign) -> list[tuple[int, int]] | Non
     out: dict[int, int] = {}
     for g in range(pb.parties):
         members = [i for i in range(pb.n) if a.party[i] == g]
-        counts = np.zeros(cols.counts.shape[1], dtype=np.int8)
+        counts = np.zeros(cols.free_counts.shape[1], dtype=np.int8)
         units: dict[int, list[int]] = {}
         for i in members:
             c = pb.class_of[a.build[i]]
