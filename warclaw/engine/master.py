@@ -202,7 +202,7 @@ def lagrangian_bound(pb: Problem, value: float, reduced: np.ndarray) -> float:
     return value + pb.parties * best + 1e-6 * (pb.n + pb.parties)
 
 
-class _HighsLP:
+class HighsLP:
     """The master LP in one HiGHS instance: columns are appended between solves and each solve
     starts from the last basis (the appended columns enter nonbasic at 0), so a round costs the
     few pivots the new columns bring, not a solve from scratch."""
@@ -251,7 +251,7 @@ def solve_lp(pb: Problem, cols: Columns, lay: Layout, start: list[int], max_roun
     complete = False
     w = np.array(working, dtype=np.int64)
     mst = build_master(pb, cols, lay, w, artificials=True)
-    lp = _HighsLP(mst, lay.rhs)
+    lp = HighsLP(mst, lay.rhs)
     for _ in range(max_rounds):
         fun, duals, x = lp.solve()
         reduced = reduced_costs(cols, lay, duals)

@@ -42,7 +42,7 @@ from scipy.optimize import linprog
 from warclaw.engine.baselines import Assign
 from warclaw.engine.columns import Columns
 from warclaw.engine.ip import IPResult, fill_places, run_cpsat
-from warclaw.engine.master import ARTIFICIAL_COST, SCALE, LPResult, Master, _HighsLP, rounding_margin
+from warclaw.engine.master import ARTIFICIAL_COST, SCALE, HighsLP, LPResult, Master, rounding_margin
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 # Slack on the reduced-cost filter for the LP solver's tolerances (score points).
@@ -337,7 +337,7 @@ def _generate(A_eq: sp.csc_matrix, b_eq: np.ndarray, A_ub: sp.csc_matrix, b_ub: 
             return None
         reduced = cost[:ncol] - A_eq[:, :ncol].T @ res.eqlin.marginals - A_ub[:, :ncol].T @ res.ineqlin.marginals
         return -float(res.fun), res.x, True, reduced
-    # One HiGHS instance grown round by round (master._HighsLP): the ≤ rows become equalities with
+    # One HiGHS instance grown round by round (master.HighsLP): the ≤ rows become equalities with
     # a slack each, every row gets two artificials, and the y columns enter as they price in.
     n_ub = A_ub.shape[0]
     A_all = sp.vstack([A_eq, A_ub], format="csc")
@@ -357,7 +357,7 @@ def _generate(A_eq: sp.csc_matrix, b_eq: np.ndarray, A_ub: sp.csc_matrix, b_ub: 
     in_working[working] = True
     A_y = A_all[:, :ncol]
     A_yT = A_y.T.tocsr()
-    lp = _HighsLP(Master(sp.hstack([A_y[:, working], fixed], format="csc"),
+    lp = HighsLP(Master(sp.hstack([A_y[:, working], fixed], format="csc"),
                          np.concatenate([cost[working], fixed_cost]), working, 0, 0, 0), rhs)
     y_order = list(working.tolist())  # HiGHS's y columns: the first ones, then the appended ones
     n_first = len(working)
