@@ -119,53 +119,57 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
     z_by_class = np.ascontiguousarray(z_counts.T)
     labels = {g.label - 1 for g in pb.groups if g.label is not None}
 
-    # Per (fresh block, party): the unit members it moves (members of g's previous units it does
-    # not hold, members it holds who were elsewhere or in another class).
-    def unit_moves(blk_idx: int, g: int) -> int:
-        blk = cols.blocks[blk_idx]
-        held = {}
-        for j, classes in blk.units:
-            for k, m in enumerate(pb.groups[j].members):
-                held[m] = classes[k]
-        moved = 0
-        for m, (h, b) in valid.items():
-            if m in free_set:
-                continue
-            if h == g and m not in held:
-                moved += 1
-            elif m in held and (h != g or pb.class_of[b] != held[m]):
-                moved += 1
-        return moved
+    # Per fresh block and party g: the unit members it moves (members of g's previous units it does
+    # not hold, members it holds who were elsewhere or are in another class). Member m (previous
+    # party h, class c) counts [g == h] unless the block holds him, then 1 − [g == h and c is
+    # the class held]: a row of home counts, plus per held member 1 everywhere and −(1 + [same
+    # class]) at h.
+    in_units = {m: (h, pb.class_of[b]) for m, (h, b) in valid.items() if m not in free_set}
+    home_count = np.zeros(P, dtype=np.int64)
+    for h, _c in in_units.values():
+        home_count[h] += 1
+    unit_moves = np.zeros((len(cols.blocks), P), dtype=np.int64)
+    if in_units:
+        for b in np.unique(z_block).tolist():
+            row = unit_moves[b]
+            row += home_count
+            for j, classes in cols.blocks[b].units:
+                for k, m in enumerate(pb.groups[j].members):
+                    if m in in_units:
+                        h, c = in_units[m]
+                        row += 1
+                        row[h] -= 1 + (c == classes[k])
 
     parts = []  # (party, kept tuple, their class counts, indices into zero)
     prio = []   # per part: each column's fresh reduced cost plus penalty x its drops
+    block_label = np.array([-1 if blk.label is None else blk.label for blk in cols.blocks], dtype=np.int64)
+    label_sel: dict[int, np.ndarray] = {}
     for g in range(P):
         if deadline is not None and time.perf_counter() >= deadline:
             return None
-        want_label = g + 1 if g in labels else None
-        ok_block = np.array([blk.label == want_label for blk in cols.blocks], dtype=bool)
-        sel = ok_block[z_block]
-        if not sel.any():
+        want = g + 1 if g in labels else -1
+        if want not in label_sel:
+            label_sel[want] = np.flatnonzero(block_label[z_block] == want)
+        here = label_sel[want]
+        if not len(here):
             continue
-        blocks_here = np.unique(z_block[sel])
-        um = np.zeros(len(cols.blocks), dtype=np.int64)
-        for b in blocks_here.tolist():
-            um[b] = unit_moves(b, g)
+        cost_here = z_rc[here] + penalty * unit_moves[z_block[here], g]
+        cand = here[cost_here <= gap]  # the columns this party could take at all
+        cost_cand = cost_here[cost_here <= gap]
+        by_class = z_by_class[:, cand]
         home = sorted(i for i, (h, _b) in valid.items() if h == g and i in free_set)
-        cost_base = z_rc + penalty * um[z_block]
         for d in range(0, min(len(home), max_moves) + 1):
             for dropped in itertools.combinations(home, d):
                 kept = tuple(i for i in home if i not in dropped)
                 need = np.zeros(C, dtype=np.int16)
                 for i in kept:
                     need[pb.class_of[valid[i][1]]] += 1
-                mask = sel & (cost_base + penalty * d <= gap)
+                mask = cost_cand + penalty * d <= gap
                 for c in np.flatnonzero(need).tolist():  # the kept players' classes fit
-                    mask &= z_by_class[c] >= need[c]
-                idx = np.flatnonzero(mask)
-                if len(idx):
-                    parts.append((g, kept, need, idx))
-                    prio.append(cost_base[idx] + penalty * d)
+                    mask &= by_class[c] >= need[c]
+                if mask.any():
+                    parts.append((g, kept, need, cand[mask]))
+                    prio.append(cost_cand[mask] + penalty * d)
     if not parts:
         return ReplanBound(incumbent, 0, time.perf_counter() - t0)
     ncol = sum(len(idx) for _, _, _, idx in parts)

@@ -533,7 +533,7 @@ def _replan(pb: Problem, previous: Plan, emit: _Emitter, deadline: float, seed: 
 # Columns above which a re-plan does not enumerate compositions for its bound (seconds of work),
 # and the time left it wants per column to start (enumeration and LP take ~0.15 us a column at
 # load 2 on this 2-core machine; the margin is for a busier one; both stop at the deadline anyway).
-BOUND_COLUMNS = 1_500_000
+BOUND_COLUMNS = 3_000_000
 BOUND_SECONDS_PER_COLUMN = 0.25e-6
 
 
