@@ -101,6 +101,25 @@ def _replans(cat, mode) -> None:
           f" {max(times):>7.3f} {'':>6} {sum(r[3] for r in every):>8}/{len(every)}", flush=True)
 
 
+def _replans_large(cat, mode, n: int = 200) -> None:
+    """The same kinds of edit on the largest roster planned exactly (a leave and a new `with` link
+    between players in no unit)."""
+    data = generate_signup(n, 0)
+    players = data["players"]
+    linked = {w for p in players for w in p.get("with", [])}
+    loose = [k for k, p in enumerate(players) if k and not p.get("with") and p["name"] not in linked]
+    i, j = loose[5], loose[20]
+    edits = {"leave": {**data, "players": [p for k, p in enumerate(players) if k != i]},
+             "with link": {**data, "players": [dict(p, **({"with": [players[j]["name"]]} if k == i else {}))
+                                               for k, p in enumerate(players)]}}
+    first = optimize(roster_from_mapping(data, cat), cat, mode, time_limit=20)
+    print(f"\nRe-plans of {n} sign-up-shaped players (limit {REFERENCE:g} s; fresh plan {first.status} in {first.solve_seconds:.2f} s)")
+    for kind, after in edits.items():
+        res = optimize(roster_from_mapping(after, cat), cat, mode, time_limit=REFERENCE, previous=first.plan)
+        print(f"  {kind:<10} {res.status} in {res.solve_seconds:.2f} s, gap to bound {res.bound - res.score:.3f},"
+              f" {len(res.breakdown.moved)} moved", flush=True)
+
+
 def _naive(cat, mode) -> None:
     print("\nNaive formulation (player×build×party booleans, no symmetry breaking) against ours, limit 10 s")
     for n in (15, 30):
@@ -166,6 +185,7 @@ def main() -> None:
     optimum |= _fresh(cat, mode, "generator B (generate_signup: sign-up sheets)", [
         (f"{n} players", lambda s, n=n: generate_signup(n, s)) for n in (10, 30, 50)], seeds=range(8))
     _replans(cat, mode)
+    _replans_large(cat, mode)
     _naive(cat, mode)
     _baselines(cat, mode, optimum)
     _overrun(cat, mode)
