@@ -305,7 +305,9 @@ def test_alerts_that_waited_too_long_expire_and_one_notice_says_so(env, daemon, 
     # Sent by hand after all: not marked (resent), since it never went out, and not expired again.
     assert env.warclaw("alerts", "resend", str(expired[0]), lean=False).returncode == 0
     wait_for(lambda: expired[0] in delivered_ids(discord), timeout=30, what="the expired alert sent by hand")
-    assert statuses(env) == {"expired": 5, "sent": 4}
+    # The fake has the message before the daemon commits its answer: wait for the commit.
+    wait_for(lambda: statuses(env) == {"expired": 5, "sent": 4}, timeout=30, what="the alert sent by hand marked sent")
+    assert delivered_ids(discord)[expired[0]] == 1  # and it went out once
     d.terminate()
 
 
