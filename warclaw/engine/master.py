@@ -109,21 +109,28 @@ def layout(pb: Problem, cols: Columns) -> Layout:
 
 
 def _x_entries(pb: Problem, lay: Layout) -> tuple[list[int], list[int], list[float]]:
+    return x_entries(pb, lay.xvars, lay.class_row0, lay.link_rows, lay.squad_row0)
+
+
+def x_entries(pb: Problem, xvars: list[tuple[int, str]], class_row0: int, link_rows: dict[tuple[int, int, int], int],
+              squad_row0: int) -> tuple[list[int], list[int], list[float]]:
+    """(rows, variables, coefficients) of the players' build variables in either master: its player
+    row, its class row (a free player) or link row (a unit member), its squad rows."""
     rows, colidx, vals = [], [], []
     free = set(pb.free)
     member_of = {m: (j, i) for j, g in enumerate(pb.groups) for i, m in enumerate(g.members)}
     S = len(pb.squad_caps)
-    for v, (p, b) in enumerate(lay.xvars):
+    for v, (p, b) in enumerate(xvars):
         entries = [(p, 1.0)]
         c = pb.class_of[b]
         if p in free:
-            entries.append((lay.class_row0 + c, 1.0))
+            entries.append((class_row0 + c, 1.0))
         else:
             j, i = member_of[p]
-            entries.append((lay.link_rows[(j, i, c)], 1.0))
+            entries.append((link_rows[(j, i, c)], 1.0))
         for k in range(S):
             if pb.build_squad[b][k]:
-                entries.append((lay.squad_row0 + k, float(pb.build_squad[b][k])))
+                entries.append((squad_row0 + k, float(pb.build_squad[b][k])))
         for r, a in entries:
             rows.append(r)
             colidx.append(v)

@@ -4,7 +4,7 @@ A re-plan numbers its parties after the previous plan, so party g of a re-plan i
 party g of the previous one: its column is a composition (see columns.py) and which of g's
 previous members it keeps where they were (same party, same build); each kept player scores the
 change penalty back. Over every such column this would be far too many (every composition times
-every subset of every party); the fresh composition LP cuts it down to a few hundred or thousand:
+every subset of every party); the fresh composition LP cuts it down to a few dozen to ~130,000:
 
 At the fresh LP's optimum (value U, reduced costs rc ≥ 0), any plan's score is at most U minus the
 reduced costs of the compositions it uses (LP duality), and a plan that moves m players scores at
@@ -42,7 +42,15 @@ from scipy.optimize import linprog
 from warclaw.engine.baselines import Assign
 from warclaw.engine.columns import Columns
 from warclaw.engine.ip import IPResult, fill_places, run_cpsat
-from warclaw.engine.master import ARTIFICIAL_COST, SCALE, HighsLP, LPResult, Master, rounding_margin
+from warclaw.engine.master import (
+    ARTIFICIAL_COST,
+    SCALE,
+    HighsLP,
+    LPResult,
+    Master,
+    rounding_margin,
+    x_entries,
+)
 from warclaw.engine.problem import SQUAD_SCALE, Problem
 
 # Slack on the reduced-cost filter for the LP solver's tolerances (score points).
@@ -220,15 +228,10 @@ def replan_bound(pb: Problem, cols: Columns, lp: LPResult, prev: dict[int, tuple
         ec.append(np.asarray(cols_, dtype=np.int64))
         ev.append(np.asarray(vals, dtype=float))
 
-    # x and s entries: player, class / link, squad rows.
-    for v, (i, b) in enumerate(xvars):
-        c = pb.class_of[b]
-        r = [i, class_row0 + c] if i in free_set else [i, link_row[(member_of[i][0], member_of[i][1], c)]]
-        vals = [1.0, 1.0]
-        for k in np.flatnonzero(pb.build_squad[b]).tolist():
-            r.append(squad_row0 + k)
-            vals.append(float(pb.build_squad[b][k]))
-        add(r, [off_x + v] * len(r), vals)
+    # x entries as in the fresh master (player, class or link, squad rows); s entries: the
+    # player's row, his kept row, his previous build's squad rows.
+    xr, xc, xv = x_entries(pb, xvars, class_row0, link_row, squad_row0)
+    add(xr, off_x + np.asarray(xc, dtype=np.int64), xv)
     for i in svars:
         if i in free_set:
             b = valid[i][1]
@@ -395,7 +398,8 @@ def _generate(A_eq: sp.csc_matrix, b_eq: np.ndarray, A_ub: sp.csc_matrix, b_ub: 
 def _whole_plan(pb: Problem, cols: Columns, sol: np.ndarray, model: ReplanModel) -> Assign | None:
     """The plan an LP optimum in whole numbers stands for: each party's column, its kept players
     where they were, its units' members and the free players of each class in its free places."""
-    if np.abs(sol[:model.off_s + len(model.svars)] - np.round(sol[:model.off_s + len(model.svars)])).max(initial=0.0) > 1e-6:
+    ys_xs_ss = sol[:model.off_s + len(model.svars)]
+    if np.abs(ys_xs_ss - np.round(ys_xs_ss)).max(initial=0.0) > 1e-6:
         return None
     parts, z_counts, z_block, xvars, off_x, valid = (model.parts, model.z_counts, model.z_block, model.xvars,
                                                      model.off_x, model.valid)

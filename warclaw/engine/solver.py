@@ -29,7 +29,7 @@ from warclaw.engine.labeled import solve_labeled
 from warclaw.engine.master import Layout, LPResult, layout, solve_lp
 from warclaw.engine.plan import Plan
 from warclaw.engine.problem import Problem, build_problem
-from warclaw.engine.replan import replan_bound, solve_replan_ip
+from warclaw.engine.replan import replan_bound, solve_replan_ip, valid_places
 from warclaw.engine.roster import Roster
 from warclaw.engine.score import ScoreBreakdown, score_plan
 
@@ -349,9 +349,7 @@ def previous_positions(pb: Problem, previous: Plan) -> tuple[dict[int, tuple[int
         a = previous.assignments.get(p.name)
         if a is not None:
             prev[i] = (a.party - 1, a.build)
-    valid = {i: (g, b) for i, (g, b) in prev.items()
-             if 0 <= g < pb.parties and b in pb.options[i]
-             and (pb.players[i].lock_party is None or pb.players[i].lock_party - 1 == g)}
+    valid = valid_places(pb, prev)
     committed = [0] * pb.parties
     fixed: dict[int, tuple[int, str]] = {}
     grouped = set()
