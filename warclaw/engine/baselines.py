@@ -365,6 +365,16 @@ def _pair_gains(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv:
     return new_g + new_h - pv[g] - pv[h] + new_sq - float(_squad_values(pb, squad)) + extra
 
 
+def _best_pair(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float], cost, i: int, h: int,
+               rows: list[tuple[str, int, str]], exchange: bool) -> tuple[tuple[str, int, str] | None, float]:
+    """The row of ``rows`` (see _pair_gains) that gains most, and its gain (-inf with no rows)."""
+    if not rows:
+        return None, float("-inf")
+    delta = _pair_gains(pb, a, sums, squad, pv, cost, i, h, rows, exchange)
+    k = int(np.argmax(delta))
+    return rows[k], float(delta[k])
+
+
 def _join_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, pv: list[float],
                   members: list[set[int]], counts: list[int], cost, late) -> PairMove | None:
     """The best move of a free player into a party with room, with any of his builds, together
@@ -381,13 +391,10 @@ def _join_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, p
             if late():
                 return best
             rows = [(bi, j, bj) for bi in pb.options[i] for j in stay for bj in pb.options[j] if bj != a.build[j]]
-            if not rows:
-                continue
-            delta = _pair_gains(pb, a, sums, squad, pv, cost, i, h, rows, exchange=False)
-            k = int(np.argmax(delta))
-            if delta[k] > best_delta:
-                bi, j, bj = rows[k]
-                best, best_delta = (i, bi, h, j, bj, h), float(delta[k])
+            row, gain = _best_pair(pb, a, sums, squad, pv, cost, i, h, rows, exchange=False)
+            if gain > best_delta:
+                bi, j, bj = row
+                best, best_delta = (i, bi, h, j, bj, h), gain
     return best
 
 
@@ -414,13 +421,10 @@ def _swap_rebuild(pb: Problem, a: Assign, sums: np.ndarray, squad: np.ndarray, p
                     return best
                 rows = [(bi, j, bj) for j in sorted(members[h]) for bi in pb.options[i] for bj in pb.options[j]
                         if not (bi == bi0 and bj == a.build[j])]
-                if not rows:
-                    continue
-                delta = _pair_gains(pb, a, sums, squad, pv, cost, i, h, rows, exchange=True)
-                k = int(np.argmax(delta))
-                if delta[k] > best_delta:
-                    bi, j, bj = rows[k]
-                    best, best_delta = (i, bi, h, j, bj, g), float(delta[k])
+                row, gain = _best_pair(pb, a, sums, squad, pv, cost, i, h, rows, exchange=True)
+                if gain > best_delta:
+                    bi, j, bj = row
+                    best, best_delta = (i, bi, h, j, bj, g), gain
     return best
 
 
