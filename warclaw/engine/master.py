@@ -108,10 +108,6 @@ def layout(pb: Problem, cols: Columns) -> Layout:
     return Layout(xvars, row, class_row0, link_rows, group_row0, parties_row, squad_row0, rhs, bm, cols.blocks)
 
 
-def _x_entries(pb: Problem, lay: Layout) -> tuple[list[int], list[int], list[float]]:
-    return x_entries(pb, lay.xvars, lay.class_row0, lay.link_rows, lay.squad_row0)
-
-
 def x_entries(pb: Problem, xvars: list[tuple[int, str]], class_row0: int, link_rows: dict[tuple[int, int, int], int],
               squad_row0: int) -> tuple[list[int], list[int], list[float]]:
     """(rows, variables, coefficients) of the players' build variables in either master: its player
@@ -173,11 +169,9 @@ def _y_entries(cols: Columns, lay: Layout, w: np.ndarray) -> tuple[np.ndarray, n
             np.concatenate([-counts[nz].astype(float), blocks.data]))
 
 
-def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artificials: bool,
-                 x_entries: tuple[list[int], list[int], list[float]] | None = None) -> Master:
-    """``x_entries``: the players' part of the matrix (the same in every round), if already built."""
+def build_master(pb: Problem, cols: Columns, lay: Layout, w: np.ndarray, artificials: bool) -> Master:
     S = len(pb.squad_caps)
-    xr, xc, xv = x_entries or _x_entries(pb, lay)
+    xr, xc, xv = x_entries(pb, lay.xvars, lay.class_row0, lay.link_rows, lay.squad_row0)
     nx = len(lay.xvars)
     yr, yc, yv = _y_entries(cols, lay, w)
     er, ec, ev = [], [], []
