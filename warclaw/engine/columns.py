@@ -81,11 +81,6 @@ class Columns:
         return out
 
     @cached_property
-    def multiset(self) -> np.ndarray:
-        """(ncol,) the free multiset of each column (an index into free_counts)."""
-        return self._per_column(np.arange(len(self.free_counts)))
-
-    @cached_property
     def counts(self) -> np.ndarray:
         """(ncol, C) int8: free players per class."""
         return self._per_column(self.free_counts)
