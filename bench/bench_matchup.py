@@ -142,7 +142,7 @@ def _readings_alone(schedule, scores, hours) -> None:  # type: ignore[no-untyped
     """Why the mix: each of the model's two readings alone on the 2025 week (and the 2020 weeks
     with the 2025 schedule applied), against the flat average, points after the first day."""
     weeks = _recorded_2020()
-    print("Each reading of the week alone (placements' weight 1 or 0; the model mixes them 1/2-1/2), after the first day:")
+    print("Each reading of the week alone (placements' weight 1 or 0; the model mixes them 5/8-3/8), after the first day:")
     for label, weight in (("placements alone", 1.0), ("scores alone", 0.0), ("the mix", projection.PLACEMENT_WEIGHT)):
         with mock.patch.object(projection, "PLACEMENT_WEIGHT", weight):
             projection.clear_cache()

@@ -96,16 +96,15 @@ def test_the_running_skirmish_counts_its_score_and_ppt():
 
 
 def test_replayed_week_the_projection_beats_the_flat_average():
+    # The issue's check, as `make bench` runs it (2000 samples, seed 0): after every finished
+    # skirmish from the second day on, the p50's error is below the flat average's.
     schedule, scores, hours = _week(with_hours=True)
-    points = projection.backtest(schedule, scores, start=13, samples=1000, hours=hours)
+    points = projection.backtest(schedule, scores, start=13, samples=projection.SAMPLES, hours=hours)
     assert len(points) == 69  # skirmishes 13..81 finished, each replayed
     ours = sum(p.error for p in points) / len(points)
     flat = sum(p.flat_error for p in points) / len(points)
     assert ours < flat / 4  # on average: ~7.5 VP off per team against 39.6
-    # Point by point it is better or within 2 VP of the flat average everywhere after the first
-    # day (with 2000 samples, `make bench`: better at 67 of 69, level at two).
-    assert all(p.error <= p.flat_error + 2 for p in points)
-    assert sum(p.error < p.flat_error for p in points) >= 64
+    assert [p.finished for p in points if p.error >= p.flat_error] == []
 
 
 def test_slots_shrink_toward_the_week_only_as_far_as_they_differ():

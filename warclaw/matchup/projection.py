@@ -2,7 +2,8 @@
 
 Each remaining skirmish is worth what the schedule says for its time of day, so what matters is
 who places where. The chance of each of the six placements of a future skirmish, per time slot of
-the UTC day (teams are stronger at some hours), is the even mix of two readings of the week so far:
+the UTC day (teams are stronger at some hours), is a mix of two readings of the week so far (5/8
+placements, 3/8 scores):
 
 - by placements (``placement_chances``): for each pair of teams, how often one placed above the
   other, prime-time skirmishes counting more than night ones, each slot's rate shrunk toward the
@@ -12,8 +13,9 @@ the UTC day (teams are stronger at some hours), is the even mix of two readings 
   scores swing twice as much as prime-time ones), and a future skirmish's order is that of three
   normal draws. Margins tell what placements cannot (a narrow 2nd is not a safe one), but one odd
   night moves them a lot; placements are robust to it and blind to margins. The scores alone do
-  better on the 2020 weeks, the placements alone on the 2025 one; their even mix has the lowest
-  error of the three on both (``bench/bench_matchup.py``).
+  better on the 2020 weeks, the placements alone on the 2025 one; their mix beats the flat
+  average at more points than either alone on both, with the lowest error on the 2025 week (on
+  the 2020 weeks the scores alone are 0.1 VP lower; ``bench/bench_matchup.py``).
 
 The running skirmish is drawn from its own score and points per tick: each team's score at its
 end is its score now plus its PPT for the ticks left, with noise growing with the time left.
@@ -29,8 +31,11 @@ toward the pooled noise (none, 1 or 3 skirmishes), a pseudo-count pulling the we
 equal teams (0, 1, 3), a carry-over of the last skirmish's residual into the next ones (0 or 0.3
 per skirmish) and the scores' slot width (4 or 8 h): best was 1/2, 1, 0, 0.3, 4 h at 10.8 VP;
 without the carry-over 10.9 VP, within the seed-to-seed spread (0.1-0.2 VP) and 2.5x cheaper,
-so no carry-over. (A weight of 3/4 scored 11.0 VP on that half and would win all 69 points of
-the week, but loses on the 2020 weeks and on the week's second half by error: not chosen.)
+so no carry-over. The weight was then refined on a grid of sixteenths between 1/2 and 3/4, each
+scored over 8 seeds (the mean's seed noise ~0.02 VP), still on the first half only: 1/2 10.77,
+9/16 10.58, 5/8 10.54, 11/16 10.64, 3/4 10.94 VP (all 29 of 29 points); 5/8 was kept (0.6, off
+the grid, 10.53: level). It costs a little on the checks: the week's second half 5.6 VP (1/2:
+5.0; better than the flat average at 40 of 40 against 38), the 2020 weeks 17.0 VP (16.6).
 ``PLACE_PRIOR`` (the place chances' weighing, see ``project``; it leaves the p50 and band alone)
 was chosen on the 2025 week's first day by the Brier score of the place chances against the
 final places, grid 0/1/2/4/8/16 (2: 0.139, none: 0.190); the 2020 weeks are its check.
@@ -56,7 +61,7 @@ SHRINK_SCALE = 0.5  # the empirical-Bayes pseudo-count toward the week's rate, s
 SCORE_SD = 0.2  # prior noise of a team's centred log score in one skirmish (2020 weeks: 0.14-0.30)
 SCORE_SD_WEIGHT = 4  # skirmishes' worth of that prior in the week's pooled noise
 SLOT_NOISE_WEIGHT = 1  # skirmishes' worth of the pooled noise in a slot's own
-PLACEMENT_WEIGHT = 0.5  # the mix: placements' chances, the rest the scores'
+PLACEMENT_WEIGHT = 0.625  # the mix: placements' chances, the rest the scores'
 PLACE_PRIOR = 2  # finished skirmishes' worth of "rates unknown" in the place chances (see ``project``)
 PRIOR_SHARE = 4  # that week drawn with 1/PRIOR_SHARE of the samples
 TICKS_PER_SKIRMISH = 24  # 5-minute ticks in 2 hours
@@ -237,7 +242,7 @@ def future_chances(
     schedule: Sequence[VP], finished: Sequence[tuple[int, Mapping[str, int]]], hours: Sequence[int] | None = None,
 ) -> dict[int, list[float]]:
     """The six placements' chances of a future skirmish per time slot: the mix of the placements'
-    reading and the scores' (the module's docstring says why both)."""
+    reading and the scores' (the module's docstring says why both and why 5/8)."""
     by_place = placement_chances(schedule, [(n, ranking(scores)) for n, scores in finished], hours)
     by_score = score_chances(schedule, finished, hours)
     return {s: [PLACEMENT_WEIGHT * a + (1 - PLACEMENT_WEIGHT) * b for a, b in zip(by_place[s], by_score[s], strict=True)]
