@@ -25,7 +25,7 @@ def test_sync_once_then_matchup_json(env):
     assert {t["team_id"] for t in view["teams"]} == {12004, 12005, 12008}
     assert all(set(t) == {"color", "team_id", "name", "score", "victory_points", "kills", "deaths", "ppt",
                           "skirmish_score", "projection", "need", "need_skirmishes", "need_not_third",
-                          "need_not_third_skirmishes"} for t in view["teams"])
+                          "need_not_third_skirmishes", "first_possible", "not_third_possible"} for t in view["teams"])
     for t in view["teams"]:
         p = t["projection"]
         assert set(p) == {"p10", "p50", "p90", "place_chances"}
@@ -33,6 +33,7 @@ def test_sync_once_then_matchup_json(env):
         assert t["need"] is None or isinstance(t["need"], int)
         # Staying out of 3rd never takes more wins than 1st.
         assert t["need"] is None or t["need_not_third"] <= t["need"]
+        assert isinstance(t["first_possible"], bool) and (t["need"] is None or t["first_possible"])
     assert abs(sum(t["projection"]["place_chances"][0] for t in view["teams"]) - 1) < 0.01
     assert [m["type"] for m in view["maps"]] == ["Center", "RedHome", "BlueHome", "GreenHome"]
     for m in view["maps"]:

@@ -96,3 +96,37 @@ def _sums_hold(vp, remaining, wins):
     red = vp["red"] + sum(v[0] if i in wins else v[2] for i, v in enumerate(remaining))
     rivals = vp["blue"] + vp["green"] + sum(v[1] + v[2] if i in wins else v[0] + v[1] for i, v in enumerate(remaining))
     return rivals < 2 * red or red > vp["green"] + sum(v[1] if i in wins else v[0] for i, v in enumerate(remaining))
+
+
+def _possible_by_brute(team, vp, remaining, place):
+    rivals = [c for c in COLORS if c != team]
+    for outcome in itertools.product(itertools.permutations(COLORS), repeat=len(remaining)):
+        total = dict(vp)
+        for order, points in zip(outcome, remaining, strict=True):
+            for c, p in zip(order, points, strict=True):
+                total[c] += p
+        above = [total[team] > total[c] for c in rivals]
+        if all(above) if place == 1 else any(above):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_still_possible_against_brute_force(seed):
+    rng = random.Random(1000 + seed)
+    bands = [(15, 14, 12), (22, 18, 14), (31, 24, 17), (51, 37, 24), (5, 4, 3), (43, 32, 21)]
+    remaining = [rng.choice(bands[:rng.randint(1, 6)]) for _ in range(rng.randint(0, 4))]
+    vp = {c: rng.randint(0, 120) for c in COLORS}
+    team = rng.choice(COLORS)
+    for place in (1, 2):
+        assert need.still_possible(team, vp, remaining, place) == _possible_by_brute(team, vp, remaining, place)
+
+
+def test_possible_with_help_but_not_certain():
+    # Red 0, blue 30, green 30, two prime-time skirmishes left (51/37/24). Red winning both ends on
+    # 102; blue and green share 37+24 twice: 30+37+24 = 91 each is one split, both below red. But
+    # blue 30+74 = 104 is another: red cannot make 1st certain, yet it is within reach.
+    vp, two = {"red": 0, "blue": 30, "green": 30}, [(51, 37, 24)] * 2
+    assert need.wins_needed("red", vp, two) is None
+    assert need.still_possible("red", vp, two, 1)
+    assert not need.still_possible("red", {"red": 0, "blue": 60, "green": 60}, two, 1)  # 102 vs 60+61 split

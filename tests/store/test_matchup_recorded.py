@@ -36,6 +36,9 @@ def test_the_recorded_week_shows_the_running_skirmish_at_its_time_of_day_value(s
     # Two skirmishes (62 VP at most) left: blue's 268 over red keep it out of 3rd, red cannot leave it.
     assert teams["blue"]["need_not_third"] == 0 and teams["blue"]["need"] is None
     assert red["need_not_third"] is None and green["need_not_third"] == 0
+    # Out of reach, not merely uncertain: 62 VP cannot close 268 or 768.
+    assert {c: (t["first_possible"], t["not_third_possible"]) for c, t in teams.items()} == {
+        "green": (True, True), "blue": (False, True), "red": (False, False)}
     # Two skirmishes left: 31+31 VP at most on top of what each has.
     for t in teams.values():
         assert t["victory_points"] + 34 <= t["projection"]["p10"] <= t["projection"]["p90"] <= t["victory_points"] + 62
@@ -84,3 +87,33 @@ def test_on_the_2020_matches_points_and_yaks_give_the_same_tiers(store):
         tiers = _tiers(store, _ingest(store, body))
         objs = [o for mp in body["maps"] for o in mp["objectives"] if "yaks_delivered" in o]
         assert objs and all(tiers[o["id"]] == _by_yaks(o) for o in objs)
+
+
+def _held(view):
+    return {m["type"]: (sum(m["objectives"].values()), sum(m["others"].values())) for m in view["maps"]}
+
+
+def test_held_counts_leave_out_what_scores_nothing_per_tick(store, reader):
+    body = recorded.load(LIVE_2025)
+    scoring = {mp["type"]: sum(o["type"] != "Spawn" and o["points_tick"] > 0 for o in mp["objectives"])
+               for mp in body["maps"]}
+    zero = {mp["type"]: sum(o["type"] in ("Ruins", "Mercenary") for o in mp["objectives"]) for mp in body["maps"]}
+    assert sum(zero.values()) == 18  # 15 Ruins, 3 Mercenary camps in the recording, all at 0 PPT
+    pk = _ingest(store, body)
+    view = queries.matchup(reader, pk, NOW, samples=100)
+    assert _held(view) == {t: (scoring[t], zero[t]) for t in scoring}
+    # The owners' counts add up to the PPT that the teams' objectives give.
+    assert sum(t["ppt"] for t in view["teams"]) == sum(o["points_tick"] for mp in body["maps"]
+                                                      for o in mp["objectives"] if o["owner"] != "Neutral")
+
+
+def test_without_points_tick_the_type_says_what_scores_nothing(store, reader):
+    body = recorded.load(LIVE_2025)
+    for mp in body["maps"]:
+        for o in mp["objectives"]:
+            del o["points_tick"]
+    pk = _ingest(store, body)
+    view = queries.matchup(reader, pk, NOW, samples=100)
+    counted = {mp["type"]: sum(o["type"] in ("Camp", "Tower", "Keep", "Castle") for o in mp["objectives"])
+               for mp in body["maps"]}
+    assert {t: held for t, (held, _) in _held(view).items()} == counted

@@ -67,6 +67,8 @@ def test_matchup_has_the_documented_shape(store, reader):
         "need_skirmishes": red["need_skirmishes"],
         "need_not_third": red["need_not_third"],
         "need_not_third_skirmishes": red["need_not_third_skirmishes"],
+        "first_possible": True,
+        "not_third_possible": True,
     }
     assert set(projection) == {"p10", "p50", "p90", "place_chances"}
     assert projection["p10"] <= projection["p50"] <= projection["p90"]

@@ -154,3 +154,29 @@ def _no_split(da: int, total: int, bands: Sequence[tuple[VP, list[int]]], wins: 
     if hi < lo:
         return True
     return not (reach >> lo) & ((1 << (hi - lo + 1)) - 1)
+
+
+def still_possible(team: str, vp: Mapping[str, int], remaining: Sequence[VP], place: int) -> bool:
+    """Can ``team`` still end strictly above both rivals (``place`` 1) or at least one (``place``
+    2, out of 3rd) in some outcome of the remaining skirmishes? What tells a ``None`` need apart:
+    out of reach (False) or not certain even winning every one, yet possible with help (True).
+
+    Winning every remaining skirmish is the team's best case against each rival whatever else
+    happens (its own VP are the most it can get and the rivals share only 2nd and 3rd), so what is
+    left is how the rivals split those: for 1st, is there a split leaving both below us (rival A's
+    reachable totals are a bitset of subset sums); out of 3rd, one rival taking every 3rd place.
+    """
+    a, b = (c for c in COLORS if c != team)
+    ours = vp[team] + sum(v1 for v1, _v2, _v3 in remaining)
+    if place == 2:
+        third = sum(v3 for _v1, _v2, v3 in remaining)
+        return min(vp[a], vp[b]) + third < ours
+    # Rival A's extra VP x: each skirmish gives it v2 or v3 (B the other); both below us needs
+    # vp[a] + x < ours and vp[b] + (shared - x) < ours, i.e. x in [shared + vp[b] - ours + 1, ours - vp[a] - 1].
+    base = sum(v3 for _v1, _v2, v3 in remaining)
+    reach = 1  # bit p: x = base + p reachable
+    for _v1, v2, v3 in remaining:
+        reach |= reach << (v2 - v3)
+    shared = sum(v2 + v3 for _v1, v2, v3 in remaining)
+    lo, hi = max(0, shared + vp[b] - ours + 1 - base), ours - vp[a] - 1 - base
+    return hi >= lo and bool((reach >> lo) & ((1 << (hi - lo + 1)) - 1))

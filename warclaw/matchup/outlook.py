@@ -149,14 +149,18 @@ def _outlook(
 def _needs(team: str, vp_items: tuple[tuple[str, int], ...], remaining: tuple[tuple[int, int, int], ...],
            number: int) -> dict[str, object]:
     """``need`` / ``need_not_third``: the fewest skirmish wins from the running one (``number``) on
-    that make 1st / 1st-or-2nd certain (a tie on VP counts against the team), None if out of
-    reach; ``*_skirmishes`` name them. Kept: they change only when VP are awarded."""
+    that make 1st / 1st-or-2nd certain (a tie on VP counts against the team), None if even winning
+    all of them does not; ``*_skirmishes`` name them; ``first_possible`` / ``not_third_possible``:
+    whether that place can still be reached at all (with help), so a None reads as "needs help"
+    or "out of reach". Kept: they change only when VP are awarded."""
     vp = dict(vp_items)
     out: dict[str, object] = {}
-    for key, found in (("need", need_mod.wins_needed(team, vp, remaining)),
-                       ("need_not_third", need_mod.wins_needed_not_third(team, vp, remaining))):
+    for key, found, place in (("need", need_mod.wins_needed(team, vp, remaining), 1),
+                              ("need_not_third", need_mod.wins_needed_not_third(team, vp, remaining), 2)):
         out[key] = None if found is None else found[0]
         out[f"{key}_skirmishes"] = [] if found is None else [number + i for i in found[1]]
+        out["first_possible" if place == 1 else "not_third_possible"] = (
+            found is not None or need_mod.still_possible(team, vp, remaining, place))
     return out
 
 

@@ -23,7 +23,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warclaw.matchup.rules import region_of as rules_region_of
 from warclaw.matchup.rules import rules as wvw_rules
+from warclaw.matchup.rules import skirmish_at, skirmish_end
 from warclaw.store.models import (
     Event,
     Guild,
@@ -43,8 +45,6 @@ from warclaw.store.upsert import insert_ignore
 # Yaks needed to reach tiers 1, 2, 3 when /v2/wvw/upgrades has not been read yet. The API lists
 # 20/40/80 per tier; a tier's count comes on top of the previous ones.
 DEFAULT_TIER_YAKS = (20, 60, 140)
-SKIRMISH = timedelta(hours=2)
-REGIONS = {"1": "na", "2": "eu"}
 
 
 @dataclass
@@ -59,7 +59,8 @@ class MatchResult:
 
 
 def region_of(api_id: str) -> str:
-    return REGIONS.get(api_id.split("-", 1)[0], "??")
+    """The stored region of a match id ("??" when the id does not say; the rules module decides)."""
+    return rules_region_of(api_id) or "??"
 
 
 def data_hash(data: Mapping[str, Any]) -> str:
@@ -123,11 +124,13 @@ def apply_match(
         raise ValueError(f"match {api_id}: start_time/end_time missing")
     digest = data_hash(data)
 
-    # "Live" is judged per match: a body whose week is older than one already stored for the same
-    # match id comes from a node that has not seen the reset (it answers with last week's
-    # start_time and end_time); writing it would move last week's row and its events backwards.
+    # "Live" is judged per match id and by end_time: a body whose week ends before one already
+    # stored for the same match id comes from a node that has not seen the reset (it answers with
+    # last week's start_time and end_time); writing it would move last week's row and its events
+    # backwards. Per match, not across them: during a relink the tiers switch one at a time, so
+    # another match still showing last week says nothing about this one.
     newer = session.scalar(
-        select(Match.id).where(Match.api_id == api_id, Match.start_time > start).order_by(Match.start_time.desc())
+        select(Match.id).where(Match.api_id == api_id, Match.end_time > end).order_by(Match.end_time.desc())
     )
     if newer is not None:
         return MatchResult(match_pk=newer, api_id=api_id, lagging=True)
@@ -237,7 +240,7 @@ def _apply_totals(session: Session, match: Match, data: Mapping[str, Any], now: 
     if sample_changed:
         # The running skirmish as the API counts it (the newest entry); by the clock only if absent.
         ids = [int(s["id"]) for s in data.get("skirmishes", []) or [] if "id" in s]
-        skirmish = max(ids) if ids else max(0, int((now - match.start_time) / SKIRMISH)) + 1
+        skirmish = max(ids) if ids else skirmish_at(match.start_time, match.end_time, now)
         session.add(
             ScoreSample(
                 match_id=match.id,
@@ -286,7 +289,7 @@ def _apply_skirmishes(session: Session, match: Match, data: Mapping[str, Any], n
         count += insert_event(
             session,
             match_id=match.id,
-            occurred_at=match.start_time + SKIRMISH * number,
+            occurred_at=skirmish_end(match.start_time, match.end_time, number),
             recorded_at=now,
             kind="skirmish_ended",
             team=min(places, key=places.__getitem__),
@@ -461,8 +464,7 @@ def apply_objectives(
 def apply_teams(session: Session, names: Mapping[int, str], kind: str = "team") -> int:
     """Upsert team (or world) names; the region comes from the id (1xxx/11xxx NA, 2xxx/12xxx EU)."""
     for tid, name in names.items():
-        digit = str(tid)[-4]
-        session.merge(Team(id=int(tid), name=name, region=REGIONS.get(digit), kind=kind))
+        session.merge(Team(id=int(tid), name=name, region=rules_region_of(None, [tid]), kind=kind))
     return len(names)
 
 

@@ -22,6 +22,9 @@ MAP_ORDER = {"Center": 0, "RedHome": 1, "BlueHome": 2, "GreenHome": 3}
 # Spawns cannot be captured; Ruins and Mercenary camps score no points per tick: none of them is
 # "held" in the sense that matters (they are counted apart, as ``others``).
 UNCOUNTED_TYPES = ("Spawn",)
+# Objectives that always score per tick: counted as held even where a body lacks points_tick (stored
+# as 0); any other type at 0 PPT (Ruins, Mercenary camps) is listed apart.
+SCORING_TYPES = ("Camp", "Tower", "Keep", "Castle")
 DAEMON = "daemon"  # the heartbeat component of the sync daemon
 
 
@@ -150,7 +153,7 @@ def matchup(reader: Reader, match_pk: int, now: datetime, samples: int | None = 
         if st["type"] in UNCOUNTED_TYPES:
             continue
         # Ruins and Mercenary camps score nothing per tick: listed apart from what is held.
-        counts = (others if not tick else per_map).setdefault(
+        counts = (others if not tick and st["type"] not in SCORING_TYPES else per_map).setdefault(
             st["map_type"], {"red": 0, "green": 0, "blue": 0, "neutral": 0})
         counts[color or "neutral"] += 1
     map_values = [(mp["map_type"], mp["scores"] or {}, mp["kills"] or {}, mp["deaths"] or {}) for mp in maps]
