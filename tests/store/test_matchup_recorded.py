@@ -117,3 +117,14 @@ def test_without_points_tick_the_type_says_what_scores_nothing(store, reader):
     counted = {mp["type"]: sum(o["type"] in ("Camp", "Tower", "Keep", "Castle") for o in mp["objectives"])
                for mp in body["maps"]}
     assert {t: held for t, (held, _) in _held(view).items()} == counted
+
+
+def test_the_table_says_out_of_reach_and_in_hand(store, reader):
+    from warclaw.cli.matchup_cmds import render
+
+    pk = _ingest(store, recorded.load(LIVE_2025))
+    lines = render(queries.matchup(reader, pk, NOW, samples=100)).splitlines()
+    row = {line.split()[0]: line.split() for line in lines if line.split()[:1] in (["red"], ["green"], ["blue"])}
+    assert row["red"][-2:] == ["out", "out"]
+    assert row["green"][-4:] == ["in", "hand", "in", "hand"]
+    assert row["blue"][-3:] == ["out", "in", "hand"]

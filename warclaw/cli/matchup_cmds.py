@@ -50,6 +50,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def render(view: dict[str, Any]) -> str:
     from warclaw.common import clean
     from warclaw.matchup.names import map_name
+    from warclaw.matchup.outlook import need_label
 
     stale = view["stale_seconds"]
     sk = view["skirmish"]
@@ -65,22 +66,22 @@ def render(view: dict[str, Any]) -> str:
     lines += [
         "",
         f"{'team':<28} {'score':>8} {'VP':>5} {'kills':>7} {'deaths':>7} {'K/D':>5} {'PPT':>4} {'skirm':>6}"
-        f"  {'final VP p10-p50-p90':>20} {'1st/2nd/3rd':>12} {'need':>5} {'not 3rd':>7}",
+        f"  {'final VP p10-p50-p90':>20} {'1st/2nd/3rd':>12} {'need':>7} {'not 3rd':>7}",
     ]
     for t in view["teams"]:
         name = f"{t['color']:<5} {clean(t['name'] or t['team_id'])}"
         kd = f"{t['kills'] / t['deaths']:.2f}" if t["deaths"] else "-"
         p = t["projection"]
         chances = "/".join(f"{round(100 * c)}" for c in p["place_chances"]) + "%"
-        need = "-" if t["need"] is None else str(t["need"])
-        not_third = "-" if t["need_not_third"] is None else str(t["need_not_third"])
+        need = need_label(t["need"], t["first_possible"])
+        not_third = need_label(t["need_not_third"], t["not_third_possible"])
         skirm = "late" if t["skirmish_score"] is None else str(t["skirmish_score"])
         lines.append(
             f"{name[:28]:<28} {t['score']:>8} {t['victory_points']:>5} {t['kills']:>7} {t['deaths']:>7} {kd:>5}"
-            f" {t['ppt']:>4} {skirm:>6}  {p['p10']:>6}-{p['p50']}-{p['p90']:<6} {chances:>12} {need:>5} {not_third:>7}"
+            f" {t['ppt']:>4} {skirm:>6}  {p['p10']:>6}-{p['p50']}-{p['p90']:<6} {chances:>12} {need:>7} {not_third:>7}"
         )
     lines.append("need / not 3rd = fewest skirmish wins from now on that make 1st / 1st-or-2nd certain"
-                 " (a tie counts against; - = not certain even winning all)")
+                 " (a tie counts against; help = not certain even winning all, yet reachable; out = out of reach)")
     lines += ["", f"{'map':<22} {'score r/g/b':>22}  {'held r/g/b/neutral':>20}  {'0-PPT r/g/b/neutral':>20}"]
     for m in view["maps"]:
         sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))

@@ -92,6 +92,14 @@ def outlook(
     return copy.deepcopy(found)
 
 
+def need_label(need: int | None, possible: bool) -> str:
+    """A need as every screen and export shows it: ``win N``, ``in hand`` (0), ``help`` (not
+    certain even winning every skirmish left, but reachable) or ``out`` (out of reach)."""
+    if need is None:
+        return "help" if possible else "out"
+    return "in hand" if need == 0 else f"win {need}"
+
+
 def clear_caches() -> None:
     """Forget every kept result (for benchmarks: the cost of a first call)."""
     with _MEMO_LOCK:

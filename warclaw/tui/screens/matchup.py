@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
 from warclaw.matchup.names import map_name
+from warclaw.matchup.outlook import need_label
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_COLOR, TEAM_STYLE
@@ -99,9 +100,9 @@ class MatchupScreen(WarclawScreen):
             name.truncate(24 if wide else NARROW_NAME, overflow="ellipsis")
             p = team["projection"]
             chances = "/".join(f"{round(100 * x)}" for x in p["place_chances"]) + "%"
-            # fewest skirmish wins from now on that make 1st / 1st-or-2nd certain ("-": not even all of them)
-            need, not_third = ("-" if n is None else ("in hand" if n == 0 else f"win {n}")
-                               for n in (team["need"], team["need_not_third"]))
+            # fewest skirmish wins from now on that make 1st / 1st-or-2nd certain (help / out: see need_label)
+            need = need_label(team["need"], team["first_possible"])
+            not_third = need_label(team["need_not_third"], team["not_third_possible"])
             skirm = "late" if team["skirmish_score"] is None else f"{team['skirmish_score']:,}"
             cells = [name, f"{team['score']:,}", str(team["victory_points"]), f"{p['p10']}-{p['p50']}-{p['p90']}",
                      chances, need, not_third, skirm, str(team["ppt"]), kd, f"{team['kills']:,}", f"{team['deaths']:,}"]
