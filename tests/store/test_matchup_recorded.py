@@ -128,3 +128,16 @@ def test_the_table_says_out_of_reach_and_in_hand(store, reader):
     assert row["red"][-2:] == ["out", "out"]
     assert row["green"][-4:] == ["in", "hand", "in", "hand"]
     assert row["blue"][-3:] == ["out", "in", "hand"]
+
+
+def test_just_after_a_reset_the_clock_is_the_new_weeks_start(store, reader):
+    # A replayed week's clock is the newest timestamp in its data; right after the reset every flip
+    # is still last week's, so that would put the clock before the week began.
+    body = recorded.load(LIVE_2025)
+    body.update(start_time="2025-04-18T18:00:00Z", end_time="2025-04-25T17:58:00Z",
+                skirmishes=[{**body["skirmishes"][0], "id": 1, "scores": {"red": 0, "blue": 0, "green": 0}}],
+                victory_points={"red": 0, "blue": 0, "green": 0})
+    pk = _ingest(store, body)
+    view = queries.matchup(reader, pk, NOW, samples=100)
+    assert view["clock"] == "2025-04-18T18:00:00Z"
+    assert view["skirmish"] == {"number": 1, "ends_at": "2025-04-18T20:00:00Z", "vp": [51, 37, 24]}

@@ -99,12 +99,13 @@ def _iso(t: datetime | None) -> str | None:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
 
 
-def match_clock(end: datetime, data_time: datetime | None, now: datetime) -> datetime:
+def match_clock(start: datetime, end: datetime, data_time: datetime | None, now: datetime) -> datetime:
     """The match's "now": ours while the week runs, the API's own clock (the newest timestamp in
-    its data) once we are more than an hour past ``end_time`` (a replayed week, or a node lagging)."""
+    its data) once we are more than an hour past ``end_time`` (a replayed week, or a node lagging).
+    Never before ``start_time``: just after a reset the newest flip can be last week's."""
     if data_time is None or now <= end + timedelta(hours=1):
         return now
-    return data_time
+    return max(data_time, start)
 
 
 _MT = Table("match_teams", "mt")
@@ -159,7 +160,7 @@ def matchup(reader: Reader, match_pk: int, now: datetime, samples: int | None = 
     map_values = [(mp["map_type"], mp["scores"] or {}, mp["kills"] or {}, mp["deaths"] or {}) for mp in maps]
     api_id, start, end = m["api_id"], m["start_time"], m["end_time"]
     assert start is not None and end is not None
-    clock = match_clock(end, m["data_time"], now)
+    clock = match_clock(start, end, m["data_time"], now)
     by_color = {t["color"]: t for t in teams}
     running_scores = sk[-1].scores if sk else {}
     view_outlook = outlook(

@@ -40,10 +40,11 @@ class MatchupData:
     clock_offset: timedelta = timedelta(0)
 
 
-def api_clock_offset(end_time: datetime, data_time: datetime | None, now: datetime) -> timedelta:
+def api_clock_offset(start_time: datetime, end_time: datetime, data_time: datetime | None,
+                     now: datetime) -> timedelta:
     from warclaw.store.queries import match_clock
 
-    return max(timedelta(0), now - match_clock(end_time, data_time, now))
+    return max(timedelta(0), now - match_clock(start_time, end_time, data_time, now))
 
 
 def resolve_match(reader: Reader, match_id: str | None, team: str | None) -> q.MatchSummary | None:
@@ -71,7 +72,7 @@ def load_matchup(reader: Reader, match_id: str | None, team: str | None, now: da
         if len(hist) > history_points:
             step = len(hist) / history_points
             hist = [hist[int(i * step)] for i in range(history_points)] + [hist[-1]]
-        offset = api_clock_offset(m.end_time, q.match_data_time(reader, m.pk), now)
+        offset = api_clock_offset(m.start_time, m.end_time, q.match_data_time(reader, m.pk), now)
         return MatchupData(match=m, view=q.matchup(reader, m.pk, now), skirmishes=q.skirmishes(reader, m.pk),
                            history=hist, objectives=q.objectives(reader, m.pk), loaded_at=now,
                            clock_offset=offset)
