@@ -17,6 +17,10 @@ MAPS = ((38, "Center", "Eternal Battlegrounds"), (1099, "RedHome", "Red Desert B
 OBJS = (("1", "Camp", "Neutral", "Hills Camp"), ("2", "Tower", "Green", "Langor Tower"),
         ("3", "Keep", "Blue", "Overlook"), ("4", "Castle", "Red", "Stonemist"))
 GUILD = "11111111-2222-3333-4444-555555555555"
+PENDING = "99999999-8888-7777-6666-555555555555"  # claims a tower; /v2/guild has not named it yet
+# 0 points per tick, no lord: recorded ids, names and shapes (tyria_2025 objectives and match 2-1)
+ZERO_PPT = (("96-62", "Ruins", "BlueHome", 96, "Temple of Lost Prayers"),
+            ("38-123", "Mercenary", "Center", 38, "Molevekian Delve"))
 
 
 def iso(t: datetime) -> str:
@@ -56,6 +60,18 @@ def find(body: dict[str, Any], oid: str) -> dict[str, Any]:
     return next(o for m in body["maps"] for o in m["objectives"] if o["id"] == oid)
 
 
+def played(body: dict[str, Any], now: datetime, step: int) -> dict[str, Any]:
+    """``body`` with what happened up to poll ``step``: Hills Camp taken (1), then Langor Tower
+    (Blue) taken and claimed (2)."""
+    if step >= 1:
+        find(body, "38-1").update(owner="Green", last_flipped=iso(START + timedelta(hours=2, minutes=30)))
+    if step >= 2:
+        find(body, "96-2").update(owner="Red", last_flipped=iso(now - timedelta(minutes=3)), claimed_by=GUILD,
+                                  claimed_at=iso(now - timedelta(minutes=2, seconds=30)), yaks_delivered=25,
+                                  points_tick=6)  # tier 1
+    return body
+
+
 def seed_matchup(store: Store, now: datetime = NOW, daemon: bool = True) -> None:
     """A match polled a few times: captures, a guild claim, a tier upgrade, a skirmish result."""
     with store.write() as s:
@@ -67,15 +83,7 @@ def seed_matchup(store: Store, now: datetime = NOW, daemon: bool = True) -> None
     steps = [(START + timedelta(hours=1), 1, 1), (START + timedelta(hours=3), 2, 2),
              (now - timedelta(minutes=2), 3, 3)]
     for i, (at, skirmish, scale) in enumerate(steps):
-        body = match_body(at, skirmish, scale)
-        if i >= 1:
-            camp = find(body, "38-1")
-            camp.update(owner="Green", last_flipped=iso(START + timedelta(hours=2, minutes=30)))
-        if i >= 2:
-            tower = find(body, "96-2")
-            tower.update(owner="Red", last_flipped=iso(now - timedelta(minutes=3)), claimed_by=GUILD,
-                         claimed_at=iso(now - timedelta(minutes=2, seconds=30)), yaks_delivered=25,
-                         points_tick=6)  # tier 1
+        body = played(match_body(at, skirmish, scale), now, i)
         with store.write() as s:
             apply_match(s, copy.deepcopy(body), at)
         with store.write() as s:
@@ -85,6 +93,23 @@ def seed_matchup(store: Store, now: datetime = NOW, daemon: bool = True) -> None
             beat(s, now - timedelta(seconds=4), started_at=START)
             record_poll(s, "matches", now - timedelta(minutes=2))
             record_poll(s, "guilds", now - timedelta(seconds=30), error="HTTP 503 from /v2/guild")
+
+
+def seed_zero_ppt_and_pending(store: Store, now: datetime = NOW) -> None:
+    """One more poll: a Ruins and a Mercenary camp taken a minute ago (their entries carry no claim
+    keys, as the API's do) and Langor Tower (Green) taken by Blue and claimed by a guild not named yet."""
+    with store.write() as s:
+        apply_objectives(s, [{"id": oid, "name": name, "type": otype, "map_type": mtype, "map_id": mid}
+                             for oid, otype, mtype, mid, name in ZERO_PPT])
+    at = now - timedelta(minutes=1)
+    body = played(match_body(at, 3, 3), now, 2)
+    find(body, "95-2").update(owner="Blue", last_flipped=iso(at), claimed_by=PENDING, claimed_at=iso(at))
+    for oid, otype, mtype, _, _ in ZERO_PPT:
+        m = next(m for m in body["maps"] if m["type"] == mtype)
+        m["objectives"].append({"id": oid, "type": otype, "owner": "Red", "last_flipped": iso(at),
+                                "points_tick": 0, "points_capture": 0})
+    with store.write() as s:
+        apply_match(s, body, at)
 
 
 def flip(store: Store, now: datetime, oid: str = "95-2", owner: str = "Blue") -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 
+from rich.console import Console
 from textual.widgets import DataTable, Static
 
 from warclaw.tui.app import WarclawApp
@@ -39,6 +41,15 @@ def text(app: WarclawApp, widget_id: str) -> str:
     w = app.screen.query_one(f"#{widget_id}", Static)
     r = w.render()
     return str(getattr(r, "plain", r))
+
+
+def screen_lines(app: WarclawApp) -> list[str]:
+    """The terminal's lines as drawn now (what `export_screenshot` puts in its SVG, as text): cut
+    columns and lines show here, not in a widget's own text."""
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
+                      force_terminal=True, color_system=None, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text().splitlines()
 
 
 def status(app: WarclawApp) -> str:

@@ -40,7 +40,7 @@ async def test_daemon_write_appears_on_events_and_maps(store, db_url, make_app) 
             assert cells(app, "events")[0][3].startswith("Langor Tower (Green) taken by Blue")  # cut at 80: "…"
             await pilot.press("2")
             await pilot.pause()
-            tower = next(r for r in cells(app, "objectives") if r[1] == "Langor Tower (Green)")
+            tower = next(r for r in cells(app, "objectives") if r[1] == "Langor Tower (Gree…")  # cut at 80 columns
             assert tower[3] == "Blue"
             # the daemon stops beating: the status bar says so once its state is written
             with other.write() as s:

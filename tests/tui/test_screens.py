@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 from textual.command import CommandPalette
 
+import warclaw.store as store_pkg
+from warclaw.matchup.names import GUILD_PENDING
+from warclaw.store.queries import EventView
 from warclaw.store.status import beat
 from warclaw.tui.commands import commands
+from warclaw.tui.screens.events import KIND_LABEL, describe
 
-from .fixtures import NOW
-from .helpers import cells, click_header, column, settle, status, text
+from .fixtures import NOW, PENDING, seed_zero_ppt_and_pending
+from .helpers import cells, click_header, column, screen_lines, settle, status, text
 
 
 async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, make_app) -> None:
@@ -21,7 +27,14 @@ async def test_matchup_screen_shows_teams_skirmish_projection_and_maps(store, ma
         title = text(app, "match-title")
         assert "Match 2-1 EU" in title and "skirmish 3/84, 42:30 left" in title
         # 22:00-24:00 UTC in EU: 31/24/17; the next prime time is skirmish 13, Saturday 18:00.
-        assert "worth 31/24/17" in title and "next peak #13 Sat 18:00 (51/37/24)" in title
+        assert "worth 31/24/17" in title and "next peak #13 Sat 18:00 worth 51/37/24" in title
+        # What the terminal shows at 80 columns, not just the widget's text: the next peak goes to
+        # a second line, whole, and the held table's last column is not cut.
+        screen = screen_lines(app)
+        assert screen[1].split() == ["Match", "2-1", "EU", "skirmish", "3/84,", "42:30", "left", "worth", "31/24/17"]
+        assert screen[2].strip() == "next peak #13 Sat 18:00 worth 51/37/24"
+        header = next(line for line in screen if line.lstrip().startswith("Map "))
+        assert header.split()[-1] == "0-PPT"
         teams = cells(app, "teams")
         # 80 columns: what a commander decides on, uncut; long names end in an ellipsis
         assert [r[0] for r in teams] == ["R Dragon's Wa…", "G Moogooloo", "B Yohlon Haven"]
@@ -66,17 +79,52 @@ async def test_maps_screen_lists_objectives_with_filters_and_sort(store, make_ap
         rows = cells(app, "objectives")
         assert len(rows) == 16  # four per map, spawns left out
         tower = next(r for r in rows if r[1] == "Langor Tower (Blue)")
-        # owner, guild tag, tier 1 (6 points per tick), held 3m, capture protection 2:00 left
-        assert tower[3:8] == ["Red", "[VK]", "1", "3m", "2:00"]
+        # owner, guild tag and name (cut to the column), tier 1 (6 points per tick), held 3m,
+        # capture protection 2:00 left
+        assert tower[3:8] == ["Red", "[VK] Vigil Keep…", "1", "3m", "2:00"]
+        line = next(line for line in screen_lines(app) if "Langor Tower (Blue)" in line)
+        assert line.split()[-4:] == ["Keep…", "1", "3m", "2:00"]  # drawn: Held and Prot on screen
         await pilot.press("m")  # EBG only
         assert set(column(app, "objectives", 0)) == {"EBG"}
         await pilot.press("f", "f")  # towers only
         assert column(app, "objectives", 1) == ["Langor Tower"]
-        await pilot.press("m", "m", "m", "m", "f", "f", "f", "f")  # back to all maps, all types
+        await pilot.press("m", "m", "m", "m", "f", "f", "f", "f", "f")  # back to all maps, all types
         assert len(cells(app, "objectives")) == 16
         await pilot.press("s", "s", "s")  # sort by time held: the newest capture first
         assert cells(app, "objectives")[0][1] == "Langor Tower (Blue)"
         assert "sort: held" in text(app, "maps-title")
+
+
+async def test_maps_guild_name_and_zero_ppt_objectives_at_80_columns_and_wide(store, make_app) -> None:
+    seed_zero_ppt_and_pending(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        held = {r[0]: r for r in cells(app, "held")}  # Matchup: held counts leave 0-PPT objectives out
+        assert held["Eternal Battlegrounds"][1:5] == ["1", "2", "1", "0"] and held["Eternal Battlegrounds"][6] == "1/0/0/0"
+        assert held["Blue Borderlands"][1:5] == ["2", "0", "1", "1"] and held["Blue Borderlands"][6] == "1/0/0/0"
+        await pilot.press("2")
+        rows = {r[1]: r for r in cells(app, "objectives")}
+        # Taken a minute ago, yet no RI countdown: Ruins and Mercenary camps have no lord to kill (nor a tier).
+        assert rows["Temple of Lost Pra…"][2:] == ["Ruins", "Red", "", "-", "60s", ""]  # a long name: "…"
+        assert rows["Molevekian Delve"][2:] == ["Merc", "Red", "", "-", "60s", ""]
+        # A claim by a guild /v2/guild has not named yet: the placeholder, cut to the column, not the id.
+        pending = rows["Langor Tower (Gree…"]
+        assert pending[4] == GUILD_PENDING[:15] + "…" and PENDING[:6] not in " ".join(pending)
+        assert pending[6:] == ["60s", "4:00"]
+        screen = screen_lines(app)
+        header = next(line for line in screen if line.lstrip().startswith("Map "))
+        assert header.split()[-3:] == ["Tier", "Held", "Prot"]  # nothing pushed off the right edge
+        line = next(line for line in screen if "Langor Tower (Gree…" in line)
+        assert line.rstrip().endswith("60s    4:00")
+        await pilot.resize_terminal(200, 50)  # wide: whole names and type names
+        await settle(app, pilot)
+        rows = {r[1]: r for r in cells(app, "objectives")}
+        assert rows["Langor Tower (Blue)"][4] == "[VK] Vigil Keepers"
+        assert rows["Langor Tower (Green)"][4] == GUILD_PENDING
+        assert rows["Molevekian Delve"][2] == "Mercenary"
+        await pilot.press("3")  # Events: the pending guild by its placeholder too
+        assert any(r[3].startswith(f"{GUILD_PENDING} claimed Langor Tower (Green)") for r in cells(app, "events"))
 
 
 async def test_maps_headers_sort_on_click_and_the_cursor_keeps_its_objective(store, make_app) -> None:
@@ -92,7 +140,7 @@ async def test_maps_headers_sort_on_click_and_the_cursor_keeps_its_objective(sto
         assert column(app, "objectives", 1) == sorted(names, key=str.casefold, reverse=True)
         assert "sort: name ▼" in text(app, "maps-title")
         await click_header(pilot, table, "Guild")  # the claimed tower first
-        assert column(app, "objectives", 4)[0] == "[VK]"
+        assert column(app, "objectives", 4)[0] == "[VK] Vigil Keep…"
         await pilot.press("down")
         chosen = cells(app, "objectives")[table.cursor_row][1]
         app.screen.refresh_view()  # the once-a-second redraw
@@ -230,3 +278,22 @@ async def test_events_cut_at_80_columns_end_in_an_ellipsis_and_enter_shows_one_w
         await pilot.press("enter")  # the cursor is on the newest event
         await pilot.pause()
         assert seen == ["[VK] Vigil Keepers claimed Langor Tower (Blue)"]
+
+
+def test_every_event_kind_the_store_writes_has_a_label_and_a_sentence() -> None:
+    """The kinds are read from the store's source (every ``insert_event(kind=...)``), so a kind
+    added there and not here fails this test instead of showing raw on the Events screen."""
+    kinds = set()
+    for path in Path(store_pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "insert_event":
+                kinds |= {k.value.value for k in node.keywords
+                          if k.arg == "kind" and isinstance(k.value, ast.Constant)}
+    assert {"captured", "claimed", "unclaimed", "upgraded", "skirmish_ended", "match_reset"} <= kinds
+    assert kinds <= set(KIND_LABEL), f"no label for {sorted(kinds - set(KIND_LABEL))}"
+    for kind in kinds:  # each is told in a sentence, not by its raw name (the fallback)
+        event = EventView(id=1, match_pk=1, occurred_at=NOW, kind=kind, objective_id="38-1", objective_name="Hills Camp",
+                          map_type="Center", team="Red", prev_team="Blue", guild_id=None, guild_name="Vigil Keepers",
+                          guild_tag="VK", detail={"tier": 2, "skirmish": 3})
+        sentence = describe(event).plain
+        assert sentence != kind and "_" not in sentence and len(sentence.split()) >= 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,27 +145,53 @@ class ColumnSort:
         else:
             self.column, self.reverse = column, False
 
-    def set_columns(self, table: DataTable, columns: Sequence[tuple[str, str]]) -> None:
-        """Empty ``table`` for new rows, its columns (key, title) each with the sorted one marked.
+    def label(self, key: str, title: str) -> Text:
+        """A column's header: its title, with ▲/▼ when the table is sorted by it."""
+        label = Text(title)
+        if key == self.column:
+            label.append(" ▼" if self.reverse else " ▲", style="bold")
+        return label
 
-        The columns are made again only when the marks change: a table whose columns are made anew
-        on every redraw shows them at their titles' width until Textual next measures the rows
-        (a snapshot or a glance can catch "Aeli" for Aelin.1234)."""
-        shown = (tuple(columns), self.column, self.reverse)
+    def set_columns(self, table: DataTable, columns: Sequence[tuple[str, str]],
+                    widths: Mapping[str, int] | None = None) -> None:
+        """Empty ``table`` for new rows, its columns (key, title) each with the sorted one marked,
+        at ``widths`` (by key) where given, else as wide as their cells.
+
+        The columns are made again only when the marks or widths change: a table whose columns are
+        made anew on every redraw shows them at their titles' width until Textual next measures the
+        rows (a snapshot or a glance can catch "Aeli" for Aelin.1234)."""
+        widths = widths or {}
+        shown = (tuple(columns), self.column, self.reverse, tuple(sorted(widths.items())))
         if self._shown == shown and len(table.columns) == len(columns):
             table.clear()
             return
         self._shown = shown
         table.clear(columns=True)
         for key, title in columns:
-            label = Text(title)
-            if key == self.column:
-                label.append(" ▼" if self.reverse else " ▲", style="bold")
-            table.add_column(label, key=key)
+            table.add_column(self.label(key, title), key=key, width=widths.get(key))
 
 
 class StatusBar(Static):
     """Daemon heartbeat age, when the data last changed, the last poll error (one line)."""
+
+
+def flow(parts: Sequence[Text], width: int, gap: str = "  ") -> Text:
+    """``parts`` side by side with ``gap`` between, a new line where the next would not fit in
+    ``width``: a part is never cut or broken inside (a title line's facts stay whole at 80 columns)."""
+    out = Text()
+    used = 0
+    for part in parts:
+        if not part.cell_len:
+            continue
+        if used and used + len(gap) + part.cell_len > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(gap)
+            used += len(gap)
+        out.append_text(part)
+        used += part.cell_len
+    return out
 
 
 def coverage_style(value: float) -> str:

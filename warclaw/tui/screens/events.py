@@ -19,9 +19,10 @@ from warclaw.tui.widgets import TEAM_STYLE
 if TYPE_CHECKING:
     from warclaw.store.queries import EventView
 
-KIND_FILTERS = [None, "captured", "claimed", "upgraded", "skirmish_ended"]
-KIND_LABEL = {"captured": "capture", "claimed": "claim", "upgraded": "upgrade",
-              "skirmish_ended": "skirmish", "match_reset": "reset"}
+KIND_FILTERS = [None, "captured", "claimed", "unclaimed", "upgraded", "skirmish_ended"]
+# Every kind of event the store writes (warclaw.store.ingest; tests/tui check that none is missing).
+KIND_LABEL = {"captured": "capture", "claimed": "claim", "unclaimed": "unclaim", "upgraded": "upgrade",
+              "skirmish_ended": "skirmish", "match_reset": "new week"}
 WHEN_WIDTH = 14  # "14:46:31    2s"
 
 
@@ -49,9 +50,11 @@ def describe(e: EventView) -> Text:
     elif e.kind == "skirmish_ended":
         sc = e.detail.get("scores", {})
         t.append(f"skirmish {e.detail.get('skirmish', '?')} won by ")
-        t.append(str(e.team or "?"), style=TEAM_STYLE.get(e.team or "", ""))
+        t.append(str(e.team or "?").title(), style=TEAM_STYLE.get(e.team or "", ""))
         if sc:
             t.append("  " + "/".join(str(sc.get(c, 0)) for c in ("red", "green", "blue")), style="dim")
+    elif e.kind == "match_reset":
+        t.append("a new week began: scores, VP and objectives start over")
     else:
         t.append(e.kind)
     return t

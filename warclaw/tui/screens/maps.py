@@ -16,14 +16,35 @@ from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_STYLE, ColumnSort
 
 MAP_FILTERS = [None, "Center", "RedHome", "BlueHome", "GreenHome"]
-TYPE_FILTERS = [None, "Camp", "Tower", "Keep", "Castle", "Ruins"]
+TYPE_FILTERS = [None, "Camp", "Tower", "Keep", "Castle", "Ruins", "Mercenary"]
 SORTS = ["map", "owner", "type", "held", "tier"]  # what s cycles through; a header click sorts by any column
 COLUMNS = (("map", "Map"), ("name", "Objective"), ("type", "Type"), ("owner", "Owner"), ("guild", "Guild"),
            ("tier", "Tier"), ("held", "Held"), ("prot", "Prot"))
 PROTECTION = timedelta(minutes=5)  # "Righteous Indignation" after a capture
-# RI protects what has a lord to kill; Ruins and Mercenary camps have none.
+# RI protects what has a lord to kill; Ruins and Mercenary camps have none (nor tiers).
 LORD_TYPES = frozenset({"Camp", "Tower", "Keep", "Castle"})
-TYPE_RANK = {"Castle": 0, "Keep": 1, "Tower": 2, "Camp": 3, "Ruins": 4, "Spawn": 5}
+TYPE_RANK = {"Castle": 0, "Keep": 1, "Tower": 2, "Camp": 3, "Ruins": 4, "Mercenary": 5, "Spawn": 6}
+# The layout. DataTable's padding (a cell on each side of every column) is off and each column
+# gets GAP blank cells after it instead: at 80 columns that leaves 8 more cells for the names.
+GAP = 1
+EDGE = 2  # the table's left padding and its vertical scrollbar
+FIXED = {"map": max(map(len, MAP_SHORT.values())), "type": len("Castle"), "owner": len("Neutral"),
+         "tier": len("Tier"), "held": len("23h59m"), "prot": len("4:59")}
+NAME_WIDTH = (12, 24)  # the objective's name: 24 is the longest in /v2/wvw/objectives (2025)
+GUILD_WIDTH = (12, 36)  # "[TAG] Name", the name cut with an ellipsis where it is longer
+# The Type column is 6 cells wide until the names have all they can use; then whole type names.
+TYPE_SHORT = {"Mercenary": "Merc"}
+
+
+def clamp(value: int, bounds: tuple[int, int]) -> int:
+    return max(bounds[0], min(bounds[1], value))
+
+
+def cut(text: str, width: int, style: str = "") -> Text:
+    """``text`` in ``width`` cells, ending in an ellipsis where it is longer."""
+    t = Text(text, style=style)
+    t.truncate(width, overflow="ellipsis")
+    return t
 
 
 class MapsScreen(WarclawScreen):
@@ -43,7 +64,7 @@ class MapsScreen(WarclawScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="maps-title")
-        yield DataTable(id="objectives", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="objectives", cursor_type="row", zebra_stripes=True, cell_padding=0)
 
     def on_mount(self) -> None:
         self.sort.set_columns(self.query_one("#objectives", DataTable), COLUMNS)
@@ -96,6 +117,28 @@ class MapsScreen(WarclawScreen):
         }
         return sorted(objs, key=keys[self.sort.column or "map"], reverse=self.sort.reverse)
 
+    @staticmethod
+    def guild(o) -> str:
+        """``[TAG] Name`` of the claiming guild, or the placeholder while it is not named."""
+        return guild_label(o.guild_name, o.guild_tag, failed=o.guild_fetched)
+
+    def column_widths(self, width: int) -> dict[str, int]:
+        """Each column's width in cells on a screen ``width`` wide: the fixed ones as wide as their
+        widest cell (or header), the objective's and the guild's names sharing what is left, each
+        within its bounds, so Held and Prot stay on screen at 80 columns whatever a guild is called."""
+        widths = {k: max(FIXED[k], self.sort.label(k, title).cell_len) for k, title in COLUMNS if k in FIXED}
+        room = width - EDGE - GAP * len(COLUMNS) - sum(widths.values())
+        whole_types = max(map(len, TYPE_RANK)) - widths["type"]
+        if room - whole_types >= NAME_WIDTH[1] + GUILD_WIDTH[1]:
+            widths["type"] += whole_types
+            room -= whole_types
+        widths["name"] = clamp(room * 11 // 20, NAME_WIDTH)
+        widths["guild"] = clamp(room - widths["name"], GUILD_WIDTH)
+        return widths
+
+    def on_resize(self) -> None:
+        self.refresh_view()
+
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
@@ -112,18 +155,20 @@ class MapsScreen(WarclawScreen):
         table = self.query_one("#objectives", DataTable)
         # The cursor stays on its objective through the once-a-second redraws and a new sort.
         kept = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
-        self.sort.set_columns(table, COLUMNS)
+        widths = self.column_widths(self.size.width or self.app.size.width)
+        self.sort.set_columns(table, COLUMNS, {k: w + GAP for k, w in widths.items()})
+        types = {} if widths["type"] >= max(map(len, TYPE_RANK)) else TYPE_SHORT
         for o in rows:
             held = now - o.last_flipped if o.last_flipped else None
             prot = (o.last_flipped + PROTECTION - now) if o.last_flipped and o.type in LORD_TYPES else None
-            guild = guild_label(o.guild_name, o.guild_tag, failed=o.guild_fetched, short=True) if o.claimed_by else ""
             table.add_row(
                 MAP_SHORT.get(o.map_type, o.map_type),
-                Text(clean(o.name or o.objective_id, 22)),
-                o.type[:6],
+                cut(clean(o.name or o.objective_id), widths["name"]),
+                types.get(o.type, o.type),
                 Text(o.owner, style=TEAM_STYLE.get(o.owner, "")),
-                Text(guild),  # a Text, not markup: guild names and tags come from the API
-                str(o.upgrade_tier),
+                # a Text, not markup: guild names and tags come from the API
+                cut(self.guild(o), widths["guild"]) if o.claimed_by else "",
+                str(o.upgrade_tier) if o.type in LORD_TYPES else "-",  # Ruins, Mercenary camps: no upgrades
                 d.age_text(held.total_seconds()) if held else "-",
                 Text(d.span_text(prot), style="bold yellow") if prot and prot.total_seconds() > 0 else "",
                 key=o.objective_id,

@@ -9,18 +9,30 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from warclaw.common import clean
+from warclaw.common import clean, compact_number
 from warclaw.matchup.names import map_name
 from warclaw.matchup.outlook import need_label
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
-from warclaw.tui.widgets import TEAM_COLOR, TEAM_STYLE
+from warclaw.tui.widgets import TEAM_COLOR, TEAM_STYLE, flow
 
 TEAM_COLUMNS = ("Team", "Score", "VP", "Final p10-50-90", "1st/2nd/3rd", "Need", "Not 3rd", "Skirm", "PPT", "K/D",
                 "Kills", "Deaths")
 NARROW_COLUMNS = 7   # Team .. Not 3rd
 NARROW_NAME = 14     # "R Ettin's Ba…"
+RGB = ("red", "green", "blue")  # the held table's column order
 WIDE = 112           # terminal columns from which every team column fits
+
+
+def per_team(values: dict, colors: tuple[str, ...], number=str) -> Text:
+    """``1/0/2``: one value per team, each in its team's colour (the order of the Red/Green/Blue
+    columns beside it, Neutral last)."""
+    t = Text()
+    for i, c in enumerate(colors):
+        if i:
+            t.append("/")
+        t.append(number(values.get(c, 0)), style=TEAM_STYLE.get(c, TEAM_STYLE["Neutral"]))
+    return t
 
 
 class MatchupScreen(WarclawScreen):
@@ -49,6 +61,7 @@ class MatchupScreen(WarclawScreen):
             teams.add_columns(*columns)
 
     def on_resize(self) -> None:
+        self.tick()  # the title reflows to the new width
         if self.is_mounted and self.query_one("#teams", DataTable).columns:
             before = len(self.query_one("#teams", DataTable).columns)
             self._set_team_columns()
@@ -58,7 +71,7 @@ class MatchupScreen(WarclawScreen):
     def on_mount(self) -> None:
         self._set_team_columns()
         self.query_one("#held", DataTable).add_columns(
-            "Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b", "0-PPT r/g/b/n")
+            "Map", "Red", "Green", "Blue", "Neutral", "Map score r/g/b", "0-PPT")
 
     def refresh_view(self) -> None:
         if not self.is_mounted:
@@ -107,33 +120,38 @@ class MatchupScreen(WarclawScreen):
             cells = [name, f"{team['score']:,}", str(team["victory_points"]), f"{p['p10']}-{p['p50']}-{p['p90']}",
                      chances, need, not_third, skirm, str(team["ppt"]), kd, f"{team['kills']:,}", f"{team['deaths']:,}"]
             teams.add_row(*cells[:len(teams.columns)], key=c)
+        # Below WIDE a map's score is compact (583k): six-digit scores of three teams would push
+        # the 0-PPT column (Ruins, Mercenary camps: not counted as held) off an 80-column screen.
+        number = (lambda v: str(v)) if wide else compact_number
         for m in view["maps"]:
-            o, z = m["objectives"], m["others"]
-            sc = "/".join(str(m["scores"][c]) for c in ("red", "green", "blue"))
-            held.add_row(map_name(m["type"]), Text(str(o["red"]), style=TEAM_STYLE["red"]),
-                         Text(str(o["green"]), style=TEAM_STYLE["green"]),
-                         Text(str(o["blue"]), style=TEAM_STYLE["blue"]), str(o["neutral"]), sc,
-                         "/".join(str(z[c]) for c in ("red", "green", "blue", "neutral")), key=m["type"])
+            o = m["objectives"]
+            held.add_row(map_name(m["type"]), *(Text(str(o[c]), style=TEAM_STYLE[c]) for c in RGB),
+                         Text(str(o["neutral"]), style=TEAM_STYLE["Neutral"]),
+                         per_team(m["scores"], RGB, number), per_team(m["others"], (*RGB, "neutral")),
+                         key=m["type"])
         self._chart(md.history, view["teams"])
 
     def _title(self, view: dict, now) -> Text:
+        """The match, the running skirmish (time left, what 1st/2nd/3rd earn) and the next peak:
+        on one line where it fits, else the next peak and the markers go to a second line (never cut)."""
         number, total, left = d.skirmish_clock(view, now)
-        t = Text()
-        t.append(f"Match {view['match_id']} {view['region'].upper()}", style="bold")
-        t.append(f"  skirmish {number}/{total}" + (f", {d.span_text(left)} left" if left else ""))
-        t.append(f" worth {'/'.join(map(str, view['skirmish']['vp']))}", style="bold")
+        parts = [Text(f"Match {view['match_id']} {view['region'].upper()}", style="bold")]
+        running = Text(f"skirmish {number}/{total}" + (f", {d.span_text(left)} left" if left else ""))
+        running.append(f"  worth {'/'.join(map(str, view['skirmish']['vp']))}", style="bold")
+        parts.append(running)
         peak = view.get("next_peak")
         if peak:
             at = datetime.fromisoformat(peak["starts_at"].replace("Z", "+00:00"))
-            t.append(f"  next peak #{peak['number']} {at:%a %H:%M} ({'/'.join(map(str, peak['vp']))})")
+            parts.append(Text(f"next peak #{peak['number']} {at:%a %H:%M} worth {'/'.join(map(str, peak['vp']))}"))
         if self.wapp.state.matchup.clock_offset > timedelta(hours=1):
-            t.append("  replayed week", style="dim")
+            parts.append(Text("replayed week", style="dim"))
         stale = view["stale_seconds"]
         if not d.daemon_alive(self.wapp.state.status):
-            t.append("  STALE: last known state", style="bold black on yellow")
+            parts.append(Text("STALE: last known state", style="bold black on yellow"))
         elif stale >= d.STALE_DATA_SECONDS:
-            t.append(f"  API data unchanged {d.age_text(stale)}", style="bold yellow")
-        return t
+            parts.append(Text(f"API data unchanged {d.age_text(stale)}", style="bold yellow"))
+        title = self.query_one("#match-title", Static)
+        return flow(parts, title.size.width or self.app.size.width - 2)  # content width, inside its padding
 
     def tick(self) -> None:
         shown = getattr(self, "_shown", None)
