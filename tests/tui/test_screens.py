@@ -117,6 +117,12 @@ async def test_maps_guild_name_and_zero_ppt_objectives_at_80_columns_and_wide(st
         assert header.split()[-3:] == ["Tier", "Held", "Prot"]  # nothing pushed off the right edge
         line = next(line for line in screen if "Langor Tower (Gree…" in line)
         assert line.rstrip().endswith("60s    4:00")
+        seen: list[tuple[str, str]] = []
+        app.screen.notify = lambda message, title="", **kw: seen.append((title, message))
+        table = app.screen.query_one("#objectives")
+        table.move_cursor(row=column(app, "objectives", 1).index("Langor Tower (Gree…"), animate=False)
+        await pilot.press("enter")  # the row whole
+        assert seen == [("Langor Tower (Green)", f"Tower, Green Borderlands; owner Blue; claimed by {GUILD_PENDING}; tier 0")]
         await pilot.resize_terminal(200, 50)  # wide: whole names and type names
         await settle(app, pilot)
         rows = {r[1]: r for r in cells(app, "objectives")}

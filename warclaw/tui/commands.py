@@ -46,9 +46,9 @@ TITLES = {
     "squad.discord": ("Squad: post plan to Discord", "To alerts.plan_webhook; posting again edits those messages"),
     "squad.heat": ("Squad: hide/show the coverage heat map", "More room for the party grid"),
     "maps.map": ("Maps: filter by map", "Cycles all, EBG, Red/Blue/Green BL"),
-    "maps.type": ("Maps: filter by type", "Cycles all, camp, tower, keep, castle, ruins"),
+    "maps.type": ("Maps: filter by type", "Cycles all, camp, tower, keep, castle, ruins, mercenary"),
     "maps.sort": ("Maps: change sort", "map, owner, type, time held, tier"),
-    "events.kind": ("Events: filter by kind", "Cycles all, captures, claims, upgrades, skirmishes"),
+    "events.kind": ("Events: filter by kind", "Cycles all, captures, claims, unclaims, upgrades, skirmishes"),
     "events.map": ("Events: filter by map", "Cycles all, EBG, Red/Blue/Green BL"),
 }
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
-from warclaw.matchup.names import MAP_SHORT, guild_label
+from warclaw.matchup.names import MAP_SHORT, guild_label, map_name
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_STYLE, ColumnSort
@@ -176,3 +176,15 @@ class MapsScreen(WarclawScreen):
         at = next((i for i, o in enumerate(rows) if o.objective_id == kept), 0)
         if at:
             table.move_cursor(row=at, animate=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an objective: what the row cuts, whole (a long name, the guild's whole name)."""
+        o = next((o for o in self.rows() if o.objective_id == event.row_key.value), None)
+        if o is None:
+            return
+        facts = [f"{o.type}, {map_name(o.map_type)}", f"owner {o.owner}"]
+        if o.claimed_by:
+            facts.append(f"claimed by {self.guild(o)}")
+        if o.type in LORD_TYPES:
+            facts.append(f"tier {o.upgrade_tier}")
+        self.notify("; ".join(facts), title=clean(o.name or o.objective_id), markup=False, timeout=8)
