@@ -35,6 +35,10 @@ def example(relpath: str, index: int = 0) -> Any:
     return copy.deepcopy(_load(relpath)[index])
 
 
+# The static WvW bodies the fake serves, which the replay reads too (tier thresholds by yaks).
+OBJECTIVES = "wvw/objectives/tyria_2025_objectives_all_en.bulk.json"
+UPGRADES = "wvw/upgrades/gw2sharp_upgrades_all.bulk.json"
+
 # The recorded /v2/guild/:id bodies, one per guild (gw2sharp_guild_id.1 is .2 without the member
 # fields). Scenarios claim objectives with these guilds' ids, so every claim has a guild to name.
 GUILD_FILES = ("guild/gw2sharp_guild_id.2.json", "guild/gw2sharp_guild_id.3.json", "guild/apigen_guild.examples.json")

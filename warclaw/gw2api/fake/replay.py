@@ -8,12 +8,16 @@ Starting points are the recorded matches, never invented bodies:
 Each tick follows the game's rules: every 5 minutes each team scores the ``points_tick`` of what it
 holds, captures score ``points_capture``, skirmishes last 2 hours and award victory points by rank,
 the week ends at ``end_time`` (the last skirmish with it) and a new one starts 2 minutes later.
+A captured objective drops to tier 0 as the real API shows it (tier-0 ``points_tick``, no yaks, no
+claim, no guild upgrades); yaks delivered past its upgrade's thresholds (the served
+``/v2/wvw/upgrades``: 20/60/140) raise its ``points_tick`` to the next tier's (``wvw_rules.toml``),
+so tier-ups happen as in the game.
 Victory points follow the real schedule (``warclaw.matchup.rules``: by region and time of day
 since 2025), so the 2-1 week ends at VP the recorded week could have; the 2020 matches, moved to
 that week, get the VP their recorded placements give under it. The random parts (which objective
 flips, how many kills) are seeded and scaled from the recording itself: kills per tick are the
-recorded kills divided by the recorded match age, capture odds follow each team's recorded score
-share.
+recorded kills divided by the recorded match age, yaks per tick are the recorded yaks over the
+time each objective was held, capture odds follow each team's recorded score share.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import copy
 import math
 import pickle
 import random
-from collections import deque
+from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -37,7 +41,7 @@ RESET_GAP = timedelta(minutes=2)  # end_time is start + 7 d - 2 min
 COLORS = ("red", "blue", "green")
 OWNER = {"red": "Red", "blue": "Blue", "green": "Green"}
 COLOR_OF = {v: k for k, v in OWNER.items()}
-YAK_TARGETS = frozenset({"Tower", "Keep", "Castle"})
+YAK_TARGETS = frozenset({"Camp", "Tower", "Keep", "Castle"})  # the types that carry yaks_delivered
 FLIP_WEIGHT = {"Camp": 5.0, "Ruins": 2.0, "Tower": 2.0, "Keep": 1.0, "Castle": 0.3}
 CLAIMABLE = frozenset({"Camp", "Tower", "Keep", "Castle"})
 FLIPS_PER_TICK = ([0, 1, 2, 3], [0.3, 0.35, 0.2, 0.15])
@@ -73,6 +77,64 @@ def _latest_timestamp(match: dict[str, Any]) -> datetime:
     return max(stamps)
 
 
+@cache
+def _tier_yaks() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Yaks delivered that raise an objective to tier 1, 2, 3, by objective id: the running sums of
+    its upgrade's ``yaks_required`` in the served ``/v2/wvw/upgrades`` (what the daemon reads too).
+    An objective whose upgrade that file lacks gets the thresholds most upgrades have (every
+    recorded one has 20/40/80, i.e. 20/60/140)."""
+    sums: dict[int, tuple[int, ...]] = {}
+    for upgrade in recorded.shared(recorded.UPGRADES):
+        total, cumulative = 0, []
+        for tier in upgrade["tiers"]:
+            total += tier["yaks_required"]
+            cumulative.append(total)
+        sums[upgrade["id"]] = tuple(cumulative)
+    common = Counter(sums.values()).most_common(1)[0][0]
+    by_objective = {o["id"]: sums[o["upgrade_id"]] for o in recorded.shared(recorded.OBJECTIVES) if o.get("upgrade_id") in sums}
+    return by_objective, common
+
+
+def tier_thresholds(objective_id: str) -> tuple[int, ...]:
+    by_objective, common = _tier_yaks()
+    return by_objective.get(objective_id, common)
+
+
+def _yak_objectives(match: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for mp in match["maps"] for o in mp["objectives"] if o["type"] in YAK_TARGETS and o.get("yaks_delivered") is not None]
+
+
+def _yak_rates(match: dict[str, Any], recorded_at: datetime) -> dict[str, float]:
+    """Yaks delivered per tick by objective type, as the match's recording shows them: yaks so far
+    over the ticks each objective has been held. Objectives at the match's highest count for their
+    type are left out: counting stops there (140 in 2020, 60 to 100 in 2025), so they understate
+    the pace. A type with nothing left to learn from (a lone Castle) takes the match's pooled pace."""
+    objectives = [o for o in _yak_objectives(match) if o.get("last_flipped")]
+    top: dict[str, int] = {}
+    for o in objectives:
+        top[o["type"]] = max(top.get(o["type"], 0), o["yaks_delivered"])
+    yaks: dict[str, float] = defaultdict(float)
+    ticks: dict[str, float] = defaultdict(float)
+    for o in objectives:
+        held = (recorded_at - parse_time(o["last_flipped"])) / TICK
+        if o["yaks_delivered"] < top[o["type"]] and held >= 1:
+            yaks[o["type"]] += o["yaks_delivered"]
+            ticks[o["type"]] += held
+    pooled = sum(yaks.values()) / sum(ticks.values()) if sum(ticks.values()) else 0.0
+    return {kind: yaks[kind] / ticks[kind] if ticks[kind] else pooled for kind in YAK_TARGETS}
+
+
+def _capture_points(match: dict[str, Any]) -> dict[tuple[str, int], int]:
+    """``points_capture`` by (type, ``points_tick``) as the match's own recording pairs them (2020:
+    the tick's value; 2025: towers and keeps pay (tier + 1) x their tick). A pair the recording does
+    not hold pays its tick, as every recorded tier-0 objective does."""
+    seen: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
+    for mp in match["maps"]:
+        for o in mp["objectives"]:
+            seen[(o["type"], o["points_tick"])][o["points_capture"]] += 1
+    return {pair: counts.most_common(1)[0][0] for pair, counts in seen.items()}
+
+
 def _shift_times(match: dict[str, Any], delta: timedelta) -> None:
     for key in ("start_time", "end_time"):
         match[key] = fmt_time(parse_time(match[key]) + delta)
@@ -98,6 +160,8 @@ class MatchSim:
         }
         total = sum(match["scores"].values()) or 1
         self.strength = {c: max(0.05, match["scores"][c] / total) for c in COLORS}
+        self.yak_rate = _yak_rates(match, recorded_at)
+        self.capture_points = _capture_points(match)
         self.claimers: dict[str, list[str]] = {c: [] for c in COLORS}
         for mp in match["maps"]:
             for obj in mp["objectives"]:
@@ -190,8 +254,8 @@ class MatchSim:
                     continue
                 gained[color] += obj["points_tick"]
                 kind = obj["type"]
-                if kind in YAK_TARGETS and obj.get("yaks_delivered") is not None and rng.random() < 0.5:
-                    obj["yaks_delivered"] += 1
+                if kind in YAK_TARGETS and obj.get("yaks_delivered") is not None:
+                    self._deliver_yaks(obj)
                 if kind in CLAIMABLE and "claimed_by" in obj and not obj["claimed_by"] and self.claimers[color]:
                     if rng.random() < 0.3:
                         obj["claimed_by"] = rng.choice(self.claimers[color])
@@ -245,21 +309,46 @@ class MatchSim:
         for color, p in zip(wvw_rules.ranking(skirmish["scores"]), points, strict=True):
             vp[color] += p
 
+    def _set_tier(self, obj: dict[str, Any], tier: int) -> None:
+        """Points per tick (and per capture) of ``tier`` for the objective's type."""
+        ticks = wvw_rules.rules().tier_points_tick.get(obj["type"])
+        if not ticks:
+            return  # Ruins, Spawn, Mercenary: no tiers
+        tick = ticks[min(tier, len(ticks) - 1)]
+        obj["points_tick"] = tick
+        obj["points_capture"] = self.capture_points.get((obj["type"], tick), tick)
+
+    def _deliver_yaks(self, obj: dict[str, Any]) -> None:
+        thresholds = tier_thresholds(obj["id"])
+        rate = self.yak_rate[obj["type"]]
+        arrived = int(rate) + (self.rng.random() < rate - int(rate))
+        if obj["yaks_delivered"] >= thresholds[-1]:
+            return  # counting stops at the last tier (the 2020 recording tops out at 140)
+        obj["yaks_delivered"] = min(thresholds[-1], obj["yaks_delivered"] + arrived)
+        tier = sum(1 for t in thresholds if obj["yaks_delivered"] >= t)
+        ticks = wvw_rules.rules().tier_points_tick.get(obj["type"], ())
+        # Only upwards: a recorded objective may already be a tier above its yaks (the 2025 match).
+        if tier < len(ticks) and ticks[tier] > obj["points_tick"]:
+            self._set_tier(obj, tier)
+
     def _flip(self, t: datetime) -> None:
         if not self._candidates:
             return
         mp, obj = self.rng.choices(self._candidates, weights=self._weights)[0]
         attackers = [c for c in COLORS if OWNER[c] != obj["owner"]]
         winner = self.rng.choices(attackers, weights=[self.strength[c] for c in attackers])[0]
+        captured = obj["points_capture"]  # the taken objective pays by the tier it had
         obj["owner"] = OWNER[winner]
         obj["last_flipped"] = fmt_time(t - timedelta(seconds=self.rng.randrange(1, 299)))
         if "claimed_by" in obj:
+            # As the recorded freshly taken objectives show: no claim, no guild upgrades, no yaks.
             obj["claimed_by"] = None
             obj["claimed_at"] = None
             obj["guild_upgrades"] = []
             obj["yaks_delivered"] = 0
-        if obj["points_capture"]:
-            self._score(mp, winner, obj["points_capture"])
+        self._set_tier(obj, 0)
+        if captured:
+            self._score(mp, winner, captured)
 
     def _new_week(self) -> None:
         m = self.body

@@ -167,8 +167,8 @@ def route(pattern: str, scopes: tuple[str, ...] | None = None) -> Callable[[Hand
 
 STATIC_FILES: dict[str, dict[str, str]] = {
     "/v2/worlds": {"en": "worlds/gw2sharp_worlds_all.bulk.json", "de": "worlds/apigen_worlds_de.examples.json"},
-    "/v2/wvw/objectives": {"en": "wvw/objectives/tyria_2025_objectives_all_en.bulk.json"},
-    "/v2/wvw/upgrades": {"en": "wvw/upgrades/gw2sharp_upgrades_all.bulk.json"},
+    "/v2/wvw/objectives": {"en": recorded.OBJECTIVES},
+    "/v2/wvw/upgrades": {"en": recorded.UPGRADES},
     "/v2/wvw/ranks": {"en": "wvw/ranks/gw2sharp_ranks_all.bulk.json"},
     "/v2/professions": {
         "en": "professions/gw2sharp_professions.bulk.json",
