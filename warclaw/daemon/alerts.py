@@ -44,6 +44,7 @@ from warclaw.discord.webhook import (
     WebhookUnavailable,
 )
 from warclaw.gw2api.teams import all_teams
+from warclaw.matchup.names import guild_label, map_name
 from warclaw.store.db import Store, WriteRefused, describe_db_error
 from warclaw.store.ingest import insert_unless_exists
 from warclaw.store.models import AlertOutbox, Event, Guild, Match, MatchTeam, Objective, Team
@@ -62,9 +63,20 @@ GUILD_NAME_WAIT = timedelta(seconds=60)
 # The daemon's own budget per request: a webhook that keeps failing is retried by the delivery
 # loop's backoff (visible in status), not inside one call.
 ALERT_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0, total_seconds=30.0, timeout=10.0)
-MAP_NAMES = {"Center": "EBG", "RedHome": "Red BL", "BlueHome": "Blue BL", "GreenHome": "Green BL"}
 EVENT_KINDS = {"captured": ("capture", "loss"), "claimed": ("claim",), "unclaimed": ("unclaim",),
                "upgraded": ("tier",), "skirmish_ended": ("skirmish",)}
+
+
+def guild_text(name: str | None, tag: str | None, failed: bool = False) -> str:
+    """A guild as alerts name it: the label the screens show (``[TAG] Name``, or their placeholder
+    while the name is unknown, never an id), escaped for Discord."""
+    return md(guild_label(name, tag, failed=failed))
+
+
+# What a claim alert says while its guild is unnamed; replaced at delivery (see ``_named``).
+GUILD_PENDING_TEXT = guild_text(None, None)
+# Outbox rows queued by versions before 2026-12 began so; still named on delivery after an upgrade.
+_OLD_PENDING_TEXT = "A guild"
 
 
 def _aware(t: datetime | None) -> datetime | None:
@@ -226,7 +238,7 @@ def describe(e: Event, kind: str, names: Names) -> dict[str, Any]:
     team_name = names.teams.get((e.match_id, (e.team or "").lower())) or (e.team or "?")
     obj_name, obj_type = names.objectives.get(e.objective_id or "", (e.objective_id or "?", ""))
     obj_type = (e.detail or {}).get("type") or obj_type
-    where = MAP_NAMES.get(e.map_type or "", e.map_type or "")
+    where = md(map_name(e.map_type, short=True))
     when = _aware(e.occurred_at) or utcnow()
     obj = f"{md(obj_name)} ({md(obj_type)}, {where})" if obj_type else f"{md(obj_name)} ({where})"
     color = color_of(e.team)
@@ -240,7 +252,7 @@ def describe(e: Event, kind: str, names: Names) -> dict[str, Any]:
     elif kind in ("claim", "unclaim"):
         gname, gtag = names.guilds.get(e.guild_id or "", (None, None))
         # A guild seen for the first time is named by the guilds poller a little later.
-        guild = f"[{md(gtag, 8)}] {md(gname)}" if gtag and gname else (md(gname or gtag) if gname or gtag else "A guild")
+        guild = guild_text(gname, gtag)
         title = f"{guild} {'claimed' if kind == 'claim' else 'lost the claim on'} {md(obj_name)}"
         desc = f"{obj}, held by {md(team_name)}"
         if not (gname or gtag) and e.guild_id:  # named at delivery, once the guilds poller has it
@@ -657,14 +669,14 @@ def _named(row: AlertOutbox, names: dict[str, tuple[str | None, str | None]], no
         return True
     if gid not in names:  # not looked up yet
         created = _aware(row.created_at) or now
-        return now - created >= GUILD_NAME_WAIT  # the poller is failing: sent as "A guild"
+        return now - created >= GUILD_NAME_WAIT  # the poller is failing: sent as "guild (name pending)"
     name, tag = names[gid]
-    if not (name or tag):
-        return True
-    label = f"[{md(tag, 8)}] {md(name)}" if tag and name else md(name or tag)
+    label = guild_text(name, tag, failed=not (name or tag))  # looked up, not named: "unknown guild"
     alert = dict(row.alert)
-    alert["title"] = label + alert["title"].removeprefix("A guild")
-    alert["line"] = alert["line"].replace("A guild", label, 1)
+    old = next((t for t in (GUILD_PENDING_TEXT, _OLD_PENDING_TEXT) if alert["title"].startswith(t)), None)
+    if old is not None:
+        alert["title"] = label + alert["title"].removeprefix(old)
+        alert["line"] = alert["line"].replace(old, label, 1)
     alert.pop("guild_id")
     row.alert = alert
     return True
