@@ -26,6 +26,7 @@ import copy
 import math
 import pickle
 import random
+from bisect import bisect_right
 from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -162,6 +163,9 @@ class MatchSim:
         self.strength = {c: max(0.05, match["scores"][c] / total) for c in COLORS}
         self.yak_rate = _yak_rates(match, recorded_at)
         self.capture_points = _capture_points(match)
+        # Looked up once: yaks are delivered to every objective on every tick of a 3-day catch-up.
+        self._tier_ticks = wvw_rules.rules().tier_points_tick
+        self._thresholds = {o["id"]: tier_thresholds(o["id"]) for o in _yak_objectives(match)}
         self.claimers: dict[str, list[str]] = {c: [] for c in COLORS}
         for mp in match["maps"]:
             for obj in mp["objectives"]:
@@ -311,7 +315,7 @@ class MatchSim:
 
     def _set_tier(self, obj: dict[str, Any], tier: int) -> None:
         """Points per tick (and per capture) of ``tier`` for the objective's type."""
-        ticks = wvw_rules.rules().tier_points_tick.get(obj["type"])
+        ticks = self._tier_ticks.get(obj["type"])
         if not ticks:
             return  # Ruins, Spawn, Mercenary: no tiers
         tick = ticks[min(tier, len(ticks) - 1)]
@@ -319,14 +323,17 @@ class MatchSim:
         obj["points_capture"] = self.capture_points.get((obj["type"], tick), tick)
 
     def _deliver_yaks(self, obj: dict[str, Any]) -> None:
-        thresholds = tier_thresholds(obj["id"])
+        thresholds = self._thresholds[obj["id"]]
         rate = self.yak_rate[obj["type"]]
         arrived = int(rate) + (self.rng.random() < rate - int(rate))
-        if obj["yaks_delivered"] >= thresholds[-1]:
+        before = obj["yaks_delivered"]
+        if before >= thresholds[-1]:
             return  # counting stops at the last tier (the 2020 recording tops out at 140)
-        obj["yaks_delivered"] = min(thresholds[-1], obj["yaks_delivered"] + arrived)
-        tier = sum(1 for t in thresholds if obj["yaks_delivered"] >= t)
-        ticks = wvw_rules.rules().tier_points_tick.get(obj["type"], ())
+        yaks = obj["yaks_delivered"] = min(thresholds[-1], before + arrived)
+        tier = bisect_right(thresholds, yaks)  # thresholds reached
+        if tier == bisect_right(thresholds, before):
+            return
+        ticks = self._tier_ticks.get(obj["type"], ())
         # Only upwards: a recorded objective may already be a tier above its yaks (the 2025 match).
         if tier < len(ticks) and ticks[tier] > obj["points_tick"]:
             self._set_tier(obj, tier)
