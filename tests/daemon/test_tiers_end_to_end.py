@@ -1,18 +1,27 @@
 """Tier-ups end to end: the fake API's replay takes and upgrades objectives, the daemon (a real
-process, polling it over HTTP into a SQLite file) stores the `upgraded` events, and `warclaw matchup
---json` shows a taken objective's tier going from 0 upward."""
+process, polling it over HTTP into a SQLite file) stores the `upgraded` events, `warclaw matchup
+--json` shows a taken objective's tier going from 0 upward, and the fake Discord gets the alert."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
-from warclaw.store.models import Event
+from warclaw.discord.fake import FakeDiscord
+from warclaw.store.models import Event, Objective
 from warclaw.store.queries import find_match, objectives
 
 from .conftest import Env, wait_for
+from .test_alerts import configure, delivered, md_plain
 from .test_daemon_run import polled_after
+
+
+@pytest.fixture
+def discord():
+    with FakeDiscord() as d:
+        yield d
 
 
 def states(env: Env) -> dict[str, tuple[str | None, int]]:
@@ -34,7 +43,8 @@ def events(env: Env, kind: str, objective_id: str) -> list[Event]:
                                               .order_by(Event.occurred_at))))
 
 
-def test_a_taken_objective_is_upgraded_and_the_daemon_stores_the_tier_event(env, daemon):
+def test_a_taken_objective_is_upgraded_and_the_daemon_stores_and_alerts_the_tier_event(env, daemon, discord):
+    configure(env, discord, rules=[{"name": "tiers", "events": ["tier"], "team": "any", "webhook": "raid"}])
     d = daemon()
     t = polled_after(env, None)
     first = states(env)
@@ -61,5 +71,8 @@ def test_a_taken_objective_is_upgraded_and_the_daemon_stores_the_tier_event(env,
     assert captured and upgraded[-1].detail["tier"] == tier
     assert upgraded[-1].occurred_at >= captured[-1].occurred_at
     assert upgraded[-1].detail["yaks_delivered"] >= 20
+    name = env.query(lambda s: s.get(Objective, oid).name)
+    wait_for(lambda: f"{name} reached tier {tier}" in {md_plain(t) for _, t in delivered(discord)},
+             what=f"the tier alert of {name}")
     rc, out = d.terminate()
     assert rc == 0, out
