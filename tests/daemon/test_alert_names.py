@@ -101,7 +101,7 @@ def test_a_held_alert_is_named_on_delivery():
     now = datetime(2026, 12, 1, 12, 1, tzinfo=UTC)
     line = "<t:1:t> "
     for title, looked_up, want in [
-        (f"{GUILD_PENDING_TEXT} claimed X", ("Lords of *Chaos*", "LoC"), r"\[LoC\] Lords of \*Chaos\* claimed X"),
+        (f"{GUILD_PENDING_TEXT} claimed X", ("Lords of *Chaos*", "LoC"), r"[LoC] Lords of \*Chaos\* claimed X"),
         (f"{GUILD_PENDING_TEXT} claimed X", (None, None), "unknown guild claimed X"),  # the API refused the id
         ("A guild claimed X", ("Name", None), "Name claimed X"),  # queued by an older version
     ]:

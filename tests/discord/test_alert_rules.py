@@ -108,7 +108,7 @@ def test_rules_pick_their_events():
 
 def test_alert_text_is_safe_and_digests_fit_discord():
     a = describe(_event(kind="claimed", team="Blue", prev=None, guild_id="g1"), "claim", NAMES)
-    assert a["title"] == r"\[LoC\] Lords of \*Chaos\* claimed Stonemist Castle"  # as the screens label it, escaped
+    assert a["title"] == r"[LoC] Lords of \*Chaos\* claimed Stonemist Castle"
     assert md("@everyone <@&1>") == "@\u200beveryone <@\u200b&1\\>"
     assert md("\x1b[2Jx") == "x"
     loss = describe(_event(detail={"held_seconds": 4000}), "loss", NAMES)

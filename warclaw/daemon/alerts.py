@@ -69,8 +69,11 @@ EVENT_KINDS = {"captured": ("capture", "loss"), "claimed": ("claim",), "unclaime
 
 def guild_text(name: str | None, tag: str | None, failed: bool = False) -> str:
     """A guild as alerts name it: the label the screens show (``[TAG] Name``, or their placeholder
-    while the name is unknown, never an id), escaped for Discord."""
-    return md(guild_label(name, tag, failed=failed))
+    while the name is unknown, never an id), its name and tag escaped for Discord (the brackets
+    around the tag stay as they are: they make no link)."""
+    if name or tag:
+        return guild_label(md(name) if name else None, md(tag, 8) if tag else None)
+    return md(guild_label(None, None, failed=failed))
 
 
 # What a claim alert says while its guild is unnamed; replaced at delivery (see ``_named``).
