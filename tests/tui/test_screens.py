@@ -123,6 +123,10 @@ async def test_maps_guild_name_and_zero_ppt_objectives_at_80_columns_and_wide(st
         table.move_cursor(row=column(app, "objectives", 1).index("Langor Tower (Gree…"), animate=False)
         await pilot.press("enter")  # the row whole
         assert seen == [("Langor Tower (Green)", f"Tower, Green Borderlands; owner Blue; claimed by {GUILD_PENDING}; tier 0")]
+        await click_header(pilot, table, "Tier")  # no tier: last; the mark widens Tier, the names give way
+        assert set(column(app, "objectives", 1)[-2:]) == {"Temple of Lost Pr…", "Molevekian Delve"}
+        header = next(line for line in screen_lines(app) if line.lstrip().startswith("Map "))
+        assert header.split()[-4:] == ["Tier", "▲", "Held", "Prot"]
         await pilot.resize_terminal(200, 50)  # wide: whole names and type names
         await settle(app, pilot)
         rows = {r[1]: r for r in cells(app, "objectives")}

@@ -110,7 +110,7 @@ class MapsScreen(WarclawScreen):
             "owner": lambda o: (o.owner, o.map_type, TYPE_RANK.get(o.type, 9)),
             "type": lambda o: (TYPE_RANK.get(o.type, 9), o.map_type, o.name or ""),
             "held": lambda o: (now - o.last_flipped).total_seconds() if o.last_flipped else 1e12,
-            "tier": lambda o: (-o.upgrade_tier, o.map_type),
+            "tier": lambda o: (o.type not in LORD_TYPES, -o.upgrade_tier, o.map_type),  # no tiers: last
             "name": lambda o: (o.name or o.objective_id).casefold(),
             "guild": lambda o: (o.claimed_by is None, (o.guild_tag or o.guild_name or "").casefold()),
             "prot": lambda o: -(o.last_flipped.timestamp() if o.last_flipped and o.type in LORD_TYPES else -1e12),
