@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +15,9 @@ from warclaw.matchup.names import MAP_SHORT, guild_label, map_name
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_STYLE, ColumnSort
+
+if TYPE_CHECKING:
+    from warclaw.store.queries import ObjectiveView
 
 MAP_FILTERS = [None, "Center", "RedHome", "BlueHome", "GreenHome"]
 TYPE_FILTERS = [None, "Camp", "Tower", "Keep", "Castle", "Ruins", "Mercenary"]
@@ -40,9 +44,9 @@ def clamp(value: int, bounds: tuple[int, int]) -> int:
     return max(bounds[0], min(bounds[1], value))
 
 
-def cut(text: str, width: int, style: str = "") -> Text:
+def cut(text: str, width: int) -> Text:
     """``text`` in ``width`` cells, ending in an ellipsis where it is longer."""
-    t = Text(text, style=style)
+    t = Text(text)
     t.truncate(width, overflow="ellipsis")
     return t
 
@@ -118,7 +122,7 @@ class MapsScreen(WarclawScreen):
         return sorted(objs, key=keys[self.sort.column or "map"], reverse=self.sort.reverse)
 
     @staticmethod
-    def guild(o) -> str:
+    def guild(o: ObjectiveView) -> str:
         """``[TAG] Name`` of the claiming guild, or the placeholder while it is not named."""
         return guild_label(o.guild_name, o.guild_tag, failed=o.guild_fetched)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -24,7 +25,7 @@ RGB = ("red", "green", "blue")  # the held table's column order
 WIDE = 112           # terminal columns from which every team column fits
 
 
-def per_team(values: dict, colors: tuple[str, ...], number=str) -> Text:
+def per_team(values: dict, colors: tuple[str, ...], number: Callable[[int], str] = str) -> Text:
     """``1/0/2``: one value per team, each in its team's colour (the order of the Red/Green/Blue
     columns beside it, Neutral last)."""
     t = Text()
@@ -122,7 +123,7 @@ class MatchupScreen(WarclawScreen):
             teams.add_row(*cells[:len(teams.columns)], key=c)
         # Below WIDE a map's score is compact (583k): six-digit scores of three teams would push
         # the 0-PPT column (Ruins, Mercenary camps: not counted as held) off an 80-column screen.
-        number = (lambda v: str(v)) if wide else compact_number
+        number = str if wide else compact_number
         for m in view["maps"]:
             o = m["objectives"]
             held.add_row(map_name(m["type"]), *(Text(str(o[c]), style=TEAM_STYLE[c]) for c in RGB),
