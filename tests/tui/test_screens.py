@@ -193,6 +193,9 @@ async def test_without_daemon_it_opens_marks_stale_and_says_how_to_start(store, 
         await settle(app, pilot)
         assert "✗ no daemon" in status(app) and "warclaw daemon start" in status(app)
         assert "STALE" in text(app, "match-title")
+        # drawn at 80 columns: the marker joins the next peak on the second line, both whole
+        assert screen_lines(app)[2].strip() == "next peak #13 Sat 18:00 worth 51/37/24  STALE: last known state"
+        assert screen_lines(app)[-2].rstrip().endswith("guilds: HTT…")  # the status bar cut visibly
         teams = cells(app, "teams")  # the last known state is still shown
         assert teams[0][1] == "1,200"
 
