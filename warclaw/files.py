@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from warclaw.common import InputTooLarge, parse_nested, read_bounded
+from warclaw.data import sample_roster_path  # noqa: F401 - callers import it from here too
 from warclaw.engine import Catalog, Plan, catalog_from_mapping, plan_from_mapping
 from warclaw.errors import UserError
 
@@ -69,5 +70,3 @@ def load_plan(path: str | Path) -> Plan:
     return plan_from_mapping(read_json(path, "plan"), source=str(path))
 
 
-def sample_roster_path() -> Path:
-    return Path(str(resources.files("warclaw.data").joinpath("sample-roster.toml")))

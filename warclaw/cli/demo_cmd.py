@@ -160,6 +160,8 @@ def _show_discord(base: str, settle: float = 0.0) -> None:
 
 
 def _sample() -> Path:
-    from warclaw.files import sample_roster_path
+    # Not warclaw.files: that loads the optimizer, and a hang-up landing inside a C extension's
+    # import turns the SystemExit into an ImportError (a traceback instead of a clean stop).
+    from warclaw.data import sample_roster_path
 
     return sample_roster_path()
