@@ -151,10 +151,11 @@ def _show_discord(base: str, settle: float = 0.0) -> None:
     """What the fake Discord received; ``settle``: first wait up to that long for a few alerts."""
     with contextlib.suppress(OSError, ValueError):
         deadline = time.monotonic() + settle
-        while time.monotonic() < deadline and sum(x.startswith(("alert", "digest")) for x in discord_cmds.received_lines(base)) < 3:
+        while time.monotonic() < deadline and sum(x.startswith(("alert", "digest"))
+                                                  for x in discord_cmds.received_lines(base)[1]) < 3:
             time.sleep(0.5)
-        lines = discord_cmds.received_lines(base)
-        print(f"\nThe fake Discord received {len(lines)} message(s) so far:" if lines else "\nNo Discord messages yet.")
+        count, lines = discord_cmds.received_lines(base)
+        print(f"\nThe fake Discord received {count} alert(s) and plan(s) so far:" if lines else "\nNo Discord messages yet.")
         for line in lines:
             print(f"  {line}")
 

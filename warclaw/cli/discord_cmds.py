@@ -185,8 +185,9 @@ def demo_alerts_config(url: str) -> str:
             '[[alerts.rules]]\nname = "raid-night"\nevents = ["daemon", "skirmish", "stale"]\nwebhook = "raid"\n')
 
 
-def received_lines(base_url: str, limit: int = 12) -> list[str]:
-    """What the fake Discord received, one line per message (alerts by title, plans by first line)."""
+def received_lines(base_url: str, limit: int = 12) -> tuple[int, list[str]]:
+    """What the fake Discord received, one line per alert or plan (alerts by title, plans by first
+    line): how many in all, and the last ``limit`` (after a "... N earlier" line if cut)."""
     import json
     import re
     import urllib.request
@@ -212,4 +213,4 @@ def received_lines(base_url: str, limit: int = 12) -> list[str]:
         else:
             lines += ["alert: " + plain(e.get("title", ""), 90) for e in embeds]
     more = len(lines) - limit
-    return lines[-limit:] if more <= 0 else [f"... {more} earlier", *lines[-limit:]]
+    return len(lines), (lines[-limit:] if more <= 0 else [f"... {more} earlier", *lines[-limit:]])
