@@ -83,6 +83,15 @@ def test_the_last_skirmish_ends_at_end_time_with_its_victory_points(http: httpx.
     assert gained == [17, 24, 31]
     # A week the recorded one could have ended with: its 82 + two more skirmishes by the schedule.
     assert sum(after.victory_points.model_dump().values()) == 1394 + 1662 + 2162 + 2 * (31 + 24 + 17)
+    # Team by team: the recorded VP plus what its places in skirmishes 83 and 84 give.
+    from warclaw.matchup.rules import ranking
+
+    body = http.get("/v2/wvw/matches/2-1").json()
+    expected = {"red": 1394, "blue": 1662, "green": 2162}
+    for sk in body["skirmishes"][-2:]:
+        for color, points in zip(ranking(sk["scores"]), (31, 24, 17), strict=True):
+            expected[color] += points
+    assert body["victory_points"] == expected
 
 
 def test_every_claiming_guild_has_a_recorded_body(http: httpx.Client, replay_api: FakeGW2Api) -> None:
