@@ -42,3 +42,30 @@ def test_the_daemon_judges_a_late_skirmish_entry_by_the_clock(env, daemon):
     assert all(t["skirmish_score"] is None for t in view["teams"])
     rc, out = d.terminate()
     assert rc == 0, out
+
+
+def test_the_daemon_follows_a_relink_one_tier_at_a_time(env, daemon):
+    from warclaw.store.queries import find_match
+
+    env.api.inject_fault("/v2/wvw/matches*", "relink", minutes=5)
+    d = daemon()
+    since = polled_after(env, None)
+    env.api.advance(hours=3, minutes=20)  # 18:00:22: 2-1 has switched to the new week, 2-5 not yet
+    d.poke()
+    since = polled_after(env, since)
+    wait_for(lambda: env.read(lambda r: find_match(r, "2-1").start_time.isoformat().startswith("2025-04-18")),
+             what="2-1's new week stored")
+    old = env.read(lambda r: find_match(r, team=12014))
+    assert old.match_id == "2-1" and old.start_time.isoformat().startswith("2025-04-11")
+    env.api.advance(minutes=25)  # 18:25: every tier has switched
+    d.poke()
+    polled_after(env, since)
+    new = wait_for(lambda: (m := env.read(lambda r: find_match(r, team=12014))).match_id == "2-5" and m,
+                   what="team 12014 found in its new match")
+    assert new.start_time.isoformat().startswith("2025-04-18")
+    view = env.read(lambda r: matchup(r, new.pk, env.api.now(), samples=100))
+    assert view["skirmish"]["number"] == 1 and view["skirmish"]["vp"] == [51, 37, 24]
+    resets = env.query(lambda s: s.scalar(select(func.count()).select_from(Event).where(Event.kind == "match_reset")))
+    assert resets == 5  # each EU match once, as its tier switched
+    rc, out = d.terminate()
+    assert rc == 0, out
