@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 import warclaw.store as store_pkg
 from warclaw.matchup.names import GUILD_PENDING
 from warclaw.store.queries import EventView
-from warclaw.store.status import beat
+from warclaw.store.status import beat, record_poll
 from warclaw.tui.commands import commands
 from warclaw.tui.screens.events import KIND_LABEL, describe
 
@@ -183,6 +183,17 @@ async def test_status_bar_shows_heartbeat_data_age_and_poll_error(store, make_ap
         line = status(app)
         assert "● daemon 4s" in line and "data 2m ago" in line
         assert "guilds: HTTP 503 from /v2/guild" in line
+
+
+async def test_status_bar_shows_a_hostile_poll_error_made_safe(store, make_app) -> None:
+    with store.write() as s:  # an API error body as the daemon stores it: as it came
+        record_poll(s, "guilds", NOW, error="HTTP 500: \x1b]0;pwned\x07\x1b[2Jboom\x9b1m")
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(app, pilot)
+        line = status(app)
+        assert "guilds: HTTP 500: " in line and "boom" in line
+        assert not any(ch in line for ch in "\x1b\x07\x9b")
 
 
 async def test_without_daemon_it_opens_marks_stale_and_says_how_to_start(store, make_app) -> None:

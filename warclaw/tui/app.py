@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from warclaw.common import clean
+from warclaw.common import clean, safe_line
 from warclaw.errors import UserError
 from warclaw.tui import data as d
 from warclaw.tui.commands import TITLES, WarclawCommands
@@ -299,10 +299,12 @@ class WarclawApp(App):
             t.append(" start: ")
             t.append("warclaw daemon start", style="bold cyan")
         err = d.last_poll_error(status)
+        # The daemon stores an API's error text as it came (a hostile body included): shown, like
+        # `warclaw daemon status` does, through safe_line (no escape sequence, no key).
         if err:
-            t.append(f" │ {err[0]}: {err[1]}", style="bold red")
+            t.append(f" │ {safe_line(err[0])}: {safe_line(err[1])}", style="bold red")
         elif st.db_error:
-            t.append(f" │ {st.db_error}", style="bold red")
+            t.append(f" │ {safe_line(st.db_error)}", style="bold red")
         elif d.daemon_alive(status):
             t.append(" │ polls ok", style="green")
         return t
