@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from warclaw.common import InputTooLarge, parse_nested, read_bounded
-from warclaw.data import sample_roster_path  # noqa: F401 - callers import it from here too
 from warclaw.engine import Catalog, Plan, catalog_from_mapping, plan_from_mapping
 from warclaw.errors import UserError
 
@@ -68,5 +67,3 @@ def load_catalog(user_path: str | None = None) -> Catalog:
 
 def load_plan(path: str | Path) -> Plan:
     return plan_from_mapping(read_json(path, "plan"), source=str(path))
-
-

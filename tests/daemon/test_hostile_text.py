@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 
-from warclaw.files import sample_roster_path
+from warclaw.data import sample_roster_path
 
 from .conftest import wait_for
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from warclaw.files import sample_roster_path
+from warclaw.data import sample_roster_path
 
 from .conftest import wait_for
 from .test_hostile_text import HOSTILE, hostile_api

@@ -139,6 +139,13 @@ def rules() -> Rules:
 # --- the skirmish clock -------------------------------------------------------------------------
 
 
+def has_tiers(objective_type: str) -> bool:
+    """Camps, towers, keeps and castles: the types with upgrade tiers in the shipped table, and so
+    with a lord (righteous indignation after a capture) and points per tick at every tier; Ruins,
+    Mercenary camps and spawns have none of these."""
+    return objective_type in rules().tier_points_tick
+
+
 def skirmish_count(start: datetime, end: datetime) -> int:
     """Skirmishes in a week: ``end_time`` is start + 7 d - 2 min, so 84 (the last one 2 min short)."""
     return max(1, round((end - start) / SKIRMISH))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from warclaw.matchup.names import map_name
+from warclaw.matchup.rules import has_tiers
 from warclaw.store.reader import Reader
 from warclaw.store.schema import COLORS
 from warclaw.store.tables import Column, Select, Table, expr
@@ -22,9 +23,6 @@ MAP_ORDER = {"Center": 0, "RedHome": 1, "BlueHome": 2, "GreenHome": 3}
 # Spawns cannot be captured; Ruins and Mercenary camps score no points per tick: none of them is
 # "held" in the sense that matters (they are counted apart, as ``others``).
 UNCOUNTED_TYPES = ("Spawn",)
-# Objectives that always score per tick: counted as held even where a body lacks points_tick (stored
-# as 0); any other type at 0 PPT (Ruins, Mercenary camps) is listed apart.
-SCORING_TYPES = ("Camp", "Tower", "Keep", "Castle")
 DAEMON = "daemon"  # the heartbeat component of the sync daemon
 
 
@@ -153,8 +151,9 @@ def matchup(reader: Reader, match_pk: int, now: datetime, samples: int | None = 
             ppt[color] += tick or 0
         if st["type"] in UNCOUNTED_TYPES:
             continue
-        # Ruins and Mercenary camps score nothing per tick: listed apart from what is held.
-        counts = (others if not tick and st["type"] not in SCORING_TYPES else per_map).setdefault(
+        # Ruins and Mercenary camps score nothing per tick: listed apart from what is held. A type
+        # with tiers always scores, so it counts as held even where a body lacks points_tick (0).
+        counts = (others if not tick and not has_tiers(st["type"]) else per_map).setdefault(
             st["map_type"], {"red": 0, "green": 0, "blue": 0, "neutral": 0})
         counts[color or "neutral"] += 1
     map_values = [(mp["map_type"], mp["scores"] or {}, mp["kills"] or {}, mp["deaths"] or {}) for mp in maps]

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from warclaw.common import clean
 from warclaw.matchup.names import MAP_SHORT, guild_label, map_name
+from warclaw.matchup.rules import has_tiers
 from warclaw.tui import data as d
 from warclaw.tui.screens.base import WarclawScreen
 from warclaw.tui.widgets import TEAM_STYLE, ColumnSort
@@ -26,7 +27,6 @@ COLUMNS = (("map", "Map"), ("name", "Objective"), ("type", "Type"), ("owner", "O
            ("tier", "Tier"), ("held", "Held"), ("prot", "Prot"))
 PROTECTION = timedelta(minutes=5)  # "Righteous Indignation" after a capture
 # RI protects what has a lord to kill; Ruins and Mercenary camps have none (nor tiers).
-LORD_TYPES = frozenset({"Camp", "Tower", "Keep", "Castle"})
 TYPE_RANK = {"Castle": 0, "Keep": 1, "Tower": 2, "Camp": 3, "Ruins": 4, "Mercenary": 5, "Spawn": 6}
 # The layout. DataTable's padding (a cell on each side of every column) is off and each column
 # gets GAP blank cells after it instead: at 80 columns that leaves 8 more cells for the names.
@@ -95,7 +95,7 @@ class MapsScreen(WarclawScreen):
         self._ticks = getattr(self, "_ticks", 0) + 1
         now = self.wapp.data_now()
         md = self.wapp.state.matchup
-        protected = any(o.last_flipped and o.type in LORD_TYPES and (now - o.last_flipped) < PROTECTION + timedelta(seconds=2)
+        protected = any(o.last_flipped and has_tiers(o.type) and (now - o.last_flipped) < PROTECTION + timedelta(seconds=2)
                         for o in (md.objectives if md else []))
         if protected or self._ticks % 10 == 0:
             self.refresh_view()
@@ -114,10 +114,10 @@ class MapsScreen(WarclawScreen):
             "owner": lambda o: (o.owner, o.map_type, TYPE_RANK.get(o.type, 9)),
             "type": lambda o: (TYPE_RANK.get(o.type, 9), o.map_type, o.name or ""),
             "held": lambda o: (now - o.last_flipped).total_seconds() if o.last_flipped else 1e12,
-            "tier": lambda o: (o.type not in LORD_TYPES, -o.upgrade_tier, o.map_type),  # no tiers: last
+            "tier": lambda o: (not has_tiers(o.type), -o.upgrade_tier, o.map_type),  # no tiers: last
             "name": lambda o: (o.name or o.objective_id).casefold(),
             "guild": lambda o: (o.claimed_by is None, (o.guild_tag or o.guild_name or "").casefold()),
-            "prot": lambda o: -(o.last_flipped.timestamp() if o.last_flipped and o.type in LORD_TYPES else -1e12),
+            "prot": lambda o: -(o.last_flipped.timestamp() if o.last_flipped and has_tiers(o.type) else -1e12),
         }
         return sorted(objs, key=keys[self.sort.column or "map"], reverse=self.sort.reverse)
 
@@ -164,7 +164,7 @@ class MapsScreen(WarclawScreen):
         types = {} if widths["type"] >= max(map(len, TYPE_RANK)) else TYPE_SHORT
         for o in rows:
             held = now - o.last_flipped if o.last_flipped else None
-            prot = (o.last_flipped + PROTECTION - now) if o.last_flipped and o.type in LORD_TYPES else None
+            prot = (o.last_flipped + PROTECTION - now) if o.last_flipped and has_tiers(o.type) else None
             table.add_row(
                 MAP_SHORT.get(o.map_type, o.map_type),
                 cut(clean(o.name or o.objective_id), widths["name"]),
@@ -172,7 +172,7 @@ class MapsScreen(WarclawScreen):
                 Text(o.owner, style=TEAM_STYLE.get(o.owner, "")),
                 # a Text, not markup: guild names and tags come from the API
                 cut(self.guild(o), widths["guild"]) if o.claimed_by else "",
-                str(o.upgrade_tier) if o.type in LORD_TYPES else "-",  # Ruins, Mercenary camps: no upgrades
+                str(o.upgrade_tier) if has_tiers(o.type) else "-",  # Ruins, Mercenary camps: no upgrades
                 d.age_text(held.total_seconds()) if held else "-",
                 Text(d.span_text(prot), style="bold yellow") if prot and prot.total_seconds() > 0 else "",
                 key=o.objective_id,
@@ -189,6 +189,6 @@ class MapsScreen(WarclawScreen):
         facts = [f"{o.type}, {map_name(o.map_type)}", f"owner {o.owner}"]
         if o.claimed_by:
             facts.append(f"claimed by {self.guild(o)}")
-        if o.type in LORD_TYPES:
+        if has_tiers(o.type):
             facts.append(f"tier {o.upgrade_tier}")
         self.notify("; ".join(facts), title=clean(o.name or o.objective_id), markup=False, timeout=8)
